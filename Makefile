@@ -1,0 +1,42 @@
+# Dromos: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CLIENT_VENV := .venv-chronos-client
+CLIENT_STAMP := $(CLIENT_VENV)/.installed
+PORT ?= 8080
+DATA_DIR ?= data
+
+.PHONY: install run test lint typecheck unit e2e bench clean
+
+install: $(STAMP) $(CLIENT_STAMP)
+
+$(STAMP): setup.cfg pyproject.toml tools/install_http_parser.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	tools/install_http_parser.sh $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# chronos-python's module is called `chronos`, like our package: it gets its own venv.
+$(CLIENT_STAMP): tools/client-requirements.txt
+	test -x $(CLIENT_VENV)/bin/python || $(PYTHON) -m venv $(CLIENT_VENV)
+	$(CLIENT_VENV)/bin/python -m pip install -q -r tools/client-requirements.txt
+	touch $@
+
+run: install
+	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install lint
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(CLIENT_VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""Chronos-style jobs: schedules, due runs, retries, dependencies, history and stats."""

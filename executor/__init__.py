@@ -1,0 +1,1 @@
+"""The Dromos executor: many tasks per executor, sandboxes, kill policy, health checks."""

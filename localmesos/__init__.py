@@ -1,0 +1,1 @@
+"""An embedded single-node Mesos master and agent speaking the v1 HTTP APIs."""

@@ -1,0 +1,1 @@
+"""Dromos framework core: state, apps, deployments, launch queue, offers, Mesos glue."""
