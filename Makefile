@@ -33,7 +33,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 test: install lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(PY) -m bench

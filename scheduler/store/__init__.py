@@ -1,0 +1,1 @@
+"""Durable state on SQLAlchemy: SQLite (WAL) by default, PostgreSQL for HA."""

@@ -1,0 +1,38 @@
+"""Schema migrations: an ordered list of steps, each applied once, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, text
+
+from scheduler.store import schema
+
+
+def _initial(conn: Connection) -> None:
+    schema.metadata.create_all(conn)
+
+
+# Append new steps; never edit or reorder a step that has shipped.
+STEPS: list[Callable[[Connection], None]] = [_initial]
+
+
+def current_version(conn: Connection) -> int:
+    conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+    row = conn.execute(text("SELECT version FROM schema_version")).first()
+    return int(row[0]) if row else 0
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the database to the newest schema; returns the version it is at."""
+    with engine.begin() as conn:
+        version = current_version(conn)
+        if version > len(STEPS):
+            raise RuntimeError(
+                f"database schema {version} is newer than this Dromos ({len(STEPS)})"
+            )
+        for step in STEPS[version:]:
+            step(conn)
+        conn.execute(text("DELETE FROM schema_version"))
+        conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": len(STEPS)})
+    return len(STEPS)

@@ -1,0 +1,228 @@
+"""The repository: every durable read and write of the scheduler goes through `Store`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+
+from scheduler.store import schema
+from scheduler.store.db import open_engine
+from scheduler.store.migrations import migrate
+
+Json = dict[str, Any]
+
+
+class Store:
+    """Durable state. Writes made inside `transaction()` commit together."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = open_engine(url)
+        migrate(self.engine)
+        self._local = threading.local()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Group writes; nested calls join the outer transaction."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    def _put(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            where = [table.c[name] == value for name, value in key.items()]
+            if conn.execute(update(table).where(*where).values(**values)).rowcount == 0:
+                conn.execute(insert(table).values(**key, **values))
+
+    def _drop(self, table: Table, **key: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(table).where(*[table.c[n] == v for n, v in key.items()]))
+
+    # settings ---------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(schema.settings.c.value).where(schema.settings.c.key == key)
+            ).first()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self._put(schema.settings, {"key": key}, {"value": value})
+
+    # apps -------------------------------------------------------------------------------
+    def save_app(self, app_id: str, version: str, definition: Json, max_versions: int) -> None:
+        """Store a new current version of an app, keeping at most `max_versions`."""
+        body = json.dumps(definition)
+        t = schema.app_versions
+        with self.transaction() as conn:
+            self._put(t, {"app_id": app_id, "version": version}, {"definition": body})
+            self._put(schema.apps, {"app_id": app_id}, {"version": version, "definition": body})
+            versions = [r[0] for r in conn.execute(
+                select(t.c.version).where(t.c.app_id == app_id).order_by(t.c.version.desc())
+            )]
+            for old in versions[max_versions:]:
+                conn.execute(delete(t).where(t.c.app_id == app_id, t.c.version == old))
+
+    def delete_app(self, app_id: str) -> None:
+        with self.transaction():
+            self._drop(schema.apps, app_id=app_id)
+            self._drop(schema.app_versions, app_id=app_id)
+
+    def load_apps(self) -> dict[str, Json]:
+        with self.transaction() as conn:
+            rows = conn.execute(select(schema.apps.c.app_id, schema.apps.c.definition))
+            return {app_id: json.loads(body) for app_id, body in rows}
+
+    def app_versions(self, app_id: str) -> list[str]:
+        t = schema.app_versions
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(t.c.version).where(t.c.app_id == app_id).order_by(t.c.version.desc())
+            )
+            return [r[0] for r in rows]
+
+    def app_version(self, app_id: str, version: str) -> Json | None:
+        t = schema.app_versions
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(t.c.definition).where(t.c.app_id == app_id, t.c.version == version)
+            ).first()
+        return None if row is None else dict(json.loads(row[0]))
+
+    # groups -----------------------------------------------------------------------------
+    def save_group(self, group_id: str, definition: Json) -> None:
+        self._put(schema.groups, {"group_id": group_id}, {"definition": json.dumps(definition)})
+
+    def delete_group(self, group_id: str) -> None:
+        self._drop(schema.groups, group_id=group_id)
+
+    def load_groups(self) -> dict[str, Json]:
+        with self.transaction() as conn:
+            rows = conn.execute(select(schema.groups.c.group_id, schema.groups.c.definition))
+            return {gid: json.loads(body) for gid, body in rows}
+
+    # tasks ------------------------------------------------------------------------------
+    def save_task(self, task_id: str, run_spec_id: str, record: Json) -> None:
+        self._put(
+            schema.tasks,
+            {"task_id": task_id},
+            {"run_spec_id": run_spec_id, "record": json.dumps(record)},
+        )
+
+    def delete_task(self, task_id: str) -> None:
+        self._drop(schema.tasks, task_id=task_id)
+
+    def load_tasks(self) -> dict[str, Json]:
+        with self.transaction() as conn:
+            rows = conn.execute(select(schema.tasks.c.task_id, schema.tasks.c.record))
+            return {task_id: json.loads(body) for task_id, body in rows}
+
+    # deployments ------------------------------------------------------------------------
+    def save_deployment(self, deployment_id: str, plan: Json) -> None:
+        self._put(
+            schema.deployments, {"deployment_id": deployment_id}, {"plan": json.dumps(plan)}
+        )
+
+    def delete_deployment(self, deployment_id: str) -> None:
+        self._drop(schema.deployments, deployment_id=deployment_id)
+
+    def load_deployments(self) -> dict[str, Json]:
+        t = schema.deployments
+        with self.transaction() as conn:
+            return {d: json.loads(p) for d, p in conn.execute(select(t.c.deployment_id, t.c.plan))}
+
+    # jobs -------------------------------------------------------------------------------
+    def save_job(self, name: str, definition: Json, state: Json) -> None:
+        self._put(
+            schema.jobs,
+            {"name": name},
+            {"definition": json.dumps(definition), "state": json.dumps(state)},
+        )
+
+    def delete_job(self, name: str) -> None:
+        self._drop(schema.jobs, name=name)
+
+    def load_jobs(self) -> dict[str, tuple[Json, Json]]:
+        t = schema.jobs
+        with self.transaction() as conn:
+            rows = conn.execute(select(t.c.name, t.c.definition, t.c.state))
+            return {n: (json.loads(d), json.loads(s)) for n, d, s in rows}
+
+    def _insert_ignoring_conflicts(self, table: Table) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+
+    # job runs ---------------------------------------------------------------------------
+    def claim_run(
+        self, job_name: str, slot_key: str, due: float, trigger: str, record: Json, now: int
+    ) -> int | None:
+        """Insert the run for a slot; None when the slot was already claimed."""
+        values = {
+            "job_name": job_name, "slot_key": slot_key, "due": due, "trigger": trigger,
+            "status": "claimed", "record": json.dumps(record), "updated": now,
+        }
+        with self.transaction() as conn:
+            stmt = self._insert_ignoring_conflicts(schema.job_runs).values(**values)
+            result = conn.execute(stmt.returning(schema.job_runs.c.id))
+            row = result.first()
+        return None if row is None else int(row[0])
+
+    def update_run(self, run_id: int, status: str, record: Json, now: int) -> None:
+        t = schema.job_runs
+        with self.transaction() as conn:
+            conn.execute(
+                update(t).where(t.c.id == run_id)
+                .values(status=status, record=json.dumps(record), updated=now)
+            )
+
+    def runs(self, job_name: str, limit: int | None = None) -> list[tuple[int, str, Json]]:
+        """(run id, status, record) of a job's runs, newest first."""
+        t = schema.job_runs
+        query = select(t.c.id, t.c.status, t.c.record).where(t.c.job_name == job_name)
+        query = query.order_by(t.c.id.desc()).limit(limit)
+        with self.transaction() as conn:
+            return [(i, s, json.loads(r)) for i, s, r in conn.execute(query)]
+
+    def open_runs(self) -> list[tuple[int, str, str, Json]]:
+        """(run id, job name, status, record) of runs that have not ended."""
+        t = schema.job_runs
+        query = select(t.c.id, t.c.job_name, t.c.status, t.c.record).where(
+            t.c.status.in_(("claimed", "running"))
+        )
+        with self.transaction() as conn:
+            return [(i, n, s, json.loads(r)) for i, n, s, r in conn.execute(query)]
+
+    def prune_runs(self, job_name: str, keep: int) -> None:
+        """Drop the oldest ended runs of a job beyond `keep`."""
+        t = schema.job_runs
+        with self.transaction() as conn:
+            ids = [r[0] for r in conn.execute(
+                select(t.c.id).where(t.c.job_name == job_name, t.c.status.in_(("ok", "failed",
+                       "missed", "killed")))
+                .order_by(t.c.id.desc()).offset(keep)
+            )]
+            if ids:
+                conn.execute(delete(t).where(t.c.id.in_(ids)))
+
+    def delete_runs(self, job_name: str) -> None:
+        self._drop(schema.job_runs, job_name=job_name)

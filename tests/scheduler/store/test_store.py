@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scheduler.store.db import sqlite_url
+from scheduler.store.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(sqlite_url(tmp_path))
+    yield s
+    s.close()
+
+
+def test_a_slot_can_be_claimed_only_once(store: Store) -> None:
+    first = store.claim_run("nightly", "1700000000000", 1.7e9, "schedule", {}, now=1)
+    again = store.claim_run("nightly", "1700000000000", 1.7e9, "schedule", {}, now=2)
+    other = store.claim_run("nightly", "1700000001000", 1.7e9, "schedule", {}, now=3)
+    assert first is not None and other is not None and first != other
+    assert again is None
+    assert [status for _, status, _ in store.runs("nightly")] == ["claimed", "claimed"]
+
+
+def test_state_survives_reopening_the_database(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    s = Store(url)
+    s.set_setting("framework_id", "fw-1")
+    s.save_app("/web", "2026-01-01T00:00:00.000Z", {"id": "/web"}, max_versions=50)
+    s.save_task("web.instance-1._app.1", "/web", {"state": "TASK_RUNNING"})
+    s.close()
+    again = Store(url)
+    assert again.get_setting("framework_id") == "fw-1"
+    assert again.load_apps() == {"/web": {"id": "/web"}}
+    assert again.load_tasks() == {"web.instance-1._app.1": {"state": "TASK_RUNNING"}}
+    again.close()
+
+
+def test_app_versions_are_kept_newest_first_and_bounded(store: Store) -> None:
+    for i in range(5):
+        store.save_app("/web", f"2026-01-01T00:00:0{i}.000Z", {"i": i}, max_versions=3)
+    assert store.app_versions("/web") == [
+        "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:02.000Z",
+    ]
+    assert store.app_version("/web", "2026-01-01T00:00:03.000Z") == {"i": 3}
+    assert store.load_apps()["/web"] == {"i": 4}
+
+
+def test_a_failed_transaction_writes_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.set_setting("a", "1")
+        store.save_task("t1", "/web", {})
+        raise RuntimeError("boom")
+    assert store.get_setting("a") is None
+    assert store.load_tasks() == {}
+
+
+def test_old_ended_runs_are_pruned(store: Store) -> None:
+    ids = [store.claim_run("j", str(i), float(i), "schedule", {}, now=i) for i in range(5)]
+    for run_id in ids:
+        assert run_id is not None
+        store.update_run(run_id, "ok", {}, now=9)
+    store.prune_runs("j", keep=2)
+    assert [run_id for run_id, _, _ in store.runs("j")] == ids[-1:-3:-1]
