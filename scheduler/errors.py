@@ -25,7 +25,9 @@ class Violation:
 class ValidationFailed(DromosError, ValueError):
     """An app or group definition is invalid: Marathon answers 422 with `details`."""
 
-    def __init__(self, violations: Sequence[Violation], message: str = "Object is not valid") -> None:
+    def __init__(
+        self, violations: Sequence[Violation], message: str = "Object is not valid"
+    ) -> None:
         super().__init__(message)
         self.violations = tuple(violations)
 

@@ -1,0 +1,175 @@
+"""Mesos glue: the calls the framework makes (`DriverPort`) and the events it hears.
+
+`PymesosDriver` makes the calls through pymesos's MesosSchedulerDriver; its event
+callbacks only post messages to the core, which applies them on the owner thread.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import socket
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+FAILOVER_TIMEOUT_S = 7 * 24 * 3600.0  # a week, as Marathon: tasks outlive a dead scheduler
+
+
+class DriverPort(Protocol):
+    """The Mesos calls Dromos makes."""
+
+    def launch(self, offer_id: str, task_infos: Sequence[Json], refuse_seconds: float) -> None: ...
+
+    def decline(self, offer_ids: Sequence[str], refuse_seconds: float) -> None: ...
+
+    def kill(self, task_id: str, agent_id: str | None) -> None: ...
+
+    def revive(self) -> None: ...
+
+    def suppress(self) -> None: ...
+
+    def acknowledge(self, status: Json) -> None: ...
+
+    def reconcile(self, tasks: Sequence[Json]) -> None: ...
+
+
+class FrameworkEvents(Protocol):
+    """What the framework does with Mesos events; called on the owner thread."""
+
+    def on_registered(self, framework_id: str, master: str) -> None: ...
+
+    def on_disconnected(self) -> None: ...
+
+    def on_offers(self, offers: list[Json]) -> None: ...
+
+    def on_rescinded(self, offer_id: str) -> None: ...
+
+    def on_status(self, status: Json) -> None: ...
+
+    def on_error(self, message: str) -> None: ...
+
+
+def framework_info(name: str, framework_id: str | None, webui_url: str, role: str) -> Json:
+    info: Json = {
+        "user": getpass.getuser(),
+        "name": name,
+        "hostname": socket.gethostname(),
+        "failover_timeout": FAILOVER_TIMEOUT_S,
+        "checkpoint": True,
+        "role": role,
+        "webui_url": webui_url,
+        "capabilities": [{"type": "TASK_KILLING_STATE"}],
+    }
+    if framework_id:
+        info["id"] = {"value": framework_id}
+    return info
+
+
+class PymesosDriver:
+    """DriverPort over pymesos; Mesos events are posted to `post` for the owner thread."""
+
+    def __init__(self, master: str, info: Json, events: FrameworkEvents, post: Any) -> None:
+        from pymesos import MesosSchedulerDriver  # installs a SIGINT handler: import late
+
+        self._events = events
+        self._post = post
+        self._driver = MesosSchedulerDriver(
+            _Callbacks(self), info, master, use_addict=False,
+            implicit_acknowledgements=False, failover=True,
+        )
+
+    def start(self) -> None:
+        self._driver.start()
+
+    def stop(self) -> None:
+        # failover=True: leave the framework registered so tasks keep running.
+        self._driver.stop(failover=True)
+
+    def _call(self, what: str, fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except (RuntimeError, OSError, AssertionError) as error:
+            log.warning("Mesos call %s failed: %s", what, error)
+
+    def launch(self, offer_id: str, task_infos: Sequence[Json], refuse_seconds: float) -> None:
+        filters = {"refuse_seconds": refuse_seconds}
+        self._call("ACCEPT", self._driver.launchTasks, [{"value": offer_id}],
+                   list(task_infos), filters)
+
+    def decline(self, offer_ids: Sequence[str], refuse_seconds: float) -> None:
+        if offer_ids:
+            ids = [{"value": o} for o in offer_ids]
+            self._call("DECLINE", self._driver.declineOffer, ids,
+                       {"refuse_seconds": refuse_seconds})
+
+    def kill(self, task_id: str, agent_id: str | None) -> None:
+        self._call("KILL", self._driver.killTask, {"value": task_id})
+
+    def revive(self) -> None:
+        self._call("REVIVE", self._driver.reviveOffers)
+
+    def suppress(self) -> None:
+        self._call("SUPPRESS", self._driver.suppressOffers)
+
+    def acknowledge(self, status: Json) -> None:
+        if "uuid" in status and "agent_id" in status:
+            self._call("ACKNOWLEDGE", self._driver.acknowledgeStatusUpdate, status)
+
+    def reconcile(self, tasks: Sequence[Json]) -> None:
+        self._call("RECONCILE", self._driver.reconcileTasks, list(tasks))
+
+
+class _Callbacks:
+    """pymesos Scheduler interface: forwards each event to the owner thread."""
+
+    def __init__(self, owner: PymesosDriver) -> None:
+        self._owner = owner
+
+    def _send(self, method: str, *args: Any) -> None:
+        handler = getattr(self._owner._events, method)
+        self._owner._post(lambda: handler(*args))
+
+    def registered(self, driver: Any, framework_id: Json, master_info: Json) -> None:
+        master = f"{master_info.get('hostname')}:{master_info.get('port')}"
+        self._send("on_registered", framework_id["value"], master)
+
+    def reregistered(self, driver: Any, master_info: Json) -> None:
+        master = f"{master_info.get('hostname')}:{master_info.get('port')}"
+        self._send("on_registered", driver.framework_id, master)
+
+    def disconnected(self, driver: Any) -> None:
+        self._send("on_disconnected")
+
+    def resourceOffers(self, driver: Any, offers: list[Json]) -> None:
+        self._send("on_offers", [dict(o) for o in offers])
+
+    def offerRescinded(self, driver: Any, offer_id: Json) -> None:
+        self._send("on_rescinded", offer_id["value"])
+
+    def statusUpdate(self, driver: Any, status: Json) -> None:
+        self._send("on_status", dict(status))
+
+    def error(self, driver: Any, message: str) -> None:
+        self._send("on_error", message)
+
+    def frameworkMessage(self, *args: Any) -> None:
+        pass
+
+    def slaveLost(self, *args: Any) -> None:
+        pass
+
+    def executorLost(self, *args: Any) -> None:
+        pass
+
+    def offerRescindedInverse(self, *args: Any) -> None:
+        pass
+
+    def inverseOffers(self, *args: Any) -> None:
+        pass
+
+    def processHeartBeat(self, *args: Any) -> None:
+        pass
