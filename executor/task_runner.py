@@ -1,0 +1,156 @@
+"""One task's life: sandbox, start, health checks, kill, and exactly one terminal status."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from enum import Enum
+
+from executor.clock import Clock
+from executor.health import make_probe
+from executor.health.checker import HealthChecker, HealthReport
+from executor.kill import DEFAULT_GRACE_S, GracefulKill
+from executor.process import TaskProcess, task_environment
+from executor.sandbox import SandboxLayout
+from executor.status import HEALTH_CHECK_UPDATED, LAUNCH_FAILED, StatusSink, TaskState, TaskStatus
+from executor.task_spec import TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+class Phase(Enum):
+    """STARTING -> RUNNING -> [KILLING] -> DONE; STARTING -> DONE when launching fails."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    KILLING = "killing"
+    DONE = "done"
+
+
+class TaskRunner:
+    """Runs one task; every path ends in exactly one terminal status, then `on_done(task_id)`."""
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        sandboxes: SandboxLayout,
+        sink: StatusSink,
+        on_done: Callable[[str], None],
+        clock: Clock,
+        base_env: Mapping[str, str],
+        announce_killing: bool = False,
+    ) -> None:
+        self.spec = spec
+        self._announce_killing = announce_killing
+        self._sandboxes = sandboxes
+        self._sink = sink
+        self._on_done = on_done
+        self._clock = clock
+        self._base_env = base_env
+        self._lock = threading.RLock()
+        self._phase = Phase.STARTING
+        self._healthy: bool | None = None
+        self._killed_by_health = False
+        self._process: TaskProcess | None = None
+        self._killer: GracefulKill | None = None
+        self._checker: HealthChecker | None = None
+
+    @property
+    def task_id(self) -> str:
+        return self.spec.task_id
+
+    def launch(self) -> None:
+        """Send TASK_STARTING, start the command, send TASK_RUNNING, start the health check."""
+        with self._lock:
+            self._send(TaskState.STARTING)
+            try:
+                sandbox = self._sandboxes.create(self.task_id)
+                env = task_environment(self.spec.command, sandbox, self._base_env)
+                with open(sandbox / "stdout", "ab") as out, open(sandbox / "stderr", "ab") as err:
+                    process = TaskProcess.spawn(self.spec.command, sandbox, env, out, err)
+            except (OSError, ValueError) as exc:
+                log.warning("task %s failed to launch: %s", self.task_id, exc)
+                self._finish(TaskState.FAILED, f"Failed to launch command: {exc}", LAUNCH_FAILED)
+                return
+            log.info("task %s started as group %d in %s", self.task_id, process.pid, sandbox)
+            self._process = process
+            self._killer = GracefulKill(process, self._clock)
+            self._phase = Phase.RUNNING
+            self._send(TaskState.RUNNING)
+            threading.Thread(target=self._reap, name=f"reap-{self.task_id}", daemon=True).start()
+            if self.spec.health_check is not None:
+                probe = make_probe(self.spec.health_check, sandbox, env)
+                self._checker = HealthChecker(
+                    self.spec.health_check, probe, self._on_health, self._clock
+                )
+                self._checker.start()
+
+    def kill(self, grace_s: float | None = None) -> None:
+        """SIGTERM the task's group, SIGKILL it after `grace_s` (else the task's policy, else 3 s).
+
+        The first kill sends TASK_KILLING when the framework has TASK_KILLING_STATE.
+        """
+        with self._lock:
+            if self._phase in (Phase.STARTING, Phase.DONE) or self._killer is None:
+                return
+            if self._phase is Phase.RUNNING:
+                self._phase = Phase.KILLING
+                if self._checker is not None:
+                    self._checker.stop()
+                if self._announce_killing:
+                    self._send(TaskState.KILLING)
+            if grace_s is None:
+                grace_s = self.spec.kill_grace_s
+            self._killer.kill(DEFAULT_GRACE_S if grace_s is None else grace_s)
+
+    def _on_health(self, report: HealthReport) -> None:
+        with self._lock:
+            if self._phase is not Phase.RUNNING:
+                return
+            self._healthy = report.healthy
+            self._send(TaskState.RUNNING, report.detail, HEALTH_CHECK_UPDATED)
+            if report.kill:
+                log.warning("task %s failed its health check; killing it", self.task_id)
+                self._killed_by_health = True
+                self.kill()
+
+    def _reap(self) -> None:
+        assert self._process is not None and self._killer is not None
+        code = self._process.wait()
+        assert code is not None
+        self._killer.cancel()
+        if self._checker is not None:
+            self._checker.stop()
+        with self._lock:
+            message = _describe_exit(code)
+            log.info("task %s: %s", self.task_id, message)
+            if self._phase is Phase.KILLING:
+                self._finish(TaskState.KILLED, message)
+            elif code == 0:
+                self._finish(TaskState.FINISHED, message)
+            else:
+                self._finish(TaskState.FAILED, message)
+
+    def _finish(self, state: TaskState, message: str, reason: str | None = None) -> None:
+        if self._killed_by_health:
+            self._healthy = False
+        self._phase = Phase.DONE
+        self._send(state, message, reason)
+        self._on_done(self.task_id)
+
+    def _send(
+        self, state: TaskState, message: str | None = None, reason: str | None = None
+    ) -> None:
+        self._sink.send(TaskStatus(self.task_id, state, message, self._healthy, reason))
+
+
+def _describe_exit(returncode: int) -> str:
+    if returncode >= 0:
+        return f"Command exited with status {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = str(-returncode)
+    return f"Command terminated with signal {name}"
