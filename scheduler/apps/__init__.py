@@ -1,0 +1,1 @@
+"""Marathon-style apps: definitions, validation, JSON, task infos and groups (pure logic)."""
