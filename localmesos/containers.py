@@ -1,0 +1,125 @@
+"""Executor processes: sandbox, environment, own session, exit watch and destruction.
+
+A "container" here is an executor process in its own session plus everything it
+spawned. Destroying it kills the executor's descendants and every process that
+inherited the container's marker variable (tasks that started their own sessions
+and outlived the executor included), which is what cgroups give a real agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CONTAINER_MARKER = "LOCALMESOS_CONTAINER_ID"
+
+
+@dataclass
+class Container:
+    """A running executor process; `on_exit` gets its raw wait status (exit 1 -> 256)."""
+
+    id: str
+    directory: Path
+    process: subprocess.Popen[bytes]
+
+    def destroy(self) -> None:
+        """SIGKILL the executor and everything that belongs to its container."""
+        root = self.process.pid if self.process.returncode is None else None
+        for pid in _container_pids(root, self.id):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def argv_of(command: Mapping[str, Any]) -> list[str]:
+    """CommandInfo to argv: shell (the default) runs `/bin/sh -c value`."""
+    if command.get("shell", True):
+        return ["/bin/sh", "-c", str(command.get("value", ""))]
+    arguments = [str(a) for a in command.get("arguments", [])]
+    return [str(command.get("value", "")), *arguments[1:]]
+
+
+def environment_of(command: Mapping[str, Any]) -> dict[str, str]:
+    """The plain VALUE variables of a CommandInfo's environment."""
+    variables = command.get("environment", {}).get("variables", [])
+    return {
+        str(v["name"]): str(v.get("value", ""))
+        for v in variables
+        if isinstance(v, dict) and "name" in v and v.get("type", "VALUE") == "VALUE"
+    }
+
+
+def launch(
+    argv: list[str],
+    env: Mapping[str, str],
+    directory: Path,
+    on_exit: Callable[[int], None],
+) -> Container:
+    """Start `argv` in `directory` (created) with stdout/stderr files, in its own session."""
+    directory.mkdir(parents=True, exist_ok=True)
+    container_id = directory.name
+    with open(directory / "stdout", "ab") as out, open(directory / "stderr", "ab") as err:
+        process = subprocess.Popen(
+            argv,
+            cwd=directory,
+            env={**env, CONTAINER_MARKER: container_id},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            close_fds=True,
+        )
+    _watch_exit(process, on_exit)
+    return Container(container_id, directory, process)
+
+
+def new_container_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _watch_exit(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]) -> None:
+    """Call `on_exit` from the loop when the process ends (a pidfd, so no thread per child)."""
+    loop = asyncio.get_running_loop()
+    pidfd = os.pidfd_open(process.pid)
+
+    def reap() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        process.wait()
+        code = process.returncode
+        on_exit(code << 8 if code >= 0 else -code)
+
+    loop.add_reader(pidfd, reap)
+
+
+def _container_pids(root: int | None, container_id: str) -> set[int]:
+    """The root (if still alive), its descendants and processes carrying the marker."""
+    parents: dict[int, int] = {}
+    marked: set[int] = {root} if root is not None else set()
+    marker = f"{CONTAINER_MARKER}={container_id}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                marked.add(int(entry.name))
+        except OSError:
+            continue
+    found = set(marked)
+    frontier = set(marked)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
