@@ -49,9 +49,10 @@ def check(
     """Whether an agent whose `constraint.field` is `value` may take one more instance.
 
     `placed` holds the field values of the run spec's instances already placed, as a list
-    or as counts per value. Returns None when the constraint holds, else the reason, e.g.
-    "hostname UNIQUE (1 instance already on host1)". A missing value (None) satisfies
-    only UNLIKE.
+    or as counts per value; a count of 0 marks a value known from offers that has no
+    instance yet (GROUP_BY spreads over every known value). Returns None when the
+    constraint holds, else the reason, e.g. "hostname UNIQUE (1 instance already on
+    host1)". A missing value (None) satisfies only UNLIKE.
     """
     if value is None:
         if constraint.operator is Operator.UNLIKE:
@@ -94,10 +95,10 @@ def _group_by(constraint: Constraint, value: str, counts: Mapping[str, int]) -> 
     expected = _integer(constraint.value) if constraint.value else 0
     if expected is None:
         return f"{_describe(constraint)} (value is not an integer)"
-    seen = [n for n in counts.values() if n > 0]
-    # Values not seen yet hold zero instances: while fewer than `expected` values are
+    known = list(counts.values())
+    # Values not known yet hold zero instances: while fewer than `expected` values are
     # known, the fewest on any value is zero.
-    fewest = 0 if not seen or len(seen) < expected else min(seen)
+    fewest = 0 if not known or len(known) < expected else min(known)
     count = counts.get(value, 0)
     if count <= fewest:
         return None

@@ -104,19 +104,32 @@ class _OfferState:
 
 
 class _PlacedIndex:
-    """Per run spec, how many instances sit on each value of a constraint field."""
+    """Per run spec, how many instances sit on each value of a constraint field.
 
-    def __init__(self, placed: Sequence[PlacedTask]) -> None:
+    Values the round's offers show are known with a count of 0, so that GROUP_BY
+    spreads onto them too.
+    """
+
+    def __init__(self, placed: Sequence[PlacedTask], offers: Sequence[Offer]) -> None:
         self._agents: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = defaultdict(list)
         self._counts: dict[str, dict[str, Counter[str]]] = defaultdict(dict)
+        self._offers = offers
         for task in placed:
             self._agents[task.run_spec_id].append((task.hostname, task.attributes))
 
     def counts(self, run_spec_id: str, field: str) -> Counter[str]:
         by_field = self._counts[run_spec_id]
         if field not in by_field:
-            values = (field_value(field, h, a) for h, a in self._agents[run_spec_id])
-            by_field[field] = Counter(v for v in values if v is not None)
+            counter: Counter[str] = Counter()
+            for offer in self._offers:
+                value = offer.field_value(field)
+                if value is not None:
+                    counter[value] = 0
+            for hostname, attributes in self._agents[run_spec_id]:
+                value = field_value(field, hostname, attributes)
+                if value is not None:
+                    counter[value] += 1
+            by_field[field] = counter
         return by_field[field]
 
     def add(self, run_spec_id: str, offer: Offer) -> None:
@@ -135,7 +148,7 @@ def match(
 ) -> MatchPlan:
     """Place as many requests as the offers allow; give every other request a reason."""
     states = [_OfferState(offer) for offer in offers]
-    index = _PlacedIndex(placed)
+    index = _PlacedIndex(placed, offers)
     outcomes: dict[str, dict[str, RejectReason | None]] = defaultdict(dict)
     placements: list[Placement] = []
     waiting: dict[str, str] = {}

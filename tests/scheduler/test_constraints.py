@@ -62,6 +62,13 @@ def test_group_by_with_a_count_waits_for_values_not_seen_yet() -> None:
     assert check(constraint, "r1", ["r1", "r2", "r3"]) is None
 
 
+def test_group_by_spreads_onto_values_known_without_instances() -> None:
+    known = Counter({"r1": 1, "r2": 0})
+    reason = check(c("rack", Operator.GROUP_BY), "r1", known)
+    assert reason == "rack GROUP_BY (1 instance on r1, fewest on a value is 0)"
+    assert check(c("rack", Operator.GROUP_BY), "r2", known) is None
+
+
 def test_like_needs_a_full_match() -> None:
     constraint = c("rack", Operator.LIKE, "rack-[12]")
     assert check(constraint, "rack-1", []) is None
