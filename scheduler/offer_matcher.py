@@ -219,11 +219,11 @@ def _scalar_stage(
     reason: RejectReason, name: str, unit: str
 ) -> Callable[[TaskRequest, _OfferState, _PlacedIndex], _Rejection | None]:
     def stage(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
-        need = getattr(request.resources, name)
+        need = _amount(name, getattr(request.resources, name))
         have = getattr(state, name)
-        if _amount(name, need) <= have:
+        if need <= have:
             return None
-        return _Rejection(reason, need=_show(need), have=_show(have, name), unit=unit)
+        return _Rejection(reason, need=_show(need, name), have=_show(have, name), unit=unit)
 
     stage.__name__ = f"_{name}"
     return stage
@@ -234,8 +234,8 @@ def _amount(name: str, value: float) -> int:
     return int(value) if name == "gpus" else _milli(value)
 
 
-def _show(value: float, name: str = "") -> float:
-    """A quantity for people: offer-state thousandths back to units, 3 decimals at most."""
+def _show(value: float, name: str) -> float:
+    """A quantity for people: tracked thousandths back to units, 3 decimals at most."""
     if name in ("cpus", "mem", "disk"):
         value = value / _MILLI
     return round(value, 3)
