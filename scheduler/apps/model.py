@@ -93,6 +93,14 @@ class HealthCheck:
     ip_protocol: str = "IPv4"
     command: str | None = None
 
+    def target_port(self, host_ports: tuple[int, ...]) -> int | None:
+        """The port to probe on a task with `host_ports`; None for COMMAND checks."""
+        if self.port is not None:
+            return self.port
+        if self.port_index is None or self.port_index >= len(host_ports):
+            return None
+        return host_ports[self.port_index]
+
 
 @dataclass(frozen=True)
 class ReadinessCheck:

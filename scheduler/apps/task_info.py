@@ -1,0 +1,188 @@
+"""The Mesos v1 TaskInfo (JSON) and the TaskRequest of one app task."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from scheduler.apps.model import (
+    AppDefinition,
+    HealthCheck,
+    HealthProtocol,
+    PortDefinition,
+    PortMapping,
+)
+from scheduler.apps.pathid import hostname_of
+from scheduler.task_request import Placement, TaskRequest
+
+_LABEL_VALUE_LIMIT = 512  # longer label values are not exported to the environment
+_NOT_ENV_CHAR = re.compile(r"[^A-Za-z0-9_]")
+
+
+def task_request_for(app: AppDefinition, task_id: str) -> TaskRequest:
+    """What the launch queue holds for one new task of `app`."""
+    required = tuple(pd.port for pd in app.port_definitions) if app.require_ports else ()
+    return TaskRequest(
+        task_id=task_id,
+        run_spec_id=app.id,
+        resources=app.resources,
+        port_count=app.port_count,
+        required_ports=required,
+        constraints=app.constraints,
+        role=app.role,
+    )
+
+
+def build_task_info(
+    app: AppDefinition,
+    task_id: str,
+    placement: Placement,
+    executor_info: Mapping[str, Any],
+    app_version: str,
+) -> dict[str, Any]:
+    """TaskInfo for `task_id` of `app` on the agent and host ports of `placement`."""
+    environment = task_environment(app, task_id, placement, app_version)
+    task: dict[str, Any] = {
+        "name": hostname_of(app.id),
+        "task_id": {"value": task_id},
+        "agent_id": {"value": placement.agent_id},
+        "resources": _resources(app, placement.ports),
+        "executor": dict(executor_info),
+        "command": _command(app, environment),
+        "labels": {"labels": [{"key": k, "value": v} for k, v in app.labels.items()]},
+        "discovery": _discovery(app, placement.ports),
+    }
+    if app.task_kill_grace_period_seconds is not None:
+        nanos = app.task_kill_grace_period_seconds * 1_000_000_000
+        task["kill_policy"] = {"grace_period": {"nanoseconds": nanos}}
+    check = next((hc for hc in app.health_checks if hc.protocol.runs_in_executor), None)
+    if check is not None:
+        # Mesos carries one health check per task; Marathon also sends the first executor-run one.
+        task["health_check"] = mesos_health_check(check, placement.ports, environment)
+    return task
+
+
+def task_environment(
+    app: AppDefinition, task_id: str, placement: Placement, app_version: str
+) -> dict[str, str]:
+    """The variables Marathon injects, then the app's own `env` (which wins on a clash)."""
+    env = _port_variables(app, placement.ports)
+    env["HOST"] = placement.hostname
+    env.update(
+        MARATHON_APP_ID=app.id,
+        MARATHON_APP_VERSION=app_version,
+        MARATHON_APP_RESOURCE_CPUS=str(float(app.cpus)),
+        MARATHON_APP_RESOURCE_MEM=str(float(app.mem)),
+        MARATHON_APP_RESOURCE_DISK=str(float(app.disk)),
+        MARATHON_APP_RESOURCE_GPUS=str(app.gpus),
+        MESOS_TASK_ID=task_id,
+    )
+    if app.container is not None and app.container.image:
+        env["MARATHON_APP_DOCKER_IMAGE"] = app.container.image
+    exported = {_env_name(k): v for k, v in app.labels.items() if len(v) <= _LABEL_VALUE_LIMIT}
+    env["MARATHON_APP_LABELS"] = " ".join(exported)
+    env.update({f"MARATHON_APP_LABEL_{name}": value for name, value in exported.items()})
+    env.update({k: v for k, v in app.env.items() if isinstance(v, str)})
+    return env
+
+
+def _port_variables(app: AppDefinition, ports: tuple[int, ...]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for index, (port, name) in enumerate(zip(ports, app.port_names, strict=False)):
+        env[f"PORT{index}"] = str(port)
+        if name:
+            env[f"PORT_{_env_name(name)}"] = str(port)
+    declared = [pd.port for pd in app.port_definitions] if app.uses_host_network else []
+    for declared_port, port in zip(declared, ports, strict=False):
+        if declared_port:
+            env[f"PORT_{declared_port}"] = str(port)
+    if ports:
+        env["PORT"] = str(ports[0])
+        env["PORTS"] = ",".join(str(p) for p in ports)
+    return env
+
+
+def _env_name(name: str) -> str:
+    return _NOT_ENV_CHAR.sub("_", name).upper()
+
+
+def _resources(app: AppDefinition, ports: tuple[int, ...]) -> list[dict[str, Any]]:
+    scalars = [("cpus", app.cpus), ("mem", app.mem), ("disk", app.disk), ("gpus", app.gpus)]
+    resources: list[dict[str, Any]] = [
+        {"name": name, "type": "SCALAR", "scalar": {"value": float(value)}}
+        for name, value in scalars
+        if value
+    ]
+    if ports:
+        ranges = [{"begin": p, "end": p} for p in ports]
+        resources.append({"name": "ports", "type": "RANGES", "ranges": {"range": ranges}})
+    return resources
+
+
+def _command(app: AppDefinition, environment: Mapping[str, str]) -> dict[str, Any]:
+    command: dict[str, Any]
+    if app.cmd is not None:
+        command = {"shell": True, "value": app.cmd}
+    elif app.args:
+        command = {"shell": False, "value": app.args[0], "arguments": list(app.args)}
+    else:
+        command = {"shell": False}
+    command["environment"] = _variables(environment)
+    command["uris"] = [
+        {"value": f.uri, "extract": f.extract, "executable": f.executable, "cache": f.cache}
+        | ({"output_file": f.dest_path} if f.dest_path else {})
+        for f in app.fetch
+    ]
+    if app.user is not None:
+        command["user"] = app.user
+    return command
+
+
+def _variables(environment: Mapping[str, str]) -> dict[str, Any]:
+    return {"variables": [{"name": k, "value": v} for k, v in environment.items()]}
+
+
+def _discovery(app: AppDefinition, ports: tuple[int, ...]) -> dict[str, Any]:
+    discovered = []
+    definitions: tuple[PortDefinition | PortMapping, ...] = (
+        app.port_definitions if app.uses_host_network else app.host_port_mappings
+    )
+    for port, definition in zip(ports, definitions, strict=False):
+        # Mesos wants one entry per protocol; Marathon's "udp,tcp" becomes two.
+        for protocol in definition.protocol.split(","):
+            entry: dict[str, Any] = {"number": port, "protocol": protocol}
+            if definition.name:
+                entry["name"] = definition.name
+            if definition.labels:
+                labels = [{"key": k, "value": v} for k, v in definition.labels.items()]
+                entry["labels"] = {"labels": labels}
+            discovered.append(entry)
+    return {"visibility": "FRAMEWORK", "name": hostname_of(app.id), "ports": {"ports": discovered}}
+
+
+def mesos_health_check(
+    check: HealthCheck, ports: tuple[int, ...], environment: Mapping[str, str]
+) -> dict[str, Any]:
+    """A Mesos HealthCheck for a COMMAND or MESOS_* check; the port is the task's host port."""
+    out: dict[str, Any] = {
+        "delay_seconds": float(check.delay_seconds),
+        "interval_seconds": float(check.interval_seconds),
+        "timeout_seconds": float(check.timeout_seconds),
+        "consecutive_failures": check.max_consecutive_failures,
+        "grace_period_seconds": float(check.grace_period_seconds),
+    }
+    if check.protocol is HealthProtocol.COMMAND:
+        command = {
+            "shell": True,
+            "value": check.command or "",
+            "environment": _variables(environment),
+        }
+        return out | {"type": "COMMAND", "command": command}
+    port = check.target_port(ports)
+    if check.protocol is HealthProtocol.MESOS_TCP:
+        return out | {"type": "TCP", "tcp": {"port": port}}
+    http: dict[str, Any] = {"port": port, "path": check.path or "/"}
+    if check.protocol is HealthProtocol.MESOS_HTTPS:
+        http["scheme"] = "https"
+    return out | {"type": "HTTP", "http": http}
