@@ -153,5 +153,6 @@ class DromosExecutor(Executor):
             self.finished.set()
 
     def _shutdown_grace_s(self) -> float:
-        grace_s = self.driver.grace_shutdown_period or DEFAULT_SHUTDOWN_GRACE_S
+        given = "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD" in os.environ
+        grace_s = self.driver.grace_shutdown_period if given else DEFAULT_SHUTDOWN_GRACE_S
         return max(0.0, float(grace_s) - SHUTDOWN_MARGIN_S)
