@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import signal
 import threading
 import uuid
 from typing import Any
@@ -79,7 +80,11 @@ class DromosExecutor(Executor):
         self._awaited_ack: str | None = None
 
     def run(self) -> None:
-        """Serve until SHUTDOWN, loss of the agent, or (single task) the acked terminal update."""
+        """Serve until SHUTDOWN, loss of the agent, SIGTERM, or (single task) the acked end.
+
+        Must run on the main thread. Tasks still running at the end are killed.
+        """
+        signal.signal(signal.SIGTERM, lambda signum, frame: self.finished.set())
         self.driver.start()
         try:
             while not self.finished.wait(0.5) and not self.driver.aborted:

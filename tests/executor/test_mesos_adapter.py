@@ -218,3 +218,16 @@ def test_kill_with_kill_policy_then_shutdown_ends_every_task_and_the_executor(
     assert agent.states("a") == ["TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_KILLED"]
     assert killed["message"] == "Command terminated with signal SIGKILL"
     assert agent.states("b")[-1] == "TASK_KILLED"
+
+
+def test_sigterm_to_the_executor_kills_its_tasks_before_it_exits(
+    agent: FakeAgent, start_executor: Any
+) -> None:
+    executor = start_executor()
+    agent.launch("t", "sleep 60")
+    agent.wait_update("t", "TASK_RUNNING")
+
+    executor.send_signal(signal.SIGTERM)
+
+    assert executor.wait(10) == 0
+    assert agent.states("t")[-1] == "TASK_KILLED"
