@@ -1,4 +1,4 @@
-"""marathon 0.13.0 uses collections.Iterable, gone since Python 3.10: restore it for the client tests."""
+"""marathon 0.13.0 uses collections.Iterable (gone since Python 3.10): restored for its tests."""
 
 from __future__ import annotations
 

@@ -52,7 +52,10 @@ def test_explicitly_empty_port_definitions_stay_empty() -> None:
 
 def test_deprecated_ports_become_port_definitions() -> None:
     out = app_to_json(parse_app(app(ports=[0, 8080])))
-    assert out["portDefinitions"] == [{"port": 0, "protocol": "tcp"}, {"port": 8080, "protocol": "tcp"}]
+    assert out["portDefinitions"] == [
+        {"port": 0, "protocol": "tcp"},
+        {"port": 8080, "protocol": "tcp"},
+    ]
     assert "ports" not in out
 
 
@@ -92,13 +95,23 @@ def test_output_parses_back_to_the_same_app() -> None:
 
 def test_optional_fields_the_client_lacks_appear_only_when_set() -> None:
     out = app_to_json(parse_app(app()))
-    for field in ("check", "tty", "executorResources", "resourceLimits", "deploymentTimeoutSeconds"):
+    for field in (
+        "check",
+        "tty",
+        "executorResources",
+        "resourceLimits",
+        "deploymentTimeoutSeconds",
+    ):
         assert field not in out
-    assert app_to_json(parse_app(app(deploymentTimeoutSeconds=30)))["deploymentTimeoutSeconds"] == 30
+    assert (
+        app_to_json(parse_app(app(deploymentTimeoutSeconds=30)))["deploymentTimeoutSeconds"] == 30
+    )
 
 
 def test_health_check_output_has_marathon_fields() -> None:
-    out = app_to_json(parse_app(app(healthChecks=[{"protocol": "COMMAND", "command": {"value": "true"}}])))
+    out = app_to_json(
+        parse_app(app(healthChecks=[{"protocol": "COMMAND", "command": {"value": "true"}}]))
+    )
     assert out["healthChecks"] == [
         {
             "protocol": "COMMAND",
@@ -211,4 +224,7 @@ def test_restart_moves_version_and_config_change_but_not_scaling() -> None:
 def test_versions_serialize_as_version_info() -> None:
     out = app_to_json(apply_version_info(None, parse_app(app()), 1_700_000_000.0))
     assert out["version"] == "2023-11-14T22:13:20.000Z"
-    assert out["versionInfo"] == {"lastScalingAt": out["version"], "lastConfigChangeAt": out["version"]}
+    assert out["versionInfo"] == {
+        "lastScalingAt": out["version"],
+        "lastConfigChangeAt": out["version"],
+    }

@@ -34,7 +34,9 @@ def type_errors(data: Any) -> dict[str, list[str]]:
 
 
 def test_minimal_app_is_valid() -> None:
-    parsed = parse_app({"id": "/simple", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16, "instances": 2})
+    parsed = parse_app(
+        {"id": "/simple", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16, "instances": 2}
+    )
     assert (parsed.id, parsed.cpus, parsed.mem, parsed.instances) == ("/simple", 0.1, 16.0, 2)
 
 
@@ -81,7 +83,9 @@ def test_args_alone_is_valid() -> None:
 
 
 def test_container_alone_is_valid() -> None:
-    parsed = parse_app({"id": "/web", "container": {"type": "DOCKER", "docker": {"image": "nginx"}}})
+    parsed = parse_app(
+        {"id": "/web", "container": {"type": "DOCKER", "docker": {"image": "nginx"}}}
+    )
     assert parsed.container is not None and parsed.container.image == "nginx"
 
 
@@ -139,7 +143,9 @@ def test_boolean_is_not_a_number() -> None:
 
 
 def test_unknown_enum_literal_is_invalid_json() -> None:
-    assert type_errors(app(killSelection="RANDOM")) == {"/killSelection": ["error.unknown.enum.literal"]}
+    assert type_errors(app(killSelection="RANDOM")) == {
+        "/killSelection": ["error.unknown.enum.literal"]
+    }
 
 
 def test_non_object_body_is_invalid_json() -> None:
@@ -225,7 +231,9 @@ def test_group_by_value_must_be_an_integer_when_given() -> None:
 
 
 def test_is_value_must_match_its_pattern() -> None:
-    assert "/constraints(1)" in violations(app(constraints=[["a", "IS", "ok"], ["b", "IS", "no way"]]))
+    assert "/constraints(1)" in violations(
+        app(constraints=[["a", "IS", "ok"], ["b", "IS", "no way"]])
+    )
 
 
 def test_constraint_parts_must_be_strings() -> None:
@@ -307,7 +315,9 @@ def test_at_most_one_mesos_health_check() -> None:
 
 
 def test_several_command_health_checks_are_tolerated() -> None:
-    checks = [{"protocol": "COMMAND", "command": {"value": "true"}}] * 2 + [{"protocol": "MESOS_TCP"}]
+    checks = [{"protocol": "COMMAND", "command": {"value": "true"}}] * 2 + [
+        {"protocol": "MESOS_TCP"}
+    ]
     assert len(parse_app(app(healthChecks=checks)).health_checks) == 3
 
 
@@ -325,14 +335,20 @@ def test_ipv6_health_check_needs_docker_and_a_mesos_protocol() -> None:
 
 
 def test_health_check_interval_must_be_positive() -> None:
-    assert "/healthChecks(0)/intervalSeconds" in violations(app(healthChecks=[{"intervalSeconds": 0}]))
+    assert "/healthChecks(0)/intervalSeconds" in violations(
+        app(healthChecks=[{"intervalSeconds": 0}])
+    )
 
 
 def test_health_check_defaults() -> None:
     check = parse_app(app(healthChecks=[{}])).health_checks[0]
     assert check.protocol is HealthProtocol.HTTP
     assert (check.path, check.grace_period_seconds, check.interval_seconds) == ("/", 300, 60)
-    assert (check.timeout_seconds, check.max_consecutive_failures, check.delay_seconds) == (20, 3, 15)
+    assert (check.timeout_seconds, check.max_consecutive_failures, check.delay_seconds) == (
+        20,
+        3,
+        15,
+    )
     assert (check.ignore_http1xx, check.ip_protocol) == (False, "IPv4")
 
 
