@@ -122,7 +122,7 @@ def read_app(
 def _read_id(r: Reader, parent: str, app_id: str | None) -> str:
     raw = app_id or r.string("id")
     if raw is None:
-        if "id" not in r.data:
+        if r.data.get("id") is None:
             r.problems.wrong_type(r.at("id"), PATH_MISSING)
         return pathid.ROOT
     try:
@@ -269,15 +269,11 @@ def _fetch(r: Reader) -> tuple[FetchUri, ...]:
             f.problems.violation(f.at("uri"), "must not be empty")
         elif len(uri) > _MAX_URI:
             f.problems.violation(f.at("uri"), f"must be at most {_MAX_URI} characters")
-        flags = {
-            key: f.boolean(name)
-            for key, name in (("extract", "extract"), ("executable", "executable"))
-        }
         fetched.append(
             FetchUri(
                 uri or "",
-                extract=flags["extract"] is not False,
-                executable=bool(flags["executable"]),
+                extract=f.boolean("extract") is not False,
+                executable=bool(f.boolean("executable")),
                 cache=bool(f.boolean("cache")),
                 dest_path=f.string("destPath"),
             )

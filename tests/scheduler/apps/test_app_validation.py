@@ -45,6 +45,7 @@ def test_minimal_app_is_valid() -> None:
 
 def test_missing_id_is_invalid_json() -> None:
     assert type_errors({"cmd": "x"}) == {"/id": ["error.path.missing"]}
+    assert type_errors({"id": None, "cmd": "x"}) == {"/id": ["error.path.missing"]}
 
 
 def test_relative_id_is_resolved_against_the_parent() -> None:
