@@ -288,7 +288,7 @@ def _constraints(body: JsonObject) -> tuple[Constraint, ...]:
 
 
 def _container(body: JsonObject) -> Mapping[str, object] | None:
-    """Passed through to Mesos as given, after a check of what every container needs."""
+    """Passed through to Mesos as given, once what chronos.task_info reads is known sound."""
     if not body.has("container"):
         return None
     container = JsonObject(body.raw("container"), "container.")
@@ -296,6 +296,19 @@ def _container(body: JsonObject) -> Mapping[str, object] | None:
         raise container.error("type", "must be DOCKER or MESOS")
     if not container.string("image"):
         raise container.error("image", "must be a non-empty string")
+    if container.string("network", "HOST").upper() not in ("HOST", "BRIDGE", "USER", "NONE"):
+        raise container.error("network", "must be HOST, BRIDGE, USER or NONE")
+    container.string("networkName")
+    container.boolean("forcePullImage")
+    for volume in container.objects("volumes"):
+        if not volume.string("containerPath"):
+            raise volume.error("containerPath", "must be a non-empty string")
+        volume.string("hostPath")
+        if volume.string("mode", "RW").upper() not in ("RO", "RW"):
+            raise volume.error("mode", "must be RO or RW")
+    for parameter in container.objects("parameters"):
+        parameter.string("key")
+        parameter.string("value")
     return container.copy()
 
 

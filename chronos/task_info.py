@@ -1,0 +1,139 @@
+"""The Mesos v1 TaskInfo (JSON) and the TaskRequest of one attempt of a job run.
+
+- name `ChronosTask:<job>`; resources cpus/mem/disk from the job;
+- command: with `shell` the job's command (plus a manual run's arguments) runs under
+  `/bin/sh -c`; without it the command is the executable and argv is
+  `[command, *arguments, *manual arguments split on whitespace]` (Dromos supplies argv[0],
+  which Chronos left to the job's first argument);
+- environment: the job's variables, then the Chronos variables, which they cannot override;
+- fetch URIs, runAsUser, maxCompletionTime and the container are passed to Mesos.
+`executor`, `executorFlags` and `taskInfoData` are kept on the job but unused: every task
+runs on the Dromos executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chronos.job import Job
+from scheduler.resources import Resources
+from scheduler.task_request import Placement, TaskRequest
+
+RUN_SPEC_PREFIX = "job:"
+NANOS_PER_SECOND = 1_000_000_000
+
+
+def run_spec_id_for(job_name: str) -> str:
+    """The launch queue's owner id for runs of `job_name` (`job:<name>`)."""
+    return RUN_SPEC_PREFIX + job_name
+
+
+def task_request_for(job: Job, task_id: str) -> TaskRequest:
+    """What the launch queue holds for one attempt of a run of `job`."""
+    return TaskRequest(
+        task_id=task_id,
+        run_spec_id=run_spec_id_for(job.name),
+        resources=Resources(cpus=job.cpus, mem=job.mem, disk=job.disk),
+        constraints=job.constraints,
+    )
+
+
+def build_task_info(
+    job: Job,
+    task_id: str,
+    placement: Placement,
+    executor_info: Mapping[str, Any],
+    due_ms: int,
+    attempt: int,
+    arguments: str = "",
+) -> dict[str, Any]:
+    """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`."""
+    environment = task_environment(job, task_id, placement.hostname, due_ms, attempt)
+    task: dict[str, Any] = {
+        "name": f"ChronosTask:{job.name}",
+        "task_id": {"value": task_id},
+        "agent_id": {"value": placement.agent_id},
+        "resources": [
+            {"name": name, "type": "SCALAR", "scalar": {"value": float(value)}}
+            for name, value in (("cpus", job.cpus), ("mem", job.mem), ("disk", job.disk))
+        ],
+        "executor": dict(executor_info),
+        "command": _command(job, arguments, environment),
+    }
+    if job.max_completion_time > 0:
+        task["max_completion_time"] = {"nanoseconds": job.max_completion_time * NANOS_PER_SECOND}
+    if job.container is not None:
+        task["container"] = container_info(job.container)
+    return task
+
+
+def task_environment(
+    job: Job, task_id: str, hostname: str, due_ms: int, attempt: int
+) -> dict[str, str]:
+    """The job's variables, then the ones Chronos injects (which win on a clash)."""
+    env = {var.name: var.value for var in job.environment_variables}
+    env.update(
+        mesos_task_id=task_id,
+        MESOS_TASK_ID=task_id,
+        CHRONOS_JOB_OWNER=job.owner,
+        CHRONOS_JOB_NAME=job.name,
+        HOST=hostname,
+        CHRONOS_RESOURCE_MEM=str(job.mem),
+        CHRONOS_RESOURCE_CPU=str(job.cpus),
+        CHRONOS_RESOURCE_DISK=str(job.disk),
+        CHRONOS_JOB_RUN_TIME=str(due_ms),
+        CHRONOS_JOB_RUN_ATTEMPT=str(attempt),
+    )
+    return env
+
+
+def container_info(container: Mapping[str, Any]) -> dict[str, Any]:
+    """A Mesos ContainerInfo from Chronos's container JSON (DOCKER or MESOS with an image)."""
+    image = container.get("image", "")
+    force_pull = bool(container.get("forcePullImage", False))
+    volumes = [
+        {"container_path": v.get("containerPath", ""), "mode": v.get("mode", "RW")}
+        | ({"host_path": v["hostPath"]} if v.get("hostPath") else {})
+        for v in container.get("volumes") or []
+    ]
+    info: dict[str, Any] = {
+        "type": str(container.get("type", "DOCKER")).upper(),
+        "volumes": volumes,
+    }
+    if info["type"] == "MESOS":
+        docker_image = {"type": "DOCKER", "docker": {"name": image}, "cached": not force_pull}
+        info["mesos"] = {"image": docker_image}
+    else:
+        info["docker"] = {
+            "image": image,
+            "network": str(container.get("network", "HOST")).upper(),
+            "force_pull_image": force_pull,
+            "parameters": [
+                {"key": p.get("key", ""), "value": p.get("value", "")}
+                for p in container.get("parameters") or []
+            ],
+        }
+    if container.get("networkName"):
+        info["network_infos"] = [{"name": container["networkName"]}]
+    return info
+
+
+def _command(job: Job, arguments: str, environment: Mapping[str, str]) -> dict[str, Any]:
+    command: dict[str, Any]
+    if job.shell:
+        value = f"{job.command} {arguments}" if arguments else job.command
+        command = {"shell": True, "value": value}
+    else:
+        argv = [job.command, *job.arguments, *arguments.split()]
+        command = {"shell": False, "value": job.command, "arguments": argv}
+    command["environment"] = {
+        "variables": [{"name": k, "value": v} for k, v in environment.items()]
+    }
+    command["uris"] = [
+        {"value": f.uri, "executable": f.executable, "extract": f.extract, "cache": f.cache}
+        | ({"output_file": f.output_file} if f.output_file else {})
+        for f in job.fetch
+    ]
+    command["user"] = job.run_as_user
+    return command
