@@ -32,3 +32,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 def main() -> None:
     """Dromos: Marathon-style apps and Chronos-style jobs on Mesos."""
+
+
+if __name__ == "__main__":
+    main()

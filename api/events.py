@@ -1,0 +1,42 @@
+"""GET /v2/events: Marathon's server-sent event stream, with the `event_type` filter."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, request
+
+from api.context import runtime
+from scheduler.events import EventBus
+
+blueprint = Blueprint("events", __name__)
+
+KEEPALIVE_S = 15.0
+
+
+def _stream(bus: EventBus, types: list[str], remote: str, now: float) -> Iterator[str]:
+    sub = bus.subscribe(types)
+    bus.publish("event_stream_attached", now, remoteAddress=remote)
+    try:
+        yield ": attached\n\n"
+        while not sub.closed or not sub.queue.empty():
+            event = sub.get(KEEPALIVE_S)
+            if event is None:
+                if sub.closed:
+                    return
+                yield "\n"  # a keep-alive; also how a vanished client is noticed
+                continue
+            yield f"event: {event['eventType']}\ndata: {json.dumps(event)}\n\n"
+    finally:
+        bus.unsubscribe(sub)
+
+
+@blueprint.get("/v2/events")
+def events() -> Response:
+    rt = runtime()
+    types = request.args.getlist("event_type")
+    stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now())
+    response = Response(stream, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,266 @@
+"""Marathon's /v2/apps: define, scale, restart, roll back and delete apps; their tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.context import flag, json_body, runtime
+from api.labels import parse_selector
+from api.marathon_json import app_info, task_json
+from scheduler.apps import pathid
+from scheduler.apps.serialize import app_to_json, merge_update
+from scheduler.apps.validation import parse_app, rollback_version
+from scheduler.deployments.plan import Deployment
+from scheduler.errors import MalformedRequest, NotFound
+
+blueprint = Blueprint("marathon_apps", __name__)
+
+Json = dict[str, Any]
+
+
+def deployment_result(deployment: Deployment, status: int = 200) -> Response:
+    response = jsonify({"deploymentId": deployment.id, "version": deployment.version})
+    response.status_code = status
+    response.headers["Marathon-Deployment-Id"] = deployment.id
+    return response
+
+
+def _app_id(raw: str) -> str:
+    return pathid.canonical(raw)
+
+
+def _embed() -> set[str]:
+    return set(request.args.getlist("embed"))
+
+
+def _post_event(app_json: Json) -> None:
+    rt = runtime()
+    rt.framework.events.publish(
+        "api_post_event", rt.clock.now(), clientIp=request.remote_addr or "",
+        uri=request.path, appDefinition=app_json,
+    )
+
+
+@blueprint.get("/v2/apps")
+def list_apps() -> Response:
+    rt = runtime()
+    cmd, id_part = request.args.get("cmd"), request.args.get("id")
+    selector = request.args.get("label")
+    matches = parse_selector(selector) if selector else None
+    embed = _embed()
+
+    def render() -> list[Json]:
+        out = []
+        for app in sorted(rt.apps.apps.values(), key=lambda a: a.id):
+            if cmd and (app.cmd is None or cmd not in app.cmd):
+                continue
+            if id_part and id_part not in app.id:
+                continue
+            if matches and not matches(app.labels):
+                continue
+            out.append(app_info(rt.apps, app, embed))
+        return out
+
+    return jsonify({"apps": rt.call(render)})
+
+
+@blueprint.post("/v2/apps")
+def create_app() -> Response:
+    rt = runtime()
+    app = parse_app(json_body())
+    force = flag("force")
+    created, deployment = rt.call(lambda: rt.apps.create(app, force))
+    body = rt.call(lambda: app_info(rt.apps, created, set()))
+    _post_event(app_to_json(created))
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = created.id
+    response.headers["Marathon-Deployment-Id"] = deployment.id
+    return response
+
+
+@blueprint.put("/v2/apps")
+def put_apps() -> Response:
+    """Batch create-or-update: one deployment for all the apps in the body."""
+    rt = runtime()
+    body = json_body()
+    if not isinstance(body, list):
+        raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
+            "error.expected.jsarray"]}])
+    partial, force = flag("partialUpdate", True), flag("force")
+
+    def apply() -> Deployment:
+        target = {}
+        for item in body:
+            app = _updated_app(rt, item, partial)
+            target[app.id] = rt.apps.stamp(app, rt.apps.apps.get(app.id), restart=False)
+        return rt.apps.deploy(dict(target), force)
+
+    return deployment_result(rt.call(apply))
+
+
+def _updated_app(rt: Any, data: Any, partial: bool, app_id: str | None = None) -> Any:
+    """The app a PUT asks for: merged into the existing one unless partialUpdate=false."""
+    if not isinstance(data, dict):
+        raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
+            "error.expected.jsobject"]}])
+    target_id = app_id or pathid.canonical(str(data.get("id", "")))
+    existing = rt.apps.apps.get(target_id)
+    if existing is not None and partial:
+        return parse_app(merge_update(existing, data), app_id=target_id)
+    return parse_app(data, app_id=target_id)
+
+
+@blueprint.get("/v2/apps/<path:app_id>")
+def get_app(app_id: str) -> Response:
+    rt = runtime()
+    embed = _embed()
+    if app_id.endswith("*"):
+        group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
+        return jsonify({"*": rt.call(lambda: [
+            app_info(rt.apps, a, embed) for a in sorted(rt.apps.apps.values(),
+                                                           key=lambda a: a.id)
+            if pathid.is_descendant(a.id, group)
+        ])})
+    canonical = _app_id(app_id)
+    return jsonify({"app": rt.call(
+        lambda: app_info(rt.apps, rt.apps.get(canonical), embed, single=True)
+    )})
+
+
+@blueprint.put("/v2/apps/<path:app_id>")
+def put_app(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    data = json_body()
+    version = rollback_version(data) if isinstance(data, dict) else None
+    force = flag("force")
+    if version is not None:
+        return deployment_result(rt.call(lambda: rt.apps.rollback(canonical, version, force)))
+    partial = flag("partialUpdate", True)
+
+    def apply() -> tuple[bool, Deployment]:
+        app = _updated_app(rt, data, partial, canonical)
+        return rt.apps.replace_app(app, force)
+
+    created, deployment = rt.call(apply)
+    _post_event(rt.call(lambda: app_to_json(rt.apps.get(canonical))))
+    return deployment_result(deployment, 201 if created else 200)
+
+
+@blueprint.patch("/v2/apps/<path:app_id>")
+def patch_app(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    data = json_body()
+    force = flag("force")
+
+    def apply() -> Deployment:
+        existing = rt.apps.get(canonical)
+        if not isinstance(data, dict):
+            raise MalformedRequest("Invalid JSON")
+        app = parse_app(merge_update(existing, data), app_id=canonical)
+        return rt.apps.replace_app(app, force)[1]
+
+    return deployment_result(rt.call(apply))
+
+
+@blueprint.delete("/v2/apps/<path:app_id>")
+def delete_app(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    force = flag("force", True)
+    return deployment_result(rt.call(lambda: rt.apps.delete(canonical, force)))
+
+
+@blueprint.post("/v2/apps/<path:app_id>/restart")
+def restart_app(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    force = flag("force")
+    return deployment_result(rt.call(lambda: rt.apps.restart(canonical, force)))
+
+
+@blueprint.get("/v2/apps/<path:app_id>/tasks")
+def app_tasks(app_id: str) -> Response:
+    rt = runtime()
+    if app_id.endswith("*"):
+        group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
+        return jsonify({"tasks": rt.call(lambda: [
+            task_json(r, a) for a in rt.apps.apps.values()
+            if pathid.is_descendant(a.id, group) for r in rt.apps.tasks(a.id)
+        ])})
+    canonical = _app_id(app_id)
+
+    def render() -> list[Json]:
+        app = rt.apps.get(canonical)
+        return [task_json(r, app) for r in rt.apps.tasks(canonical)]
+
+    return jsonify({"tasks": rt.call(render)})
+
+
+def _kill_options() -> tuple[bool, bool]:
+    scale, wipe = flag("scale"), flag("wipe")
+    if scale and wipe:
+        raise MalformedRequest("You cannot use scale and wipe at the same time.")
+    return scale, wipe
+
+
+def kill_response(rt: Any, app_id: str, task_ids: list[str], single: bool) -> Response:
+    scale, _ = _kill_options()
+    force = flag("force")
+
+    def apply() -> tuple[list[Json], Deployment | None]:
+        app = rt.apps.apps.get(app_id)
+        killed, deployment = rt.apps.kill_tasks(app_id, task_ids, scale, force)
+        return [task_json(r, app) for r in killed], deployment
+
+    tasks, deployment = rt.call(apply)
+    if deployment is not None:
+        return deployment_result(deployment)
+    if single:
+        if not tasks:
+            raise NotFound(f"Task '{task_ids[0]}' does not exist")
+        return jsonify({"task": tasks[0]})
+    return jsonify({"tasks": tasks})
+
+
+@blueprint.delete("/v2/apps/<path:app_id>/tasks")
+def kill_app_tasks(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    host = request.args.get("host")
+
+    def chosen() -> list[str]:
+        rt.apps.get(canonical)
+        return [r.task_id for r in rt.apps.tasks(canonical) if host in (None, r.hostname)]
+
+    return kill_response(rt, canonical, rt.call(chosen), single=False)
+
+
+@blueprint.delete("/v2/apps/<path:app_id>/tasks/<task_id>")
+def kill_app_task(app_id: str, task_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    rt.call(lambda: rt.apps.get(canonical))
+    return kill_response(rt, canonical, [task_id], single=True)
+
+
+@blueprint.get("/v2/apps/<path:app_id>/versions")
+def app_versions(app_id: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    rt.call(lambda: rt.apps.get(canonical))
+    return jsonify({"versions": rt.store.app_versions(canonical)})
+
+
+@blueprint.get("/v2/apps/<path:app_id>/versions/<version>")
+def app_version(app_id: str, version: str) -> Response:
+    rt = runtime()
+    canonical = _app_id(app_id)
+    data = rt.store.app_version(canonical, version)
+    if data is None:
+        raise NotFound(f"App '{canonical}' does not exist in version {version}")
+    return jsonify(data)

@@ -1,0 +1,111 @@
+"""Marathon's response shapes for tasks, apps with their runtime info, and the queue.
+
+Only Marathon's field names: the `marathon` client builds objects from these and
+fails on a field it does not know.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.app_manager import AppManager
+from scheduler.apps.model import AppDefinition
+from scheduler.apps.pathid import instance_id_of
+from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
+from scheduler.events import iso_timestamp
+from scheduler.tasks import TaskRecord
+
+Json = dict[str, Any]
+
+
+def task_json(record: TaskRecord, app: AppDefinition | None) -> Json:
+    body: Json = {
+        "id": record.task_id,
+        "appId": record.run_spec_id,
+        "host": record.hostname,
+        "slaveId": record.agent_id,
+        "ports": list(record.ports),
+        "servicePorts": [pd.port for pd in app.port_definitions] if app else [],
+        "ipAddresses": [],
+        "stagedAt": iso_timestamp(record.staged_at),
+        "version": record.version,
+        "state": record.state,
+        "role": app.role if app else "*",
+    }
+    if record.started_at is not None:
+        body["startedAt"] = iso_timestamp(record.started_at)
+    if app is not None and app.health_checks:
+        body["healthCheckResults"] = [_health_result(record)]
+    return body
+
+
+def _health_result(record: TaskRecord) -> Json:
+    health = record.extra.get("health", {})
+    return {
+        "alive": bool(record.healthy),
+        "consecutiveFailures": health.get("consecutiveFailures", 0),
+        "firstSuccess": health.get("firstSuccess"),
+        "lastSuccess": health.get("lastSuccess"),
+        "lastFailure": health.get("lastFailure"),
+        "lastFailureCause": health.get("lastFailureCause"),
+        "instanceId": instance_id_of(record.task_id),
+    }
+
+
+EMBED_TASKS = {"tasks", "apps.tasks", "app.tasks", "group.apps.tasks", "failures", "apps.failures"}
+EMBED_FAILURE = {"lastTaskFailure", "apps.lastTaskFailure", "app.lastTaskFailure",
+                 "group.apps.lastTaskFailure", "failures", "apps.failures"}
+
+
+def app_info(apps: AppManager, app: AppDefinition, embed: set[str], single: bool = False) -> Json:
+    """AppInfo: the definition plus counts and deployments, tasks and failures on request."""
+    records = apps.tasks(app.id)
+    counts = TaskCounts(
+        staged=sum(1 for r in records if r.state in ("TASK_STAGING", "TASK_STARTING")),
+        running=sum(1 for r in records if r.is_running),
+        healthy=sum(1 for r in records if r.is_running and r.healthy is True),
+        unhealthy=sum(1 for r in records if r.is_running and r.healthy is False),
+    )
+    with_tasks = single or bool(embed & EMBED_TASKS)
+    with_failure = single or bool(embed & EMBED_FAILURE)
+    return app_info_to_json(
+        app,
+        counts=counts,
+        deployment_ids=[d.id for d in apps.deployments.of_app(app.id)],
+        tasks=[task_json(r, app) for r in records] if with_tasks else None,
+        last_task_failure=apps.last_failure.get(app.id) if with_failure else None,
+    )
+
+
+def queue_json(apps: AppManager, now: float) -> Json:
+    """GET /v2/queue: each app with instances waiting, and why they wait."""
+    fw = apps.fw
+    items = []
+    for app_id in sorted(fw.queue.run_spec_ids()):
+        app = apps.apps.get(app_id)
+        if app is None:
+            continue
+        queued = sorted(fw.queue.of(app_id), key=lambda q: q.since)
+        left = apps.time_left(app_id)
+        summary = fw.launcher.reject_summary.get(app_id, ())
+        items.append({
+            "app": app_to_json(app),
+            "count": len(queued),
+            "delay": {"timeLeftSeconds": round(left), "overdue": left <= 0},
+            "since": iso_timestamp(queued[0].since),
+            "processedOffersSummary": {
+                "processedOffersCount": max((c.processed for c in summary), default=0),
+                "unusedOffersCount": max((c.declined for c in summary), default=0),
+                "rejectSummaryLastOffers": [
+                    {"reason": c.reason, "declined": c.declined, "processed": c.processed}
+                    for c in summary
+                ],
+                # Dromos: why each waiting instance waits (Marathon leaves users guessing).
+                "waitingReasons": [
+                    {"taskId": q.request.task_id,
+                     "reason": fw.queue.reasons.get(q.request.task_id, "waiting for offers")}
+                    for q in queued
+                ],
+            },
+        })
+    return {"queue": items}

@@ -1,0 +1,186 @@
+"""Marathon's /v2/tasks, /v2/groups, /v2/deployments and /v2/queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.context import flag, json_body, runtime
+from api.marathon_apps import deployment_result, kill_response
+from api.marathon_json import app_info, queue_json, task_json
+from scheduler import group_service
+from scheduler.apps import pathid
+from scheduler.apps.groups import Group, group_to_json, parse_group, parse_group_update
+from scheduler.apps.model import AppDefinition
+from scheduler.deployments.manager import deployment_json
+from scheduler.errors import MalformedRequest
+
+blueprint = Blueprint("marathon_misc", __name__)
+
+Json = dict[str, Any]
+
+
+# tasks ------------------------------------------------------------------------------------
+@blueprint.get("/v2/tasks")
+def list_tasks() -> Response:
+    rt = runtime()
+    wanted = {s.lower() for s in request.args.getlist("status") + request.args.getlist(
+        "status[]")} & {"running", "staging"}
+
+    def render() -> list[Json]:
+        out = []
+        for app in sorted(rt.apps.apps.values(), key=lambda a: a.id):
+            for record in rt.apps.tasks(app.id):
+                if wanted and record.state.removeprefix("TASK_").lower() not in wanted:
+                    continue
+                out.append(task_json(record, app))
+        return out
+
+    return jsonify({"tasks": rt.call(render)})
+
+
+@blueprint.post("/v2/tasks/delete")
+def delete_tasks() -> Response:
+    rt = runtime()
+    body = json_body()
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise MalformedRequest("Invalid JSON", details=[{"path": "/ids", "errors": [
+            "error.expected.jsarray"]}])
+    by_app: dict[str, list[str]] = {}
+    for task_id in ids:
+        try:
+            by_app.setdefault(pathid.app_id_of_task(task_id), []).append(task_id)
+        except pathid.InvalidPathId as error:
+            raise MalformedRequest(f"Invalid task id '{task_id}'") from error
+    if len(by_app) == 1:
+        (app_id, task_ids), = by_app.items()
+        return kill_response(rt, app_id, task_ids, single=False)
+    tasks: list[Json] = []
+    for app_id, task_ids in by_app.items():
+        response = kill_response(rt, app_id, task_ids, single=False)
+        tasks.extend((response.get_json() or {}).get("tasks", []))
+    return jsonify({"tasks": tasks})
+
+
+# groups -----------------------------------------------------------------------------------
+def _group_id(raw: str | None) -> str:
+    return pathid.canonical(raw or "/")
+
+
+def _render_group(group: Group, embed: set[str]) -> Json:
+    rt = runtime()
+    app_embeds = {e.removeprefix("group.apps.") for e in embed if e.startswith("group.apps.")}
+
+    def render_app(app: AppDefinition) -> Json:
+        return app_info(rt.apps, app, app_embeds)
+
+    body = group_to_json(group, render_app)
+    if embed and "group.apps" not in embed and not app_embeds:
+        body["apps"] = []
+    if embed and "group.groups" not in embed:
+        body["groups"] = []
+    return body
+
+
+@blueprint.get("/v2/groups")
+@blueprint.get("/v2/groups/<path:group_id>")
+def get_group(group_id: str | None = None) -> Response:
+    rt = runtime()
+    if group_id and group_id.endswith("/apps"):
+        gid = _group_id(group_id.removesuffix("/apps"))
+        return jsonify({"apps": rt.call(lambda: [
+            app_info(rt.apps, a, set()) for a in group_service.get(rt.apps, gid).apps
+        ])})
+    gid = _group_id(group_id)
+    embed = set(request.args.getlist("embed"))
+    return jsonify(rt.call(lambda: _render_group(group_service.get(rt.apps, gid), embed)))
+
+
+@blueprint.post("/v2/groups")
+@blueprint.post("/v2/groups/<path:group_id>")
+def create_group(group_id: str | None = None) -> Response:
+    rt = runtime()
+    body = json_body()
+    parent = _group_id(group_id)
+    group = parse_group(body, parent=parent)
+    force = flag("force")
+    deployment = rt.call(lambda: group_service.create(rt.apps, group, force))
+    response = deployment_result(deployment, 201)
+    response.headers["Location"] = group.id
+    return response
+
+
+@blueprint.put("/v2/groups")
+@blueprint.put("/v2/groups/<path:group_id>")
+def update_group(group_id: str | None = None) -> Response:
+    rt = runtime()
+    gid = _group_id(group_id)
+    change = parse_group_update(json_body(), parent=pathid.parent_of(gid) if gid != "/" else "/",
+                                group_id=gid)
+    force = flag("force")
+    if change.version is not None:
+        raise MalformedRequest("Rolling a group back to a version is not supported yet; "
+                               "roll back its apps with PUT /v2/apps/{id} {\"version\": ...}")
+    if change.scale_by is not None:
+        factor = change.scale_by
+        return deployment_result(rt.call(
+            lambda: group_service.scale_by(rt.apps, change.id, factor, force)))
+    group = change.group or Group(change.id)
+    if flag("dryRun"):
+        return jsonify(rt.call(lambda: group_service.dry_run(rt.apps, group)))
+    return deployment_result(rt.call(lambda: group_service.update(rt.apps, group, force)))
+
+
+@blueprint.delete("/v2/groups")
+@blueprint.delete("/v2/groups/<path:group_id>")
+def delete_group(group_id: str | None = None) -> Response:
+    rt = runtime()
+    gid = _group_id(group_id)
+    force = flag("force")
+    return deployment_result(rt.call(lambda: group_service.delete(rt.apps, gid, force)))
+
+
+# deployments ------------------------------------------------------------------------------
+@blueprint.get("/v2/deployments")
+def list_deployments() -> Response:
+    rt = runtime()
+    waiting = "waiting" in request.args.getlist("embed")
+    return jsonify(rt.call(lambda: [
+        deployment_json(d, waiting) for d in rt.apps.deployments.running.values()
+    ]))
+
+
+@blueprint.get("/v2/deployments/<deployment_id>")
+def get_deployment(deployment_id: str) -> Response:
+    """A Dromos addition: one deployment, with why it waits."""
+    rt = runtime()
+    return jsonify(rt.call(
+        lambda: deployment_json(rt.apps.deployments.get(deployment_id), with_waiting=True)
+    ))
+
+
+@blueprint.delete("/v2/deployments/<deployment_id>")
+def cancel_deployment(deployment_id: str) -> Response:
+    rt = runtime()
+    manager = rt.apps.deployments
+    if flag("force"):
+        rt.call(lambda: manager.cancel(manager.get(deployment_id)))
+        return Response(status=202)
+    return deployment_result(rt.call(lambda: manager.rollback(deployment_id)))
+
+
+# queue ------------------------------------------------------------------------------------
+@blueprint.get("/v2/queue")
+def get_queue() -> Response:
+    rt = runtime()
+    return jsonify(rt.call(lambda: queue_json(rt.apps, rt.clock.now())))
+
+
+@blueprint.delete("/v2/queue/<path:app_id>/delay")
+def reset_delay(app_id: str) -> Response:
+    rt = runtime()
+    canonical = pathid.canonical(app_id)
+    rt.call(lambda: rt.apps.reset_delay(canonical))
+    return Response(status=204)

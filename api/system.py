@@ -1,0 +1,71 @@
+"""/ping, /v2/info, /v2/leader and Chronos's /leader."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.context import runtime
+
+blueprint = Blueprint("system", __name__)
+
+VERSION = "1.10.0-dromos"
+
+
+@blueprint.get("/ping")
+def ping() -> Response:
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify("pong")
+    return Response("pong", mimetype="text/plain")
+
+
+def _leader() -> str:
+    return runtime().config.http_address
+
+
+@blueprint.get("/v2/leader")
+def marathon_leader() -> Response:
+    return jsonify({"leader": _leader()})
+
+
+@blueprint.get("/leader")
+def chronos_leader() -> Response:
+    return jsonify({"leader": _leader()})
+
+
+@blueprint.get("/v2/info")
+def info() -> Response:
+    rt = runtime()
+    config = rt.config
+    framework_id, connected = rt.call(lambda: (rt.framework.framework_id, rt.framework.connected))
+    return jsonify({
+        "name": "marathon",
+        "version": VERSION,
+        "buildref": "dromos",
+        "elected": True,
+        "leader": _leader(),
+        "frameworkId": framework_id,
+        "marathon_config": {
+            "master": config.master,
+            "mesos_role": config.role,
+            "mesos_user": None,
+            "executor": config.executor_command,
+            "failover_timeout": 604800,
+            "framework_name": config.framework_name,
+            "ha": False,
+            "hostname": config.hostname,
+            "checkpoint": True,
+            "local_port_min": 10000,
+            "local_port_max": 20000,
+            "reconciliation_interval": int(config.reconcile_interval_s * 1000),
+            "task_launch_timeout": int(config.launch_timeout_s * 1000),
+            "features": [],
+            "mesos_connected": connected,
+        },
+        "zookeeper_config": {
+            "zk": None,
+            "zk_timeout": 10000,
+            "zk_session_timeout": 10000,
+            "zk_max_versions": config.max_app_versions,
+        },
+        "http_config": {"http_port": config.port, "https_port": None},
+    })

@@ -1,0 +1,1 @@
+"""Deployments: every change to apps is a plan of steps that runs until the target holds."""

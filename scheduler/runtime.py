@@ -1,0 +1,45 @@
+"""Wiring: builds the core, the framework and its owners; what the API reaches through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from scheduler.app_manager import AppManager
+from scheduler.clock import Clock, SystemClock
+from scheduler.config import Config
+from scheduler.core import Core
+from scheduler.framework import Framework
+from scheduler.job_manager import JobManager
+from scheduler.store.store import Store
+
+T = TypeVar("T")
+
+
+class Runtime:
+    """Everything one scheduler process runs; API views call into it with `call`."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.store = Store(config.db_url)
+        self.core = Core(self.clock)
+        self.framework = Framework(config, self.store, self.clock, self.core)
+        self.apps = AppManager(self.framework)
+        self.jobs = JobManager(self.framework)
+        self.framework.add_owner("app", self.apps)
+        self.framework.add_owner("job", self.jobs)
+
+    def restore(self) -> None:
+        """Load durable state; run before the core thread starts."""
+        self.framework.restore()
+        self.apps.restore()
+        self.jobs.restore()
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the owner thread and return its result."""
+        return self.core.call(fn)
+
+    def close(self) -> None:
+        self.core.stop()
+        self.store.close()
