@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import queue
 import socket
 import threading
 import time
@@ -19,8 +18,7 @@ from typing import Any
 
 import requests
 
-Event = dict[str, Any]
-WAIT_S = 15.0
+from tests.localmesos.inbox import WAIT_S, Event, Inbox
 
 
 def parse_records(buffer: bytearray) -> list[Event]:
@@ -46,9 +44,7 @@ class V1Scheduler:
         parsed = urllib.parse.urlsplit(url)
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 5050
         self._socket: socket.socket | None = None
-        self.events: list[Event] = []
-        self._queue: queue.Queue[Event | None] = queue.Queue()
-        self._unclaimed: list[Event] = []
+        self.inbox = Inbox(ignored=lambda e: e["type"] == "HEARTBEAT")
 
     def subscribe(self, name: str = "test", **info: Any) -> Event:
         """SUBSCRIBE (re-subscribe if `info` has an id); returns the first event."""
@@ -69,34 +65,30 @@ class V1Scheduler:
         assert response.getheader("Transfer-Encoding") == "chunked"
         assert response.getheader("Content-Length") is None
         self.stream_id = response.getheader("Mesos-Stream-Id")
-        self._queue = queue.Queue()
-        threading.Thread(target=self._read, args=(response, self._queue), daemon=True).start()
-        first = self.next_event()
+        self.inbox = Inbox(ignored=lambda e: e["type"] == "HEARTBEAT")
+        threading.Thread(target=self._read, args=(response, self.inbox), daemon=True).start()
+        first = self.inbox.next()
         if first["type"] == "SUBSCRIBED":
             self.framework_id = first["subscribed"]["framework_id"]["value"]
         return first
 
-    def _read(self, response: http.client.HTTPResponse, events: queue.Queue[Event | None]) -> None:
+    def _read(self, response: http.client.HTTPResponse, inbox: Inbox) -> None:
         buffer = bytearray()
         try:
             while chunk := response.read1(65536):
                 buffer += chunk
                 for event in parse_records(buffer):
-                    events.put(event)
+                    inbox.put(event)
         except (OSError, http.client.HTTPException, ValueError):
             pass
-        events.put(None)
+        inbox.close()
+
+    @property
+    def events(self) -> list[Event]:
+        return self.inbox.events
 
     def next_event(self, timeout: float = WAIT_S) -> Event:
-        try:
-            event = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"no event in {timeout:.1f}s; seen: {self.events[-5:]}") from None
-        if event is None:
-            self._queue.put(None)
-            raise EOFError("the event stream ended")
-        self.events.append(event)
-        return event
+        return self.inbox.next(timeout)
 
     def wait_for(
         self,
@@ -104,34 +96,20 @@ class V1Scheduler:
         predicate: Callable[[Event], bool] = lambda e: True,
         timeout: float = WAIT_S,
     ) -> Event:
-        """The first event of `kind` satisfying `predicate`; others stay for later waits."""
-
-        def matches(event: Event) -> bool:
-            return event["type"] == kind and predicate(event.get(kind.lower(), event))
-
-        for event in self._unclaimed:
-            if matches(event):
-                self._unclaimed.remove(event)
-                return event
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self.next_event(max(0.01, deadline - time.monotonic()))
-            if matches(event):
-                return event
-            if event["type"] != "HEARTBEAT":
-                self._unclaimed.append(event)
+        """The first event of `kind` whose body satisfies `predicate`."""
+        return self.inbox.wait_for(
+            lambda e: e["type"] == kind and predicate(e.get(kind.lower(), e)), timeout
+        )
 
     def ended(self, timeout: float = WAIT_S) -> bool:
-        """True once the stream has ended (events until then are recorded)."""
-        try:
-            while True:
-                self.next_event(timeout)
-        except EOFError:
-            return True
+        return self.inbox.ended(timeout)
 
     def offer(self) -> Event:
         """The next offer made to this framework."""
-        offers = self.wait_for("OFFERS")["offers"]["offers"]
+        return self.offer_within(WAIT_S)
+
+    def offer_within(self, timeout: float) -> Event:
+        offers = self.wait_for("OFFERS", timeout=timeout)["offers"]["offers"]
         return dict(offers[0])
 
     def update(self, task_id: str, state: str | None = None, timeout: float = WAIT_S) -> Event:
@@ -144,6 +122,16 @@ class V1Scheduler:
             ),
             timeout,
         )["update"]["status"]
+
+    def acknowledged_update(self, task_id: str, state: str, timeout: float = WAIT_S) -> Event:
+        """Acknowledge each update of `task_id` until one in `state`, which is returned."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.update(task_id, timeout=max(0.01, deadline - time.monotonic()))
+            if "uuid" in status:
+                self.acknowledge(status)
+            if status["state"] == state:
+                return status
 
     def call(
         self, kind: str, body: dict[str, Any] | None = None, **extra: Any

@@ -1,0 +1,40 @@
+"""TaskInfo with `command` and no `executor`: run by the Dromos executor in single-task mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.localmesos.test_tasks import sandbox_of, wait_until
+from tests.localmesos.v1client import V1Scheduler, task
+from tests.support.localmesos import LocalMesos, processes_under
+
+
+def run_command(client: V1Scheduler, task_id: str, command: str) -> dict:
+    offer = client.offer()
+    info = task(offer, task_id, command={"value": command, "shell": True})
+    assert client.accept(offer, [info]).status_code == 202
+    return client.acknowledged_update(task_id, "TASK_RUNNING")
+
+
+def test_command_task_runs_then_finishes(localmesos: LocalMesos, scheduler: V1Scheduler) -> None:
+    running = run_command(scheduler, "c1", "echo hello-from-c1; sleep 0.5")
+    assert running["executor_id"] == {"value": "c1"}  # the command executor's id is the task's
+    sandbox = sandbox_of(localmesos, "c1")
+    scheduler.acknowledged_update("c1", "TASK_FINISHED")
+    assert "hello-from-c1" in Path(sandbox, "stdout").read_text()
+    wait_until(lambda: not processes_under(localmesos.data_dir))  # the executor exits
+    scheduler.offer()
+    assert not any(e["type"] == "FAILURE" for e in scheduler.events)
+
+
+def test_killed_command_task_is_task_killed(localmesos: LocalMesos, scheduler: V1Scheduler) -> None:
+    run_command(scheduler, "c1", "sleep 60")
+    scheduler.call("KILL", {"task_id": {"value": "c1"}})
+    scheduler.acknowledged_update("c1", "TASK_KILLED")
+    wait_until(lambda: not processes_under(localmesos.data_dir))
+
+
+def test_failing_command_task_is_task_failed(scheduler: V1Scheduler) -> None:
+    run_command(scheduler, "c1", "exit 3")
+    failed = scheduler.acknowledged_update("c1", "TASK_FAILED")
+    assert "3" in failed["message"]
