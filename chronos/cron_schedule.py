@@ -7,7 +7,8 @@ minutes inside one gap) are one slot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from croniter import CroniterBadDateError, CroniterError, croniter
@@ -25,12 +26,15 @@ MACROS = frozenset(
 
 @dataclass(frozen=True)
 class CronSchedule(Schedule):
-    """`expression` in `zone`; slots are the matches at or after `origin` (the acceptance time)."""
+    """`expression` in `zone`; slots are the matches at or after `origin` (the acceptance time).
+
+    Two schedules with the same line and zone are equal whenever they were accepted.
+    """
 
     expression: str
     zone: tzinfo
     zone_name: str
-    origin: datetime
+    origin: datetime = field(compare=False)
 
     @classmethod
     def parse(cls, text: str, tz_name: str, now: datetime) -> CronSchedule:
@@ -50,13 +54,13 @@ class CronSchedule(Schedule):
         return schedule
 
     def next_slot(self, after: datetime | None) -> datetime | None:
-        floor = after if after is not None and after >= self.origin else self.origin - _TICK
-        matches = croniter(self.expression, self._wall(floor))
-        while True:
-            instant = to_instant(matches.get_next(datetime), self.zone)
-            # In an overlap's second pass, earlier wall-clock matches are already behind us.
-            if instant > floor:
-                return instant
+        return next(self._instants_after(after))
+
+    def slots(self, after: datetime | None, until: datetime) -> Iterator[datetime]:
+        for instant in self._instants_after(after):
+            if instant > until:
+                return
+            yield instant
 
     def prev_slot(self, before: datetime) -> datetime | None:
         if before <= self.origin:
@@ -73,10 +77,21 @@ class CronSchedule(Schedule):
             return None
 
     def advanced_to(self, slot: datetime) -> CronSchedule:
-        return self
+        return replace(self, origin=max(self.origin, slot + _TICK))
 
     def __str__(self) -> str:
         return self.expression
+
+    def _instants_after(self, after: datetime | None) -> Iterator[datetime]:
+        """Slots after `after` (from the origin when None or earlier), one per instant."""
+        last = after if after is not None and after >= self.origin else self.origin - _TICK
+        matches = croniter(self.expression, self._wall(last))
+        while True:
+            instant = to_instant(matches.get_next(datetime), self.zone)
+            # Several gap minutes share an instant; an overlap's second pass repeats earlier ones.
+            if instant > last:
+                yield instant
+                last = instant
 
     def _wall(self, instant: datetime) -> datetime:
         return require_aware(instant, "instant").astimezone(self.zone).replace(tzinfo=None)

@@ -269,7 +269,9 @@ def test_cron_slots_start_at_acceptance_and_default_to_utc() -> None:
     assert str(schedule) == "*/5 * * * *"
     assert schedule.first_slot() == utc(2026, 5, 1, 12, 5)
     assert schedule.prev_slot(NOW) is None
-    assert schedule.advanced_to(utc(2026, 5, 1, 12, 5)) is schedule
+    advanced = schedule.advanced_to(utc(2026, 5, 1, 12, 5))
+    assert str(advanced) == "*/5 * * * *" and advanced == schedule
+    assert advanced.first_slot() == utc(2026, 5, 1, 12, 10)
 
 
 def test_cron_macros_and_zone() -> None:
