@@ -16,8 +16,10 @@ BERLIN = ZoneInfo("Europe/Berlin")
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 
-def utc(*fields: int) -> datetime:
-    return datetime(*fields, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
 def local(zone: ZoneInfo, slots: list[datetime]) -> list[str]:
