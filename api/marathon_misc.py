@@ -69,8 +69,7 @@ def _group_id(raw: str | None) -> str:
     return pathid.canonical(raw or "/")
 
 
-def _render_group(group: Group, embed: set[str]) -> Json:
-    rt = runtime()
+def _render_group(rt: Any, group: Group, embed: set[str]) -> Json:
     app_embeds = {e.removeprefix("group.apps.") for e in embed if e.startswith("group.apps.")}
 
     def render_app(app: AppDefinition) -> Json:
@@ -95,7 +94,7 @@ def get_group(group_id: str | None = None) -> Response:
         ])})
     gid = _group_id(group_id)
     embed = set(request.args.getlist("embed"))
-    return jsonify(rt.call(lambda: _render_group(group_service.get(rt.apps, gid), embed)))
+    return jsonify(rt.call(lambda: _render_group(rt, group_service.get(rt.apps, gid), embed)))
 
 
 @blueprint.post("/v2/groups")

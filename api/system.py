@@ -36,7 +36,7 @@ def chronos_leader() -> Response:
 def info() -> Response:
     rt = runtime()
     config = rt.config
-    framework_id, connected = rt.call(lambda: (rt.framework.framework_id, rt.framework.connected))
+    framework_id = rt.call(lambda: rt.framework.framework_id)
     return jsonify({
         "name": "marathon",
         "version": VERSION,
@@ -59,7 +59,6 @@ def info() -> Response:
             "reconciliation_interval": int(config.reconcile_interval_s * 1000),
             "task_launch_timeout": int(config.launch_timeout_s * 1000),
             "features": [],
-            "mesos_connected": connected,
         },
         "zookeeper_config": {
             "zk": None,

@@ -1,0 +1,106 @@
+"""Run a real `dromos dev` (embedded Mesos + scheduler) for end-to-end tests.
+
+    with running_dev(tmp_path) as dev:
+        requests.post(dev.url + "/v2/apps", json={...})
+
+It binds free loopback ports, waits until the scheduler is registered with Mesos, and
+on exit stops everything it started, executors and tasks included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+
+from tests.support.localmesos import free_port, processes_under
+
+T = TypeVar("T")
+
+START_TIMEOUT_S = 30.0
+
+
+@dataclass
+class Dev:
+    url: str
+    mesos_url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        return (self.data_dir / "dev.log").read_text(errors="replace")
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        response = requests.get(self.url + path, timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def scheduler_pid(self) -> int:
+        return int((self.data_dir / "scheduler.pid").read_text())
+
+    def kill_scheduler(self) -> None:
+        """SIGKILL the scheduler process; `dromos dev` starts it again."""
+        os.kill(self.scheduler_pid(), signal.SIGKILL)
+
+    def wait_registered(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        def registered() -> bool:
+            with contextlib.suppress(requests.RequestException):
+                metrics = requests.get(self.url + "/metrics", timeout=2).text
+                return "dromos_mesos_connected 1.0" in metrics
+            return False
+
+        wait_for(registered, timeout_s, lambda: f"scheduler never registered:\n{self.log()}")
+
+
+def wait_for(
+    condition: Callable[[], T | None], timeout_s: float, message: Callable[[], str] | str = "",
+    interval_s: float = 0.05,
+) -> T:
+    """Poll `condition` until it returns something truthy; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message() if callable(message) else message or "timed out")
+        time.sleep(interval_s)
+
+
+@contextlib.contextmanager
+def running_dev(data_dir: Path) -> Iterator[Dev]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port, mesos_port = free_port(), free_port()
+    command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
+               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir)]
+    with open(data_dir / "dev.log", "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process)
+    try:
+        dev.wait_registered()
+        yield dev
+    finally:
+        _stop(dev)
+
+
+def _stop(dev: Dev) -> None:
+    if dev.process.poll() is None:
+        dev.process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            dev.process.wait(20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(dev.process.pid, signal.SIGKILL)
+    dev.process.wait()
+    for pid in processes_under(dev.data_dir):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
