@@ -19,7 +19,9 @@ def test_lint_passes_the_production_profile_with_nothing_skipped(tmp_path: Path)
         cwd=ANSIBLE_DIR, env=ops_env(tmp_path), capture_output=True, text=True, timeout=110,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Profile 'production' was required, and it passed" in result.stderr + result.stdout
+    output = result.stderr + result.stdout
+    assert "0 failure(s), 0 warning(s)" in output
+    assert "Profile 'production' was required, and it passed" in output
 
 
 def test_no_rule_is_silenced_inline() -> None:
