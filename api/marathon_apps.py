@@ -73,6 +73,8 @@ def create_app() -> Response:
     force = flag("force")
     created, deployment = rt.call(lambda: rt.apps.create(app, force))
     body = rt.call(lambda: app_info(rt.apps, created, set()))
+    # Marathon names the deployment it started, even one that finished at once.
+    body["deployments"] = [{"id": deployment.id}]
     _post_event(app_to_json(created))
     response = jsonify(body)
     response.status_code = 201

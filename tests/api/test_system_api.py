@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import collections
+import collections.abc
+
+from flask.testing import FlaskClient
+
+for _name in ("Iterable", "Mapping", "MutableMapping", "Sequence"):
+    if not hasattr(collections, _name):
+        setattr(collections, _name, getattr(collections.abc, _name))
+
+from marathon.models.info import MarathonInfo  # noqa: E402
+
+
+def test_ping_answers_pong_in_text_or_json(client: FlaskClient) -> None:
+    text = client.get("/ping")
+    assert text.status_code == 200 and text.data == b"pong" and text.mimetype == "text/plain"
+    as_json = client.get("/ping", headers={"Accept": "application/json"})
+    assert as_json.get_json() == "pong"
+
+
+def test_info_is_readable_by_the_marathon_client(client: FlaskClient) -> None:
+    body = client.get("/v2/info").get_json()
+    info = MarathonInfo.from_json(body)
+    assert info.name == "marathon"
+    assert body["leader"] == "dromos.test:8080"
+    assert client.get("/v2/leader").get_json() == {"leader": "dromos.test:8080"}
+    assert client.get("/leader").get_json() == {"leader": "dromos.test:8080"}
+
+
+def test_metrics_are_prometheus_text(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/m", "cmd": "sleep 1", "instances": 0})
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "dromos_apps 1.0" in text
+    assert "dromos_mesos_connected 0.0" in text
+    assert "# TYPE dromos_tasks_launched_total counter" in text
+
+
+def test_unknown_routes_answer_in_the_api_s_own_error_shape(client: FlaskClient) -> None:
+    marathon = client.get("/v2/nothing")
+    assert marathon.status_code == 404 and marathon.get_json() == {"message": "URI not found"}
+    chronos = client.get("/v1/scheduler/nothing")
+    assert chronos.status_code == 404 and chronos.get_json()["status"] == "Not Found"
