@@ -1,0 +1,1 @@
+"""Benchmarks of Dromos beside the tools it replaces; run with `python -m bench [name]`."""
