@@ -5,7 +5,7 @@ backoffSeconds 0) and by supervisord (autorestart). The command appends
 "start <epoch>" and "exit <epoch>" to a stamp file; the gap is each start minus the
 exit before it. Each peer runs until it has RESTARTS gaps or the time is up.
 
-    .venv/bin/python -m bench.restart_gap [--seconds 30] [--restarts 50]
+    .venv/bin/python -m bench.restart_gap [--seconds 75] [--restarts 50]
 """
 
 from __future__ import annotations
@@ -138,12 +138,13 @@ PEERS: dict[str, Callable[[Path, float, int], list[float]]] = {
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="time limit per peer")
+    parser.add_argument("--seconds", type=float, default=75.0, help="time limit per peer")
     parser.add_argument("--restarts", type=int, default=50, help="stop a peer after this many")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dromos-bench-restart-"))
     try:
-        print(f"restart gap: a {RUN_S} s command, time from its exit to its next start")
+        print(f"restart gap: a {RUN_S} s command, time from its exit to its next start "
+              f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f})")
         for name, peer in PEERS.items():
             print(summary(name, peer(work, args.seconds, args.restarts)), flush=True)
     finally:
