@@ -58,10 +58,14 @@ class DeploymentManager:
         return [d for d in self.running.values() if app_ids & set(d.affected_apps)]
 
     def held(self, app_id: str) -> bool:
-        """The app's action is in a later step of a running plan: leave it alone for now."""
+        """The app's action is in a later step of a running plan: leave it alone for now.
+
+        A start placeholder does not count: a new app launches in its scale step, after
+        the apps it depends on.
+        """
         for d in self.running.values():
             later = {a.app_id for step in d.steps[d.current_step + 1:] for a in step}
-            current = {a.app_id for a in d.current_actions}
+            current = {a.app_id for a in d.current_actions if a.kind is not ActionKind.START}
             if app_id in later and app_id not in current:
                 return True
         return False
