@@ -184,12 +184,20 @@ class Framework:
         if known:
             self.driver.reconcile(known)
         self.driver.reconcile([])
+        self._repeat_kills()
         if self._reconcile_timer is not None:
             self._reconcile_timer.cancel()
         self._reconcile_timer = self.core.call_later(
             self.config.reconcile_interval_s, self.reconcile
         )
         self._expire_stuck_launches()
+
+    def _repeat_kills(self) -> None:
+        """A kill sent on a lost connection, or decided before a driver was attached, is
+        gone with it: ask again for every task still meant to die."""
+        for record in self.tracker:
+            if record.goal is Goal.KILL:
+                self.driver.kill(record.task_id, record.agent_id or None)
 
     def _expire_stuck_launches(self) -> None:
         deadline = self.clock.now() - self.config.launch_timeout_s
