@@ -191,14 +191,14 @@ def app_tasks(app_id: str) -> Response:
     if app_id.endswith("*"):
         group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
         return jsonify({"tasks": rt.call(lambda: [
-            task_json(r, a) for a in rt.apps.apps.values()
+            task_json(r, a, rt.apps) for a in rt.apps.apps.values()
             if pathid.is_descendant(a.id, group) for r in rt.apps.tasks(a.id)
         ])})
     canonical = _app_id(app_id)
 
     def render() -> list[Json]:
         app = rt.apps.get(canonical)
-        return [task_json(r, app) for r in rt.apps.tasks(canonical)]
+        return [task_json(r, app, rt.apps) for r in rt.apps.tasks(canonical)]
 
     return jsonify({"tasks": rt.call(render)})
 
@@ -217,7 +217,7 @@ def kill_response(rt: Any, app_id: str, task_ids: list[str], single: bool) -> Re
     def apply() -> tuple[list[Json], Deployment | None]:
         app = rt.apps.apps.get(app_id)
         killed, deployment = rt.apps.kill_tasks(app_id, task_ids, scale, force)
-        return [task_json(r, app) for r in killed], deployment
+        return [task_json(r, app, rt.apps) for r in killed], deployment
 
     tasks, deployment = rt.call(apply)
     if deployment is not None:

@@ -10,7 +10,6 @@ from typing import Any
 
 from scheduler.app_manager import AppManager
 from scheduler.apps.model import AppDefinition
-from scheduler.apps.pathid import instance_id_of
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
 from scheduler.events import iso_timestamp
 from scheduler.tasks import TaskRecord
@@ -18,7 +17,7 @@ from scheduler.tasks import TaskRecord
 Json = dict[str, Any]
 
 
-def task_json(record: TaskRecord, app: AppDefinition | None) -> Json:
+def task_json(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -> Json:
     body: Json = {
         "id": record.task_id,
         "appId": record.run_spec_id,
@@ -35,21 +34,8 @@ def task_json(record: TaskRecord, app: AppDefinition | None) -> Json:
     if record.started_at is not None:
         body["startedAt"] = iso_timestamp(record.started_at)
     if app is not None and app.health_checks:
-        body["healthCheckResults"] = [_health_result(record)]
+        body["healthCheckResults"] = apps.health.results_json(record)
     return body
-
-
-def _health_result(record: TaskRecord) -> Json:
-    health = record.extra.get("health", {})
-    return {
-        "alive": bool(record.healthy),
-        "consecutiveFailures": health.get("consecutiveFailures", 0),
-        "firstSuccess": health.get("firstSuccess"),
-        "lastSuccess": health.get("lastSuccess"),
-        "lastFailure": health.get("lastFailure"),
-        "lastFailureCause": health.get("lastFailureCause"),
-        "instanceId": instance_id_of(record.task_id),
-    }
 
 
 EMBED_TASKS = {"tasks", "apps.tasks", "app.tasks", "group.apps.tasks", "failures", "apps.failures"}
@@ -72,7 +58,7 @@ def app_info(apps: AppManager, app: AppDefinition, embed: set[str], single: bool
         app,
         counts=counts,
         deployment_ids=[d.id for d in apps.deployments.of_app(app.id)],
-        tasks=[task_json(r, app) for r in records] if with_tasks else None,
+        tasks=[task_json(r, app, apps) for r in records] if with_tasks else None,
         last_task_failure=apps.last_failure.get(app.id) if with_failure else None,
     )
 

@@ -34,7 +34,7 @@ def list_tasks() -> Response:
             for record in rt.apps.tasks(app.id):
                 if wanted and record.state.removeprefix("TASK_").lower() not in wanted:
                     continue
-                out.append(task_json(record, app))
+                out.append(task_json(record, app, rt.apps))
         return out
 
     return jsonify({"tasks": rt.call(render)})

@@ -24,6 +24,7 @@ from scheduler.deployments import rolling
 from scheduler.deployments.manager import DeploymentManager
 from scheduler.deployments.plan import Action, ActionKind, Deployment, plan_steps
 from scheduler.errors import AlreadyExists, Locked, NotFound
+from scheduler.health.monitor import HealthMonitor
 from scheduler.launcher import Launch
 from scheduler.task_request import Placement
 from scheduler.tasks import FAILURE_STATES, Goal, TaskRecord
@@ -50,6 +51,7 @@ class AppManager:
         self.backoff = Backoff()
         self.last_failure: dict[str, Json] = {}
         self.deployments = DeploymentManager(self)
+        self.health = HealthMonitor(self)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
 
@@ -134,7 +136,9 @@ class AppManager:
         )
         with self.fw.store.transaction():
             for old in conflicts:
-                self.deployments.cancel(old)
+                # Not reconciled yet: against the old definitions that could kill what
+                # the new plan keeps.
+                self.deployments.drop(old, f"canceled by deployment {deployment.id}")
             for app_id, app in target.items():
                 if app is None:
                     self.fw.store.delete_app(app_id)
@@ -153,6 +157,8 @@ class AppManager:
                 if old_app is not None and config_version(old_app) != config_version(app):
                     self.fw.unqueue(app_id)  # queued requests were for the old config
         self.deployments.start(deployment)
+        for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
+            self.reconcile(app_id)
         return deployment
 
     def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:
@@ -321,12 +327,7 @@ class AppManager:
                     "timestamp": timestamp(now), "version": record.version,
                     "slaveId": record.agent_id,
                 }
-        if previous.healthy != record.healthy and record.healthy is not None:
-            self.fw.events.publish(
-                "health_status_changed_event", now, appId=app_id,
-                instanceId=pathid.instance_id_of(record.task_id), version=record.version,
-                alive=record.healthy,
-            )
+        self.health.task_changed(previous, record, status)
         self.reconcile(app_id)
         self.deployments.on_app_changed(app_id)
         if app is None and not self.tasks(app_id):

@@ -34,6 +34,7 @@ class Config:
     reconcile_interval_s: float = 300.0
     launch_timeout_s: float = 300.0
     job_history_limit: int = 100
+    max_concurrent_health_checks: int = 256
 
     @property
     def http_address(self) -> str:

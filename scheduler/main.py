@@ -35,10 +35,12 @@ def setup_logging(level: str) -> None:
 @click.option("--framework-name", default="dromos", show_default=True)
 @click.option("--role", default="*", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
+@click.option("--max-concurrent-health-checks", default=256, show_default=True, type=int,
+              help="HTTP/HTTPS/TCP health probes the scheduler runs at once")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
-    log_level: str,
+    log_level: str, max_concurrent_health_checks: int,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -52,6 +54,7 @@ def scheduler(
         "framework_name": framework_name,
         "role": role,
         "executor_command": executor_command or default_executor_command(),
+        "max_concurrent_health_checks": max_concurrent_health_checks,
     }
     if hostname:
         options["hostname"] = hostname
@@ -68,6 +71,7 @@ def serve(config: Config) -> None:
     runtime = Runtime(config)
     runtime.restore()
     runtime.core.start()
+    runtime.start_health_checks()
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
         f"http://{config.http_address}", config.role,

@@ -10,6 +10,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.config import Config
 from scheduler.core import Core
 from scheduler.framework import Framework
+from scheduler.health.engine import HealthEngine
 from scheduler.job_manager import JobManager
 from scheduler.store.store import Store
 
@@ -29,6 +30,10 @@ class Runtime:
         self.jobs = JobManager(self.framework)
         self.framework.add_owner("app", self.apps)
         self.framework.add_owner("job", self.jobs)
+        self.health_engine = HealthEngine(
+            self.clock, lambda reports: self.core.post(lambda: self.apps.health.apply(reports)),
+            max_in_flight=config.max_concurrent_health_checks,
+        )
 
     def restore(self) -> None:
         """Load durable state; run before the core thread starts."""
@@ -36,10 +41,16 @@ class Runtime:
         self.apps.restore()
         self.jobs.restore()
 
+    def start_health_checks(self) -> None:
+        """Probe HTTP/HTTPS/TCP health checks from now on; run after the core thread starts."""
+        self.health_engine.start()
+        self.core.call(lambda: self.apps.health.attach(self.health_engine))
+
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the owner thread and return its result."""
         return self.core.call(fn)
 
     def close(self) -> None:
+        self.health_engine.stop()
         self.core.stop()
         self.store.close()

@@ -90,10 +90,14 @@ class DeploymentManager:
 
     def cancel(self, deployment: Deployment, reason: str = "canceled") -> None:
         """Stop a plan where it is (Marathon's force): nothing is rolled back."""
-        self._end(deployment)
-        self._publish("deployment_failed", deployment, reason=reason)
+        self.drop(deployment, reason)
         for app_id in deployment.affected_apps:
             self.apps.reconcile(app_id)
+
+    def drop(self, deployment: Deployment, reason: str) -> None:
+        """End a plan and leave its apps alone: the caller reconciles them."""
+        self._end(deployment)
+        self._publish("deployment_failed", deployment, reason=reason)
 
     def rollback(self, deployment_id: str) -> Deployment:
         """Cancel a plan and deploy what its apps were before it, as a new plan."""

@@ -1,0 +1,6 @@
+"""Marathon-level health checks (HTTP, HTTPS, TCP) run from the scheduler.
+
+`engine` probes targets on its own asyncio thread with bounded concurrency; `monitor`
+(on the owner thread) turns probe outcomes into task health, events and kills;
+`results` holds the pure counting rules.
+"""
