@@ -136,9 +136,7 @@ class AppManager:
         )
         with self.fw.store.transaction():
             for old in conflicts:
-                # Not reconciled yet: against the old definitions that could kill what
-                # the new plan keeps.
-                self.deployments.drop(old, f"canceled by deployment {deployment.id}")
+                self.deployments.cancel(old)
             for app_id, app in target.items():
                 if app is None:
                     self.fw.store.delete_app(app_id)
@@ -157,8 +155,6 @@ class AppManager:
                 if old_app is not None and config_version(old_app) != config_version(app):
                     self.fw.unqueue(app_id)  # queued requests were for the old config
         self.deployments.start(deployment)
-        for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
-            self.reconcile(app_id)
         return deployment
 
     def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:

@@ -1,35 +1,47 @@
-"""Fixtures: a localmesos per test and a subscribed raw v1 scheduler client."""
+"""Fixtures: a localmesos per test (or per module) and raw v1 scheduler clients."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from tests.localmesos.v1client import V1Scheduler
-from tests.support.localmesos import LocalMesos, localmesos
+from tests.support.localmesos import LocalMesos, localmesos, running_localmesos
 
 __all__ = ["localmesos"]
 
-FAKE_EXECUTOR = Path(__file__).with_name("fake_executor.py")
+
+@pytest.fixture(scope="module")
+def module_localmesos(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMesos]:
+    """One localmesos for a module whose tests clean their frameworks up (`connect`)."""
+    data_dir = tmp_path_factory.mktemp("localmesos")
+    with running_localmesos(data_dir, "--heartbeat-seconds", "1") as mesos:
+        yield mesos
 
 
 @pytest.fixture
-def scheduler(localmesos: LocalMesos) -> Iterator[V1Scheduler]:
+def connect(localmesos: LocalMesos) -> Iterator[Callable[..., V1Scheduler]]:
+    """Subscribe frameworks over raw HTTP; each is torn down when the test ends."""
+    clients: list[V1Scheduler] = []
+
+    def subscribe(**info: Any) -> V1Scheduler:
+        client = V1Scheduler(localmesos.url)
+        clients.append(client)
+        assert client.subscribe(**info)["type"] == "SUBSCRIBED"
+        return client
+
+    yield subscribe
+    for client in clients:
+        with contextlib.suppress(requests.RequestException):
+            client.call("TEARDOWN")
+        client.disconnect()
+
+
+@pytest.fixture
+def scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
     """A framework subscribed over raw HTTP, with a one-hour failover timeout."""
-    client = V1Scheduler(localmesos.url)
-    assert client.subscribe(failover_timeout=3600)["type"] == "SUBSCRIBED"
-    yield client
-    client.disconnect()
-
-
-def fake_executor(executor_id: str = "fake") -> dict[str, Any]:
-    """An ExecutorInfo running tests/localmesos/fake_executor.py as a custom executor."""
-    return {
-        "executor_id": {"value": executor_id},
-        "command": {"value": f"{sys.executable} {FAKE_EXECUTOR}"},
-        "resources": [{"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}],
-    }
+    return connect(failover_timeout=3600)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import requests
 
@@ -9,6 +11,11 @@ from tests.localmesos.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import LocalMesos
 
 JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
+    return module_localmesos
 
 
 @pytest.mark.parametrize(
@@ -78,10 +85,9 @@ def test_accept_for_an_unknown_offer_loses_its_tasks(scheduler: V1Scheduler) -> 
 
 
 def test_accept_for_an_unknown_offer_drops_the_partition_aware_task(
-    localmesos: LocalMesos,
+    connect: Callable[..., V1Scheduler],
 ) -> None:
-    client = V1Scheduler(localmesos.url)
-    client.subscribe(capabilities=[{"type": "PARTITION_AWARE"}])
+    client = connect(capabilities=[{"type": "PARTITION_AWARE"}])
     offer = client.offer()
     ghost = {**offer, "id": {"value": "no-such-offer"}}
     client.accept(ghost, [task(offer, "t1", command={"value": "true"})])
@@ -94,11 +100,13 @@ def test_accept_for_an_unknown_offer_drops_the_partition_aware_task(
         ({"resources": []}, "Task uses no resources"),
         ({"task_id": {"value": "a/b"}}, "TaskID is invalid"),
         ({"executor": {"executor_id": {"value": "e"}, "command": {"value": "true"}}}, "not both"),
-        ({"resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 10000}}]},
-         "more resources"),
+        (
+            {"resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 10000}}]},
+            "more resources",
+        ),
         ({"agent_id": {"value": "elsewhere"}}, "invalid agent"),
     ],
-)  # fmt: skip
+)
 def test_invalid_task_gets_task_error_with_a_reason(
     scheduler: V1Scheduler, change: dict, message: str
 ) -> None:

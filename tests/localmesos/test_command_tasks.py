@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.localmesos.test_tasks import sandbox_of, wait_until
+import pytest
+
+from tests.localmesos.helpers import framework_processes, sandbox_of, wait_until
 from tests.localmesos.v1client import V1Scheduler, task
-from tests.support.localmesos import LocalMesos, processes_under
+from tests.support.localmesos import LocalMesos
+
+
+@pytest.fixture
+def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
+    return module_localmesos
 
 
 def run_command(client: V1Scheduler, task_id: str, command: str) -> dict:
@@ -19,10 +26,12 @@ def run_command(client: V1Scheduler, task_id: str, command: str) -> dict:
 def test_command_task_runs_then_finishes(localmesos: LocalMesos, scheduler: V1Scheduler) -> None:
     running = run_command(scheduler, "c1", "echo hello-from-c1; sleep 0.5")
     assert running["executor_id"] == {"value": "c1"}  # the command executor's id is the task's
-    sandbox = sandbox_of(localmesos, "c1")
+    sandbox = sandbox_of(localmesos, scheduler.framework_id, "c1")
     scheduler.acknowledged_update("c1", "TASK_FINISHED")
     assert "hello-from-c1" in Path(sandbox, "stdout").read_text()
-    wait_until(lambda: not processes_under(localmesos.data_dir))  # the executor exits
+    wait_until(
+        lambda: not framework_processes(localmesos, scheduler.framework_id)
+    )  # the executor exits
     scheduler.offer()
     assert not any(e["type"] == "FAILURE" for e in scheduler.events)
 
@@ -31,7 +40,7 @@ def test_killed_command_task_is_task_killed(localmesos: LocalMesos, scheduler: V
     run_command(scheduler, "c1", "sleep 60")
     scheduler.call("KILL", {"task_id": {"value": "c1"}})
     scheduler.acknowledged_update("c1", "TASK_KILLED")
-    wait_until(lambda: not processes_under(localmesos.data_dir))
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
 
 
 def test_failing_command_task_is_task_failed(scheduler: V1Scheduler) -> None:

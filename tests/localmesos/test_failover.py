@@ -3,7 +3,7 @@ after TEARDOWN, the framework is removed and its tasks killed."""
 
 from __future__ import annotations
 
-from tests.localmesos.test_tasks import launch, wait_until
+from tests.localmesos.helpers import launch, wait_until
 from tests.localmesos.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos, processes_under
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.localmesos.test_tasks import launch
+from tests.localmesos.helpers import launch
 from tests.localmesos.v1client import V1Scheduler
+from tests.support.localmesos import LocalMesos
+
+
+@pytest.fixture
+def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
+    return module_localmesos
 
 
 def decline(client: V1Scheduler, offer: dict, refuse_seconds: float) -> None:
@@ -54,11 +60,13 @@ def test_implicit_reconciliation_reports_every_known_task(scheduler: V1Scheduler
 
 def test_explicit_reconciliation_answers_known_and_unknown_tasks(scheduler: V1Scheduler) -> None:
     running = launch(scheduler, "t1", "run")
-    body = {"tasks": [
-        {"task_id": {"value": "t1"}},
-        {"task_id": {"value": "gone"}, "agent_id": running["agent_id"]},
-        {"task_id": {"value": "never"}},
-    ]}  # fmt: skip
+    body = {
+        "tasks": [
+            {"task_id": {"value": "t1"}},
+            {"task_id": {"value": "gone"}, "agent_id": running["agent_id"]},
+            {"task_id": {"value": "never"}},
+        ]
+    }
     assert scheduler.call("RECONCILE", body).status_code == 202
     assert scheduler.update("t1")["state"] == "TASK_RUNNING"
     gone = scheduler.update("gone")

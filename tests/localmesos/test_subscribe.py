@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Callable
 
+import pytest
 import requests
 
 from tests.localmesos.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos
+
+Connect = Callable[..., V1Scheduler]
+
+
+@pytest.fixture
+def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
+    return module_localmesos
 
 
 def test_version_is_a_numeric_dotted_string(localmesos: LocalMesos) -> None:
@@ -16,10 +25,9 @@ def test_version_is_a_numeric_dotted_string(localmesos: LocalMesos) -> None:
     assert all(part.isdigit() for part in version.split("."))
 
 
-def test_subscribed_comes_first_then_a_heartbeat(localmesos: LocalMesos) -> None:
-    client = V1Scheduler(localmesos.url)
-    first = client.subscribe()
-    assert first["type"] == "SUBSCRIBED"
+def test_subscribed_comes_first_then_a_heartbeat(connect: Connect) -> None:
+    client = connect()
+    first = client.events[0]
     assert first["subscribed"]["heartbeat_interval_seconds"] == 1.0
     assert client.next_event()["type"] == "HEARTBEAT"
     assert client.stream_id
@@ -53,9 +61,8 @@ def test_offer_carries_the_machine_resources_and_port_range(scheduler: V1Schedul
     assert offer["framework_id"]["value"] == scheduler.framework_id
 
 
-def test_multi_role_framework_gets_allocation_info(localmesos: LocalMesos) -> None:
-    client = V1Scheduler(localmesos.url)
-    client.subscribe(roles=["web"], capabilities=[{"type": "MULTI_ROLE"}])
+def test_multi_role_framework_gets_allocation_info(connect: Connect) -> None:
+    client = connect(roles=["web"], capabilities=[{"type": "MULTI_ROLE"}])
     offer = client.offer()
     assert offer["allocation_info"] == {"role": "web"}
     assert all(r["allocation_info"] == {"role": "web"} for r in offer["resources"])
@@ -74,11 +81,9 @@ def test_subscribe_with_a_stream_id_is_refused(localmesos: LocalMesos) -> None:
     assert response.status_code == 400
 
 
-def test_second_subscription_fails_the_first_over(localmesos: LocalMesos) -> None:
-    first = V1Scheduler(localmesos.url)
-    first.subscribe(failover_timeout=60)
-    second = V1Scheduler(localmesos.url)
-    second.subscribe(id={"value": first.framework_id}, failover_timeout=60)
+def test_second_subscription_fails_the_first_over(connect: Connect) -> None:
+    first = connect(failover_timeout=60)
+    second = connect(id={"value": first.framework_id}, failover_timeout=60)
     assert second.framework_id == first.framework_id
     error = first.wait_for("ERROR")
     assert error["error"]["message"] == "Framework failed over"

@@ -6,41 +6,24 @@ import base64
 import json
 import os
 import time
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
-from tests.localmesos.conftest import fake_executor
+from tests.localmesos.helpers import (
+    fake_executor,
+    framework_processes,
+    launch,
+    sandbox_of,
+    wait_until,
+)
 from tests.localmesos.v1client import V1Scheduler, b64, task
-from tests.support.localmesos import LocalMesos, processes_under
+from tests.support.localmesos import LocalMesos
 
 
-def launch(client: V1Scheduler, task_id: str, mode: str, executor_id: str = "fake") -> dict:
-    """Launch a fake-executor task doing `mode`; returns its TASK_RUNNING status (acked)."""
-    offer = client.offer()
-    info = task(offer, task_id, executor=fake_executor(executor_id), data=b64(mode))
-    assert client.accept(offer, [info]).status_code == 202
-    running = client.update(task_id, "TASK_RUNNING")
-    assert client.acknowledge(running).status_code == 202
-    return running
-
-
-def sandbox_of(mesos: LocalMesos, executor_id: str = "fake") -> Path:
-    [executor] = [
-        e
-        for f in mesos.get("/slave(1)/state")["frameworks"]
-        for e in f["executors"]
-        if e["id"] == executor_id
-    ]
-    return Path(executor["directory"])
-
-
-def wait_until(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
+@pytest.fixture
+def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
+    return module_localmesos
 
 
 def test_task_runs_then_finishes_with_reliable_updates(scheduler: V1Scheduler) -> None:
@@ -55,7 +38,7 @@ def test_task_runs_then_finishes_with_reliable_updates(scheduler: V1Scheduler) -
 
 
 def test_next_update_waits_for_the_ack_and_is_resent_after_resubscribe(
-    localmesos: LocalMesos, scheduler: V1Scheduler
+    connect: Callable[..., V1Scheduler], scheduler: V1Scheduler
 ) -> None:
     offer = scheduler.offer()
     scheduler.accept(offer, [task(offer, "t1", executor=fake_executor(), data=b64("finish"))])
@@ -63,8 +46,7 @@ def test_next_update_waits_for_the_ack_and_is_resent_after_resubscribe(
     with pytest.raises(TimeoutError):  # FINISHED is queued behind the unacknowledged RUNNING
         scheduler.update("t1", "TASK_FINISHED", timeout=1.0)
     scheduler.disconnect()
-    again = V1Scheduler(localmesos.url)
-    again.subscribe(id={"value": scheduler.framework_id}, failover_timeout=3600)
+    again = connect(id={"value": scheduler.framework_id}, failover_timeout=3600)
     assert again.update("t1")["uuid"] == running["uuid"]
     again.acknowledge(running)
     assert again.update("t1")["state"] == "TASK_FINISHED"
@@ -101,11 +83,16 @@ def test_executor_gets_the_mesos_environment_in_its_own_sandbox_and_session(
     localmesos: LocalMesos, scheduler: V1Scheduler
 ) -> None:
     launch(scheduler, "t1", "run")
-    sandbox = sandbox_of(localmesos)
+    sandbox = sandbox_of(localmesos, scheduler.framework_id)
     assert sandbox.parts[-8:-1] == (
-        "slaves", sandbox.parts[-7], "frameworks", scheduler.framework_id,
-        "executors", "fake", "runs",
-    )  # fmt: skip
+        "slaves",
+        sandbox.parts[-7],
+        "frameworks",
+        scheduler.framework_id,
+        "executors",
+        "fake",
+        "runs",
+    )
     assert sandbox.is_relative_to(localmesos.data_dir)
     seen = json.loads((sandbox / "executor-env.json").read_text())
     env = seen["env"]
@@ -125,8 +112,12 @@ def test_tasks_sharing_an_executor_id_share_one_process(
 ) -> None:
     launch(scheduler, "t1", "run")
     launch(scheduler, "t2", "run")
-    [framework] = localmesos.get("/slave(1)/state")["frameworks"]
-    [executor] = framework["executors"]
+    [executor] = [
+        e
+        for f in localmesos.get("/slave(1)/state")["frameworks"]
+        if f["id"] == scheduler.framework_id
+        for e in f["executors"]
+    ]
     assert sorted(t["id"] for t in executor["tasks"]) == ["t1", "t2"]
 
 
@@ -156,7 +147,7 @@ def test_shutdown_stops_the_executor(localmesos: LocalMesos, scheduler: V1Schedu
     assert scheduler.call("SHUTDOWN", body).status_code == 202
     assert scheduler.wait_for("FAILURE")["failure"]["executor_id"] == {"value": "fake"}
     assert scheduler.update("t1", "TASK_FAILED")["reason"] == "REASON_EXECUTOR_TERMINATED"
-    wait_until(lambda: not processes_under(localmesos.data_dir))
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
 
 
 def test_state_shows_frameworks_tasks_and_used_resources(

@@ -34,6 +34,35 @@ def parse_records(buffer: bytearray) -> list[Event]:
     return events
 
 
+def open_stream(
+    host: str, port: int, path: str, body: dict[str, Any]
+) -> tuple[socket.socket, http.client.HTTPResponse, Inbox]:
+    """POST a SUBSCRIBE; a reader thread parses the chunked RecordIO reply into an inbox."""
+    connection = http.client.HTTPConnection(host, port, timeout=WAIT_S)
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    connection.request("POST", path, body=json.dumps(body), headers=headers)
+    sock = connection.sock
+    response = connection.getresponse()
+    assert response.status == 200, response.read()
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    assert response.getheader("Content-Length") is None
+    inbox = Inbox(ignored=lambda e: e["type"] == "HEARTBEAT")
+    threading.Thread(target=_read, args=(response, inbox), daemon=True).start()
+    return sock, response, inbox
+
+
+def _read(response: http.client.HTTPResponse, inbox: Inbox) -> None:
+    buffer = bytearray()
+    try:
+        while chunk := response.read1(65536):
+            buffer += chunk
+            for event in parse_records(buffer):
+                inbox.put(event)
+    except (OSError, http.client.HTTPException, ValueError):
+        pass
+    inbox.close()
+
+
 class V1Scheduler:
     """One framework's subscription; events are collected by a reader thread."""
 
@@ -52,36 +81,14 @@ class V1Scheduler:
         body: dict[str, Any] = {"type": "SUBSCRIBE", "subscribe": {"framework_info": framework}}
         if "id" in info:
             body["framework_id"] = info["id"]
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=WAIT_S)
-        connection.request(
-            "POST",
-            "/api/v1/scheduler",
-            body=json.dumps(body),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        self._socket, response, self.inbox = open_stream(
+            self.host, self.port, "/api/v1/scheduler", body
         )
-        self._socket = connection.sock
-        response = connection.getresponse()
-        assert response.status == 200, response.read()
-        assert response.getheader("Transfer-Encoding") == "chunked"
-        assert response.getheader("Content-Length") is None
         self.stream_id = response.getheader("Mesos-Stream-Id")
-        self.inbox = Inbox(ignored=lambda e: e["type"] == "HEARTBEAT")
-        threading.Thread(target=self._read, args=(response, self.inbox), daemon=True).start()
         first = self.inbox.next()
         if first["type"] == "SUBSCRIBED":
             self.framework_id = first["subscribed"]["framework_id"]["value"]
         return first
-
-    def _read(self, response: http.client.HTTPResponse, inbox: Inbox) -> None:
-        buffer = bytearray()
-        try:
-            while chunk := response.read1(65536):
-                buffer += chunk
-                for event in parse_records(buffer):
-                    inbox.put(event)
-        except (OSError, http.client.HTTPException, ValueError):
-            pass
-        inbox.close()
 
     @property
     def events(self) -> list[Event]:

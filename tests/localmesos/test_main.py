@@ -1,0 +1,48 @@
+"""`dromos localmesos`: options, the line saying where it listens, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from tests.localmesos.helpers import fake_executor
+from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.support.localmesos import processes_under, running_localmesos
+
+
+def test_options_set_the_agent_resources(tmp_path: Path) -> None:
+    args = ("--ports", "40000-40009", "--cpus", "3", "--mem", "2048", "--disk", "1000")
+    with running_localmesos(tmp_path, *args) as mesos:
+        [agent] = mesos.state()["slaves"]
+        assert agent["resources"]["cpus"] == 3
+        assert agent["resources"]["mem"] == 2048
+        assert agent["resources"]["disk"] == 1000
+        assert agent["resources"]["ports"] == "[40000-40009]"
+        assert f"http://127.0.0.1:{mesos.port}" in mesos.log().splitlines()[0]
+
+
+def test_default_resources_are_the_machines(tmp_path: Path) -> None:
+    with running_localmesos(tmp_path) as mesos:
+        [agent] = mesos.state()["slaves"]
+        assert agent["resources"]["cpus"] == os.cpu_count()
+        assert agent["resources"]["mem"] > 0
+        assert agent["resources"]["ports"] == "[31000-32000]"
+
+
+def test_sigterm_shuts_executors_down_and_leaves_no_process(tmp_path: Path) -> None:
+    with running_localmesos(tmp_path) as mesos:
+        client = V1Scheduler(mesos.url)
+        client.subscribe(failover_timeout=3600)
+        offer = client.offer()
+        tasks = [
+            task(offer, "custom", executor=fake_executor(), data=b64("run")),
+            task(offer, "command", command={"value": "sleep 60"}),
+        ]
+        client.accept(offer, tasks)
+        client.acknowledged_update("custom", "TASK_RUNNING")
+        client.acknowledged_update("command", "TASK_RUNNING")
+        assert len(processes_under(mesos.data_dir)) >= 2
+        mesos.process.send_signal(signal.SIGTERM)
+        assert mesos.process.wait(15) == 0
+        assert processes_under(mesos.data_dir) == []
