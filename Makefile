@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CLIENT_VENV := .venv-chronos-client
 CLIENT_STAMP := $(CLIENT_VENV)/.installed
+OPS_VENV := .venv-ops
+OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install run test lint typecheck unit e2e bench clean
+.PHONY: install ops-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -25,6 +27,15 @@ $(CLIENT_STAMP): tools/client-requirements.txt
 	$(CLIENT_VENV)/bin/python -m pip install -q -r tools/client-requirements.txt
 	touch $@
 
+# ansible-lint, vagrant and systemd-analyze for the tests of ansible/ and the Vagrantfile.
+ops-deps: $(OPS_STAMP)
+
+$(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
+	tools/install_ops_deps.sh
+	test -x $(OPS_VENV)/bin/python || $(PYTHON) -m venv $(OPS_VENV)
+	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
+	touch $@
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -32,11 +43,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: install lint
+test: install ops-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(CLIENT_VENV) build *.egg-info
+	rm -rf $(VENV) $(CLIENT_VENV) $(OPS_VENV) build *.egg-info
