@@ -136,7 +136,9 @@ class AppManager:
         )
         with self.fw.store.transaction():
             for old in conflicts:
-                self.deployments.cancel(old)
+                # Not reconciled yet: against the old definitions that could kill what
+                # the new plan keeps.
+                self.deployments.drop(old, f"canceled by deployment {deployment.id}")
             for app_id, app in target.items():
                 if app is None:
                     self.fw.store.delete_app(app_id)
@@ -155,6 +157,8 @@ class AppManager:
                 if old_app is not None and config_version(old_app) != config_version(app):
                     self.fw.unqueue(app_id)  # queued requests were for the old config
         self.deployments.start(deployment)
+        for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
+            self.reconcile(app_id)
         return deployment
 
     def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:
