@@ -38,7 +38,7 @@ class RuntimeCollector(Collector):
         fw = self._rt.framework
         return Snapshot(
             apps=len(self._rt.apps.apps),
-            jobs=len(self._rt.jobs.jobs),
+            jobs=len(self._rt.jobs.jobs()),
             tasks=Counter(t.state for t in fw.tracker),
             queue=len(fw.queue),
             offers=fw.launcher.offers_seen,
