@@ -35,6 +35,7 @@ class Config:
     launch_timeout_s: float = 300.0
     job_history_limit: int = 100
     max_concurrent_health_checks: int = 256
+    job_retry_delay_s: float = 60.0  # Chronos's --failure_retry
 
     @property
     def http_address(self) -> str:

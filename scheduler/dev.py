@@ -59,7 +59,9 @@ def _cli(*args: str) -> list[str]:
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
-def dev(port: int, mesos_port: int, data_dir: Path, host: str) -> None:
+@click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
+              help="seconds before a failed job run is retried")
+def dev(port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +71,8 @@ def dev(port: int, mesos_port: int, data_dir: Path, host: str) -> None:
                                  "--data-dir", str(data_dir / "localmesos")),
               data_dir / "localmesos.pid"),
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
-                                "--port", str(port), "--data-dir", str(data_dir)),
+                                "--port", str(port), "--data-dir", str(data_dir),
+                                "--job-retry-delay", str(job_retry_delay)),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -37,10 +37,12 @@ def setup_logging(level: str) -> None:
 @click.option("--log-level", default="info", show_default=True)
 @click.option("--max-concurrent-health-checks", default=256, show_default=True, type=int,
               help="HTTP/HTTPS/TCP health probes the scheduler runs at once")
+@click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
+              help="seconds before a failed job run is retried")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
-    log_level: str, max_concurrent_health_checks: int,
+    log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -55,6 +57,7 @@ def scheduler(
         "role": role,
         "executor_command": executor_command or default_executor_command(),
         "max_concurrent_health_checks": max_concurrent_health_checks,
+        "job_retry_delay_s": job_retry_delay,
     }
     if hostname:
         options["hostname"] = hostname
