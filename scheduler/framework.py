@@ -75,7 +75,7 @@ class Framework:
         self.connected = False
         self.launcher = Launcher(
             self.queue, self.tracker, self.driver, self._build, clock,
-            delayed=self._delayed, on_launched=self._launched,
+            delayed=self._delayed, on_launched=self._launched, transaction=store.transaction,
         )
         self._reconcile_timer: Timer | None = None
 
@@ -169,11 +169,14 @@ class Framework:
         if agent_id and not record.agent_id:
             changes["agent_id"] = agent_id
         updated = replace(record, **changes)
-        if updated.is_terminal:
-            self.tracker.forget(record.task_id)
-        elif updated != record:
-            self.tracker.put(updated)
-        self.owner_of(record.run_spec_id).task_changed(record, updated, status)
+        # Forgetting a terminal task and its owner recording the end commit together, so a
+        # crash in between cannot leave an ended run that no one will hear about again.
+        with self.store.transaction():
+            if updated.is_terminal:
+                self.tracker.forget(record.task_id)
+            elif updated != record:
+                self.tracker.put(updated)
+            self.owner_of(record.run_spec_id).task_changed(record, updated, status)
         if updated.is_terminal:
             self.launcher.after_change()
 

@@ -11,6 +11,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,7 @@ class Launcher:
         clock: Clock,
         delayed: Callable[[str], bool],
         on_launched: Callable[[TaskRecord], None],
+        transaction: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self.queue = queue
         self.tracker = tracker
@@ -72,6 +74,7 @@ class Launcher:
         self._clock = clock
         self._delayed = delayed
         self._on_launched = on_launched
+        self._transaction = transaction
         self._suppressed = False
         self.agent_attributes: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
@@ -130,6 +133,11 @@ class Launcher:
         self.after_change()
 
     def _launch_all(self, placements: list[Placement]) -> list[Json]:
+        # One commit for the whole batch, before Mesos hears of any of it.
+        with self._transaction():
+            return self._record_all(placements)
+
+    def _record_all(self, placements: list[Placement]) -> list[Json]:
         infos = []
         for placement in placements:
             task_id = placement.request.task_id
