@@ -1,8 +1,205 @@
-"""Chronos's /v1/scheduler API, also served under /scheduler for old clients."""
+"""Chronos's /v1/scheduler API, also served under /scheduler for old clients.
+
+Status codes as Chronos: writes answer 204, an unknown job or bad input 400 (api/errors.py).
+Dromos additions: PUT on /iso8601 and /dependency (what 2.x clients send to update),
+and GET /job/runs/{name}, the job's stored runs (missed ones included), newest first.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.context import json_body, runtime
+from chronos.job import Job, JobKind, job_to_json
+from chronos.stats import histogram, job_stat_json, stats_by_percentile
+from scheduler.errors import InvalidJob
 
 blueprint = Blueprint("chronos", __name__, url_prefix="/v1/scheduler")
 legacy_blueprint = Blueprint("chronos_legacy", __name__, url_prefix="/scheduler")
+
+SEARCH_LIMIT = 10
+View = Callable[..., Response]
+
+
+def route(rule: str, methods: list[str]) -> Callable[[View], View]:
+    """Serve a view under both prefixes."""
+
+    def register(view: View) -> View:
+        for bp in (blueprint, legacy_blueprint):
+            bp.add_url_rule(rule, view.__name__, view, methods=methods)
+        return view
+
+    return register
+
+
+def no_content() -> Response:
+    return Response(status=204)
+
+
+def text(body: str) -> Response:
+    return Response(body, mimetype="text/plain")
+
+
+def last_state(job: Job) -> str:
+    """`success`, `failure` or `fresh`: the job's last outcome."""
+    success, error = job.counters.last_success, job.counters.last_error
+    if error is None:
+        return "fresh" if success is None else "success"
+    return "success" if success is not None and success >= error else "failure"
+
+
+# jobs -----------------------------------------------------------------------------------
+@route("/jobs", ["GET"])
+def list_jobs() -> Response:
+    rt = runtime()
+    return jsonify([job_to_json(job) for job in rt.call(rt.jobs.jobs)])
+
+
+@route("/jobs/search", ["GET"])
+def search_jobs() -> Response:
+    name = request.args.get("name", "").lower()
+    command = request.args.get("command", "").lower()
+    anything = request.args.get("any", "").lower()
+    limit = _count("limit", SEARCH_LIMIT)
+    offset = _count("offset", 0)
+    rt = runtime()
+
+    def matches(job: Job) -> bool:
+        job_name, job_command = job.name.lower(), job.command.lower()
+        by_fields = name in job_name and command in job_command
+        if not anything:
+            return by_fields
+        # `any` matches name or command, and admits jobs the other filters refused.
+        by_any = anything in job_name or anything in job_command
+        return by_any or (by_fields and bool(name or command))
+
+    found = [job_to_json(job) for job in rt.call(rt.jobs.jobs) if matches(job)]
+    return jsonify(found[offset:offset + limit])
+
+
+def _count(key: str, default: int) -> int:
+    raw = request.args.get(key)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise InvalidJob(f"'{key}' must be a non-negative integer, not '{raw}'")
+    return int(raw)
+
+
+@route("/jobs/summary", ["GET"])
+def summary() -> Response:
+    rt = runtime()
+
+    def read() -> list[dict[str, Any]]:
+        return [
+            {
+                "name": job.name,
+                "status": last_state(job),
+                "state": rt.jobs.current_state(job.name),
+                "schedule": str(job.schedule) if job.schedule is not None else "",
+                "parents": list(job.parents),
+                "disabled": job.disabled,
+            }
+            for job in rt.jobs.jobs()
+        ]
+
+    return jsonify({"jobs": rt.call(read)})
+
+
+@route("/iso8601", ["POST", "PUT"])
+def put_scheduled_job() -> Response:
+    return _put_job("iso8601")
+
+
+@route("/dependency", ["POST", "PUT"])
+def put_dependent_job() -> Response:
+    return _put_job("dependency")
+
+
+def _put_job(kind: JobKind) -> Response:
+    body = json_body()
+    rt = runtime()
+    rt.call(lambda: rt.jobs.put(body, kind))
+    return no_content()
+
+
+@route("/job/<name>", ["GET"])
+def get_job(name: str) -> Response:
+    rt = runtime()
+    return jsonify(job_to_json(rt.call(lambda: rt.jobs.get(name))))
+
+
+@route("/job/<name>", ["PUT"])
+def start_job(name: str) -> Response:
+    arguments = request.args.get("arguments", "")
+    rt = runtime()
+    rt.call(lambda: rt.jobs.start_manual(name, arguments))
+    return no_content()
+
+
+@route("/job/<name>", ["DELETE"])
+def delete_job(name: str) -> Response:
+    rt = runtime()
+    rt.call(lambda: rt.jobs.delete(name))
+    return no_content()
+
+
+@route("/job/success/<name>", ["PUT"])
+def mark_success(name: str) -> Response:
+    rt = runtime()
+    marked = rt.call(lambda: rt.jobs.mark_success(name))
+    return text(f"marked job {name} as successful: {str(marked).lower()}")
+
+
+@route("/task/kill/<name>", ["DELETE"])
+def kill_tasks(name: str) -> Response:
+    rt = runtime()
+    rt.call(lambda: rt.jobs.kill_tasks(name))
+    return no_content()
+
+
+@route("/job/runs/<name>", ["GET"])
+def job_runs(name: str) -> Response:
+    rt = runtime()
+    return jsonify([run.to_json() for run in rt.call(lambda: rt.jobs.runs(name))])
+
+
+# stats and graph ------------------------------------------------------------------------
+@route("/job/stat/<name>", ["GET"])
+def job_stat(name: str) -> Response:
+    rt = runtime()
+    return jsonify(job_stat_json(rt.call(lambda: rt.jobs.history(name))))
+
+
+@route("/stats/<percentile>", ["GET"])
+def stats(percentile: str) -> Response:
+    rt = runtime()
+
+    def read() -> list[dict[str, object]]:
+        histograms = {job.name: histogram(rt.jobs.history(job.name)) for job in rt.jobs.jobs()}
+        return stats_by_percentile(histograms, percentile)
+
+    return jsonify(rt.call(read))
+
+
+@route("/graph/dot", ["GET"])
+def graph_dot() -> Response:
+    rt = runtime()
+    return text(rt.call(rt.jobs.graph.to_dot))
+
+
+@route("/graph/csv", ["GET"])
+def graph_csv() -> Response:
+    rt = runtime()
+
+    def read() -> str:
+        states = {
+            job.name: (last_state(job), rt.jobs.current_state(job.name))
+            for job in rt.jobs.jobs()
+        }
+        return rt.jobs.graph.to_csv(states)
+
+    return text(rt.call(read))
