@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import os
-import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from localmesos import containers
-from localmesos.model import (
-    CallError,
-    TaskState,
-    duration_string,
-    id_value,
-    is_uuid,
-    make_status,
-    nanoseconds_to_seconds,
+from localmesos.executors import (
+    Executor,
+    ExecutorPhase,
+    mesos_environment,
+    validate_executor_status,
 )
+from localmesos.model import CallError, TaskState, id_value, make_status
 from localmesos.status_updates import StatusUpdateManager
-from localmesos.stream import EventStream
+from localmesos.stream import EventStream, event
 
 log = logging.getLogger(__name__)
 
 EXECUTOR_HEARTBEAT_SECONDS = 1800.0
 REGISTRATION_TIMEOUT_SECONDS = 60.0
-DEFAULT_SHUTDOWN_GRACE_SECONDS = 5.0
-DEFAULT_KILL_GRACE_SECONDS = 3.0
-COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS = 2.0
-COMMAND_EXECUTOR_ARGV = [sys.executable, "-m", "executor", "--single-task"]
 
 
 class Upstream(Protocol):
@@ -49,12 +41,6 @@ class Upstream(Protocol):
     ) -> None: ...
 
 
-class ExecutorPhase(enum.Enum):
-    LAUNCHING = "LAUNCHING"
-    RUNNING = "RUNNING"
-    TERMINATING = "TERMINATING"
-
-
 @dataclass(frozen=True)
 class AgentConfig:
     agent_id: str
@@ -62,32 +48,6 @@ class AgentConfig:
     endpoint: str
     work_dir: Path
     agent_info: dict[str, Any]
-
-
-@dataclass
-class Executor:
-    framework_id: str
-    executor_id: str
-    info: dict[str, Any]
-    framework_info: dict[str, Any]
-    command_executor: bool
-    container_id: str
-    directory: Path
-    container: containers.Container | None = None
-    stream: EventStream | None = None
-    phase: ExecutorPhase = ExecutorPhase.LAUNCHING
-    queued: dict[str, dict[str, Any]] = field(default_factory=dict)
-    launched: dict[str, dict[str, Any]] = field(default_factory=dict)
-    states: dict[str, TaskState] = field(default_factory=dict)
-    timer: asyncio.TimerHandle | None = None
-
-    def live_task_ids(self) -> list[str]:
-        tasks = [*self.queued, *self.launched]
-        return [t for t in tasks if not self.states.get(t, TaskState.TASK_STAGING).terminal]
-
-    def shutdown_grace_seconds(self) -> float:
-        grace = self.info.get("shutdown_grace_period")
-        return nanoseconds_to_seconds(grace, DEFAULT_SHUTDOWN_GRACE_SECONDS)
 
 
 class Agent:
@@ -129,7 +89,7 @@ class Agent:
             executor.queued[task_id] = task
         else:
             executor.launched[task_id] = task
-            executor.stream.send({"type": "LAUNCH", "launch": {"task": task}})
+            executor.stream.send(event("LAUNCH", task=task))
 
     def kill_task(
         self, framework_id: str, task_id: str, kill_policy: dict[str, Any] | None
@@ -161,7 +121,7 @@ class Agent:
             kill: dict[str, Any] = {"task_id": {"value": task_id}}
             if kill_policy:
                 kill["kill_policy"] = kill_policy
-            executor.stream.send({"type": "KILL", "kill": kill})
+            executor.stream.send(event("KILL", **kill))
 
     def acknowledge(self, framework_id: str, task_id: str, uuid: str) -> dict[str, Any] | None:
         return self.updates.acknowledge(framework_id, task_id, uuid)
@@ -169,7 +129,7 @@ class Agent:
     def message_executor(self, framework_id: str, executor_id: str, data: str) -> None:
         executor = self.executors.get((framework_id, executor_id))
         if executor is not None and executor.stream is not None:
-            executor.stream.send({"type": "MESSAGE", "message": {"data": data}})
+            executor.stream.send(event("MESSAGE", data=data))
 
     def shutdown_executor(self, framework_id: str, executor_id: str) -> None:
         """SHUTDOWN event now, container destroyed after the executor's grace period."""
@@ -221,6 +181,12 @@ class Agent:
         return executor
 
     def subscribe(self, executor: Executor, subscribe: dict[str, Any]) -> EventStream:
+        replayed = [
+            u.get("status") if isinstance(u, dict) else None
+            for u in subscribe.get("unacknowledged_updates") or []
+        ]
+        for status in replayed:
+            validate_executor_status(status, executor.executor_id)
         if executor.stream is not None:
             executor.stream.close()
         stream = EventStream(EXECUTOR_HEARTBEAT_SECONDS)
@@ -231,24 +197,21 @@ class Agent:
                 executor.timer.cancel()
                 executor.timer = None
         stream.send(
-            {
-                "type": "SUBSCRIBED",
-                "subscribed": {
-                    "executor_info": executor.info,
-                    "framework_info": executor.framework_info,
-                    "agent_info": self.config.agent_info,
-                    "container_id": {"value": executor.container_id},
-                },
-            }
+            event(
+                "SUBSCRIBED",
+                executor_info=executor.info,
+                framework_info=executor.framework_info,
+                agent_info=self.config.agent_info,
+                container_id={"value": executor.container_id},
+            )
         )
         for task_id, task in list(executor.queued.items()):
             executor.launched[task_id] = executor.queued.pop(task_id)
-            stream.send({"type": "LAUNCH", "launch": {"task": task}})
+            stream.send(event("LAUNCH", task=task))
         if executor.phase is ExecutorPhase.TERMINATING:
             stream.send({"type": "SHUTDOWN"})
-        for update in subscribe.get("unacknowledged_updates") or []:
-            if isinstance(update, dict) and isinstance(update.get("status"), dict):
-                self._executor_update(executor, update["status"], acknowledge=False)
+        for status in replayed:
+            self._executor_update(executor, status, acknowledge=False)
         return stream
 
     def stream_closed(self, executor: Executor, stream: EventStream) -> None:
@@ -258,6 +221,7 @@ class Agent:
     def update(self, executor: Executor, status: Any) -> None:
         if executor.stream is None:
             raise CallError(403, "Executor is not subscribed")
+        validate_executor_status(status, executor.executor_id)
         self._executor_update(executor, status, acknowledge=True)
 
     def message(self, executor: Executor, message: Any) -> None:
@@ -271,7 +235,6 @@ class Agent:
     # -- internals -------------------------------------------------------------------------
 
     def _executor_update(self, executor: Executor, status: Any, *, acknowledge: bool) -> None:
-        _validate_executor_status(status, executor.executor_id)
         status = {
             **status,
             "source": "SOURCE_EXECUTOR",
@@ -281,12 +244,8 @@ class Agent:
         status.setdefault("timestamp", time.time())
         executor.states[status["task_id"]["value"]] = TaskState(status["state"])
         if acknowledge and executor.stream is not None:
-            executor.stream.send(
-                {
-                    "type": "ACKNOWLEDGED",
-                    "acknowledged": {"task_id": status["task_id"], "uuid": status["uuid"]},
-                }
-            )
+            acknowledged = event("ACKNOWLEDGED", task_id=status["task_id"], uuid=status["uuid"])
+            executor.stream.send(acknowledged)
         self._accept_update(executor.framework_id, status)
 
     def _agent_update(
@@ -349,7 +308,7 @@ class Agent:
         argv = containers.argv_of(info["command"])
         env = {
             **os.environ,
-            **self._mesos_env(executor),
+            **mesos_environment(executor, self.config.agent_id, self.config.endpoint),
             **containers.environment_of(info["command"]),
         }
         try:
@@ -364,28 +323,6 @@ class Agent:
             REGISTRATION_TIMEOUT_SECONDS, self._registration_timeout, executor
         )
         return executor
-
-    def _mesos_env(self, executor: Executor) -> dict[str, str]:
-        checkpoint = bool(executor.framework_info.get("checkpoint"))
-        env = {
-            "MESOS_AGENT_ENDPOINT": self.config.endpoint,
-            "MESOS_FRAMEWORK_ID": executor.framework_id,
-            "MESOS_EXECUTOR_ID": executor.executor_id,
-            "MESOS_DIRECTORY": str(executor.directory),
-            "MESOS_SANDBOX": str(executor.directory),
-            "MESOS_CHECKPOINT": "1" if checkpoint else "0",
-            "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD": duration_string(
-                executor.shutdown_grace_seconds()
-            ),
-            "MESOS_SLAVE_ID": self.config.agent_id,
-            "MESOS_SLAVE_PID": f"slave(1)@{self.config.endpoint}",
-            "MESOS_HTTP_COMMAND_EXECUTOR": "1",
-            "LIBPROCESS_PORT": "0",
-        }
-        if checkpoint:
-            env["MESOS_RECOVERY_TIMEOUT"] = "15mins"
-            env["MESOS_SUBSCRIPTION_BACKOFF_MAX"] = "2secs"
-        return env
 
     def _registration_timeout(self, executor: Executor) -> None:
         executor.timer = None
@@ -428,41 +365,3 @@ class Agent:
             wait_status,
             not executor.command_executor,
         )
-
-
-def command_executor_info(task: dict[str, Any]) -> dict[str, Any]:
-    """The ExecutorInfo an agent makes for a `command` task: the Dromos executor running
-    that one task, with executor id = task id and room for the task's kill grace."""
-    kill_grace = nanoseconds_to_seconds(
-        task.get("kill_policy", {}).get("grace_period"), DEFAULT_KILL_GRACE_SECONDS
-    )
-    grace = kill_grace + COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS
-    task_id = task["task_id"]["value"]
-    return {
-        "type": "CUSTOM",
-        "executor_id": {"value": task_id},
-        "name": f"Command Executor (Task: {task_id})",
-        "source": task_id,
-        "command": {
-            "shell": False,
-            "value": COMMAND_EXECUTOR_ARGV[0],
-            "arguments": COMMAND_EXECUTOR_ARGV,
-        },
-        "shutdown_grace_period": {"nanoseconds": int(grace * 1e9)},
-    }
-
-
-def _validate_executor_status(status: Any, executor_id: str) -> None:
-    """The checks a real agent makes on an executor's UPDATE (400 on failure)."""
-    if not isinstance(status, dict) or id_value(status.get("task_id")) is None:
-        raise CallError(400, "Expecting 'update.status.task_id' to be present")
-    if not is_uuid(status.get("uuid")):
-        raise CallError(400, "'uuid' must be 16 bytes, base64 encoded")
-    if status.get("source", "SOURCE_EXECUTOR") != "SOURCE_EXECUTOR":
-        raise CallError(400, "Received Call from executor with invalid source")
-    if status.get("state") not in TaskState.__members__:
-        raise CallError(400, "Expecting 'update.status.state' to be a task state")
-    if status["state"] == TaskState.TASK_STAGING.value:
-        raise CallError(400, "Received TASK_STAGING from executor")
-    if status.get("executor_id") not in (None, {"value": executor_id}):
-        raise CallError(400, "ExecutorID in Call does not match ExecutorID in TaskStatus")

@@ -9,17 +9,18 @@ import time
 from typing import Any
 
 from localmesos import validation
-from localmesos.agent import Agent, AgentConfig, command_executor_info
+from localmesos.agent import Agent, AgentConfig
+from localmesos.allocator import Allocator
+from localmesos.executors import command_executor_info
 from localmesos.frameworks import Framework, Task
 from localmesos.model import CallError, TaskState, id_value, is_uuid, make_status
-from localmesos.offers import OfferBook, allocatable, refuse_seconds
+from localmesos.offers import OfferBook, refuse_seconds
 from localmesos.reconciliation import reconcile
 from localmesos.resources import Resources
-from localmesos.stream import HEARTBEAT, EventStream
+from localmesos.stream import HEARTBEAT, EventStream, event
 
 log = logging.getLogger(__name__)
 
-ALLOCATION_INTERVAL_SECONDS = 1.0
 IGNORED_CALLS = {
     "REQUEST",
     "ACCEPT_INVERSE_OFFERS",
@@ -49,18 +50,13 @@ class Master:
         self.book = OfferBook(total, self.id)
         self.agent = Agent(agent_config, self)
         self._framework_ids = (f"{self.id}-{n:04d}" for n in itertools.count())
-        self._allocation_pending = False
-        self._tick: asyncio.TimerHandle | None = None
+        self.allocator = Allocator(self.book, self.frameworks, self.agent)
 
     def start(self) -> None:
-        """Begin periodic allocation (refusals expire, refuse_seconds=0 declines return)."""
-        self._tick = asyncio.get_running_loop().call_later(
-            ALLOCATION_INTERVAL_SECONDS, self._on_tick
-        )
+        self.allocator.start()
 
     async def stop(self, executor_grace_seconds: float) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
+        self.allocator.stop()
         for framework in self.frameworks.values():
             if framework.stream is not None:
                 framework.stream.close()
@@ -80,7 +76,7 @@ class Master:
             raise CallError(400, "'framework_id' differs from 'subscribe.framework_info.id'")
         stream = EventStream(self.heartbeat_seconds)
         if info_id in self.removed:
-            stream.send({"type": "ERROR", "error": {"message": "Framework has been removed"}})
+            stream.send(event("ERROR", message="Framework has been removed"))
             stream.close()
             return stream
         framework = self.frameworks.get(info_id) if info_id else None
@@ -92,25 +88,23 @@ class Master:
         self._apply_info(framework, body)
         framework.stream = stream
         stream.send(
-            {
-                "type": "SUBSCRIBED",
-                "subscribed": {
-                    "framework_id": {"value": framework.id},
-                    "heartbeat_interval_seconds": self.heartbeat_seconds,
-                    "master_info": self.info,
-                },
-            }
+            event(
+                "SUBSCRIBED",
+                framework_id={"value": framework.id},
+                heartbeat_interval_seconds=self.heartbeat_seconds,
+                master_info=self.info,
+            )
         )
         stream.send(HEARTBEAT)
         log.info("framework %s (%s) subscribed", framework.id, info.get("name"))
         self.agent.updates.flush(framework.id)
-        self.request_allocation()
+        self.allocator.request()
         return stream
 
     def _fail_over(self, framework: Framework) -> None:
         """Re-subscription: the old stream (if any) ends, offers are withdrawn, tasks kept."""
         if framework.stream is not None:
-            framework.stream.send({"type": "ERROR", "error": {"message": "Framework failed over"}})
+            framework.stream.send(event("ERROR", message="Framework failed over"))
             framework.stream.close()
             framework.stream = None
         if framework.failover_timer is not None:
@@ -140,7 +134,7 @@ class Master:
         framework.failover_timer = asyncio.get_running_loop().call_later(
             framework.failover_timeout, self.remove_framework, framework
         )
-        self.request_allocation()
+        self.allocator.request()
 
     def remove_framework(self, framework: Framework) -> None:
         """TEARDOWN or failover timeout: kill its tasks and executors, forget its offers."""
@@ -165,7 +159,7 @@ class Master:
         self.removed.add(framework.id)
         self.completed_frameworks.append(framework)
         log.info("framework %s removed", framework.id)
-        self.request_allocation()
+        self.allocator.request()
 
     # -- scheduler calls (everything but SUBSCRIBE) ----------------------------------------
 
@@ -191,7 +185,7 @@ class Master:
         if id_value(body["framework_info"].get("id")) != framework.id:
             raise CallError(400, "'framework_info.id' does not match 'framework_id'")
         self._apply_info(framework, body)
-        self.request_allocation()
+        self.allocator.request()
 
     def _accept(self, framework: Framework, body: dict[str, Any]) -> None:
         offer_ids = [id_value(o) for o in body.get("offer_ids", [])]
@@ -199,7 +193,7 @@ class Master:
         offers, error = self.book.take(framework.id, offer_ids)
         if error:
             self._reject_launches(framework, operations, error)
-            self.request_allocation()
+            self.allocator.request()
             return
         pool = Resources()
         for offer in offers:
@@ -226,7 +220,7 @@ class Master:
                 )
         now = asyncio.get_running_loop().time()
         self.book.refuse(framework.id, pool, refuse_seconds(body.get("filters")), now)
-        self.request_allocation()
+        self.allocator.request()
 
     def _reject_launches(self, framework: Framework, operations: list[Any], error: str) -> None:
         state = TaskState.TASK_DROPPED if framework.partition_aware else TaskState.TASK_LOST
@@ -294,13 +288,13 @@ class Master:
         declined = self.book.withdraw(framework.id, offer_ids)
         now = asyncio.get_running_loop().time()
         self.book.refuse(framework.id, declined, refuse_seconds(body.get("filters")), now)
-        self.request_allocation()
+        self.allocator.request()
 
     def _revive(self, framework: Framework, body: dict[str, Any]) -> None:
         roles = body.get("roles") or framework.roles
         framework.suppressed_roles -= set(roles)
         self.book.clear_refusals(framework.id)
-        self.request_allocation()
+        self.allocator.request()
 
     def _suppress(self, framework: Framework, body: dict[str, Any]) -> None:
         framework.suppressed_roles |= set(body.get("roles") or framework.roles)
@@ -349,7 +343,7 @@ class Master:
         )
         if task.state.terminal and not was_terminal:
             self.book.used = self.book.used - task.resources
-            self.request_allocation()
+            self.allocator.request()
 
     def deliver_update(self, framework_id: str, status: dict[str, Any]) -> None:
         framework = self.frameworks.get(framework_id)
@@ -360,14 +354,12 @@ class Master:
         framework = self.frameworks.get(framework_id)
         if framework is not None:
             framework.send(
-                {
-                    "type": "MESSAGE",
-                    "message": {
-                        "agent_id": {"value": self.agent.config.agent_id},
-                        "executor_id": {"value": executor_id},
-                        "data": data,
-                    },
-                }
+                event(
+                    "MESSAGE",
+                    agent_id={"value": self.agent.config.agent_id},
+                    executor_id={"value": executor_id},
+                    data=data,
+                )
             )
 
     def executor_exited(
@@ -379,81 +371,15 @@ class Master:
         self.book.used = self.book.used - framework.executors.pop(executor_id, Resources())
         if custom:
             framework.send(
-                {
-                    "type": "FAILURE",
-                    "failure": {
-                        "agent_id": {"value": self.agent.config.agent_id},
-                        "executor_id": {"value": executor_id},
-                        "status": wait_status,
-                    },
-                }
+                event(
+                    "FAILURE",
+                    agent_id={"value": self.agent.config.agent_id},
+                    executor_id={"value": executor_id},
+                    status=wait_status,
+                )
             )
-        self.request_allocation()
-
-    # -- allocation ------------------------------------------------------------------------
-
-    def request_allocation(self) -> None:
-        """Allocate soon (once per loop turn): freed resources are re-offered promptly."""
-        if not self._allocation_pending:
-            self._allocation_pending = True
-            asyncio.get_running_loop().call_soon(self._allocate)
-
-    def _on_tick(self) -> None:
-        self._tick = asyncio.get_running_loop().call_later(
-            ALLOCATION_INTERVAL_SECONDS, self._on_tick
-        )
-        self.request_allocation()
-
-    def _allocate(self) -> None:
-        """Offer everything available to the next framework that wants it (round robin)."""
-        self._allocation_pending = False
-        available = self.book.available()
-        if not allocatable(available):
-            return
-        now = asyncio.get_running_loop().time()
-        for framework in list(self.frameworks.values()):
-            role = framework.offer_role()
-            if not framework.connected or role is None:
-                continue
-            if self.book.refused(framework.id, available, now):
-                continue
-            offer = self.book.create(framework.id, available)
-            framework.send(
-                {
-                    "type": "OFFERS",
-                    "offers": {"offers": [self._offer_json(framework, offer.id, available, role)]},
-                }
-            )
-            # Rotate so that the next allocation starts with another framework.
-            self.frameworks[framework.id] = self.frameworks.pop(framework.id)
-            return
-
-    def _offer_json(
-        self, framework: Framework, offer_id: str, resources: Resources, role: str
-    ) -> dict[str, Any]:
-        config = self.agent.config
-        offer: dict[str, Any] = {
-            "id": {"value": offer_id},
-            "framework_id": {"value": framework.id},
-            "agent_id": {"value": config.agent_id},
-            "hostname": config.hostname,
-            "url": {
-                "scheme": "http",
-                "path": "/slave(1)",
-                "address": {
-                    "hostname": config.hostname,
-                    "ip": config.endpoint.rsplit(":", 1)[0],
-                    "port": int(config.endpoint.rsplit(":", 1)[1]),
-                },
-            },
-            "resources": resources.to_json(role if framework.multi_role else None),
-            "attributes": [],
-            "executor_ids": [{"value": e} for f, e in self.agent.executors if f == framework.id],
-        }
-        if framework.multi_role:
-            offer["allocation_info"] = {"role": role}
-        return offer
+        self.allocator.request()
 
 
 def _update(status: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "UPDATE", "update": {"status": status}}
+    return event("UPDATE", status=status)

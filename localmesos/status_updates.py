@@ -81,15 +81,6 @@ class StatusUpdateManager:
             if stream.retry is not None:
                 stream.retry.cancel()
 
-    def unacknowledged(self, framework_id: str) -> list[dict[str, Any]]:
-        """The in-flight and queued updates of a framework, oldest first."""
-        return [
-            status
-            for (fw, _), stream in self._streams.items()
-            if fw == framework_id
-            for status in stream.pending
-        ]
-
     def _send_head(self, key: tuple[str, str]) -> None:
         stream = self._streams[key]
         self._forward(key[0], stream.pending[0])

@@ -12,6 +12,11 @@ from localmesos import recordio
 HEARTBEAT = {"type": "HEARTBEAT"}
 
 
+def event(kind: str, **body: Any) -> dict[str, Any]:
+    """A v1 event: `{"type": KIND, "kind": {...body}}` (clients require the nested key)."""
+    return {"type": kind, kind.lower(): body}
+
+
 class EventStream:
     """Events for one subscription, written as RecordIO by `pump`.
 
