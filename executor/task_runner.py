@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 
 from executor.clock import Clock
+from executor.fetcher import fetch_all
 from executor.health import make_probe
 from executor.health.checker import HealthChecker, HealthReport
 from executor.kill import DEFAULT_GRACE_S, GracefulKill
@@ -67,6 +68,7 @@ class TaskRunner:
             self._send(TaskState.STARTING)
             try:
                 sandbox = self._sandboxes.create(self.task_id)
+                fetch_all(self.spec.command.uris, sandbox)
                 env = task_environment(self.spec.command, sandbox, self._base_env)
                 with open(sandbox / "stdout", "ab") as out, open(sandbox / "stderr", "ab") as err:
                     process = TaskProcess.spawn(self.spec.command, sandbox, env, out, err)

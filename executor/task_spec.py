@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from executor.fetcher import UriSpec
+
 # Mesos' HealthCheck defaults, used when a field is absent.
 DEFAULT_DELAY_S = 15.0
 DEFAULT_INTERVAL_S = 10.0
@@ -30,6 +32,7 @@ class CommandSpec:
     shell: bool = True
     arguments: tuple[str, ...] = ()
     environment: tuple[tuple[str, str], ...] = ()
+    uris: tuple[UriSpec, ...] = ()
 
     @property
     def executable(self) -> str:
@@ -119,6 +122,19 @@ def parse_command(command: Mapping[str, Any]) -> CommandSpec:
         shell=bool(command.get("shell", True)),
         arguments=tuple(str(arg) for arg in command.get("arguments") or ()),
         environment=environment,
+        uris=tuple(_parse_uri(uri) for uri in command.get("uris") or ()),
+    )
+
+
+def _parse_uri(uri: Mapping[str, Any]) -> UriSpec:
+    value = uri.get("value")
+    if not isinstance(value, str) or not value:
+        raise InvalidTask("CommandInfo.uris entry has no value")
+    return UriSpec(
+        value=value,
+        extract=bool(uri.get("extract", True)),
+        executable=bool(uri.get("executable", False)),
+        output_file=uri.get("output_file") or None,
     )
 
 
