@@ -14,6 +14,9 @@ def sqlite_url(data_dir: Path) -> str:
 
 def open_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it."""
+    if url.startswith(("postgresql://", "postgres://")):
+        # The psycopg 3 driver, which Dromos installs, rather than SQLAlchemy's default psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})

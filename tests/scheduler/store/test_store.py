@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from scheduler.store.db import sqlite_url
 from scheduler.store.store import Store
+
+pytestmark = pytest.mark.xdist_group("store")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(sqlite_url(tmp_path))
+def store(new_url: Callable[[], str]) -> Iterator[Store]:
+    s = Store(new_url())
     yield s
     s.close()
 
@@ -24,8 +25,8 @@ def test_a_slot_can_be_claimed_only_once(store: Store) -> None:
     assert [status for _, status, _ in store.runs("nightly")] == ["claimed", "claimed"]
 
 
-def test_state_survives_reopening_the_database(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
+def test_state_survives_reopening_the_database(new_url: Callable[[], str]) -> None:
+    url = new_url()
     s = Store(url)
     s.set_setting("framework_id", "fw-1")
     s.save_app("/web", "2026-01-01T00:00:00.000Z", {"id": "/web"}, max_versions=50)
@@ -64,3 +65,12 @@ def test_old_ended_runs_are_pruned(store: Store) -> None:
         store.update_run(run_id, "ok", {}, now=9)
     store.prune_runs("j", keep=2)
     assert [run_id for run_id, _, _ in store.runs("j")] == ids[-1:-3:-1]
+
+
+def test_migrations_run_once_and_a_second_open_is_a_no_op(new_url: Callable[[], str]) -> None:
+    url = new_url()
+    Store(url).close()
+    again = Store(url)
+    again.set_setting("k", "v")
+    assert again.get_setting("k") == "v"
+    again.close()
