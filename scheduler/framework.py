@@ -7,6 +7,8 @@ one launcher); what differs lives in their owners, `AppManager` and `JobManager`
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 JOB_PREFIX = "job:"
+EXIT_FRAMEWORK_REMOVED = 110  # Marathon's exit code for the same event
 
 
 class RunSpecOwner(Protocol):
@@ -78,6 +81,7 @@ class Framework:
             delayed=self._delayed, on_launched=self._launched, transaction=store.transaction,
         )
         self._reconcile_timer: Timer | None = None
+        self.exit: Callable[[int], None] = os._exit
 
     # wiring -----------------------------------------------------------------------------
     def attach_driver(self, driver: DriverPort) -> None:
@@ -140,6 +144,12 @@ class Framework:
 
     def on_error(self, message: str) -> None:
         log.error("Mesos error: %s", message)
+        if "removed" in message.lower():
+            # Torn down (or failed over past failover_timeout): Mesos killed every task and
+            # will never take this id again. Forget it and exit, as Marathon does; the next
+            # start registers afresh and relaunches what the apps and jobs still want.
+            self.store.delete_setting("framework_id")
+            self.exit(EXIT_FRAMEWORK_REMOVED)
 
     def on_status(self, status: Json) -> None:
         task_id = status["task_id"]["value"]

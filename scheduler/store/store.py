@@ -64,6 +64,9 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         self._put(schema.settings, {"key": key}, {"value": value})
 
+    def delete_setting(self, key: str) -> None:
+        self._drop(schema.settings, key=key)
+
     # apps -------------------------------------------------------------------------------
     def save_app(self, app_id: str, version: str, definition: Json, max_versions: int) -> None:
         """Store a new current version of an app, keeping at most `max_versions`."""
