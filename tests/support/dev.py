@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from tests.support.localmesos import free_port, processes_under
+from tests.support.localmesos import free_port, stop_tree
 
 T = TypeVar("T")
 
@@ -77,11 +77,12 @@ def wait_for(
 
 
 @contextlib.contextmanager
-def running_dev(data_dir: Path) -> Iterator[Dev]:
+def running_dev(data_dir: Path, *options: str) -> Iterator[Dev]:
+    """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port, mesos_port = free_port(), free_port()
     command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
-               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir)]
+               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir), *options]
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -94,13 +95,4 @@ def running_dev(data_dir: Path) -> Iterator[Dev]:
 
 
 def _stop(dev: Dev) -> None:
-    if dev.process.poll() is None:
-        dev.process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            dev.process.wait(20)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(dev.process.pid, signal.SIGKILL)
-    dev.process.wait()
-    for pid in processes_under(dev.data_dir):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    stop_tree(dev.process, dev.data_dir, 20)
