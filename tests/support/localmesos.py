@@ -115,14 +115,20 @@ def _wait_until_up(mesos: LocalMesos) -> None:
 
 
 def _stop(mesos: LocalMesos) -> None:
-    if mesos.process.poll() is None:
-        mesos.process.send_signal(signal.SIGTERM)
+    stop_tree(mesos.process, mesos.data_dir, STOP_TIMEOUT_S)
+
+
+def stop_tree(process: subprocess.Popen[bytes], data_dir: Path, grace_s: float) -> None:
+    """SIGTERM a process started in its own session, then SIGKILL its group and every
+    executor or task still running below `data_dir`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            mesos.process.wait(STOP_TIMEOUT_S)
+            process.wait(grace_s)
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(mesos.process.pid, signal.SIGKILL)
-    mesos.process.wait()
-    for pid in processes_under(mesos.data_dir):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for pid in processes_under(data_dir):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
