@@ -37,7 +37,8 @@ def test_no_slot_is_run_twice_or_lost_across_scheduler_kills(tmp_path: Path) -> 
             time.sleep(max(0.0, began + kill * RUN_S / (KILLS + 1) - time.monotonic()))
             old_pid = dev.scheduler_pid()
             dev.kill_scheduler()
-            wait_for(lambda: dev.scheduler_pid() != old_pid, 15, "the scheduler did not restart")
+            wait_for(lambda pid=old_pid: dev.scheduler_pid() != pid, 15,
+                     "the scheduler did not restart")
             dev.wait_registered()
         time.sleep(max(0.0, began + RUN_S - time.monotonic()))
         checked_until = datetime.now(UTC) - timedelta(seconds=3)
