@@ -185,9 +185,26 @@ def test_a_blocked_deployment_says_why_and_fails_after_its_timeout(dev: Dev) -> 
     why = wait_for(lambda: (r if (r := reason()) and "hostname" in r else None), 10,
                    lambda: f"no reason given: {deployments(dev)}")
     assert "no-such-host" in why
+    locked = requests.put(dev.url + "/v2/apps/nowhere", json={**app, "instances": 2}, timeout=10)
+    assert locked.status_code == 409
+    assert locked.json()["deployments"] == [{"id": deployment_id}]
     single = dev.get(f"/v2/deployments/{deployment_id}")
     assert single["waiting"][0]["app"] == "/nowhere"
     wait_deployment_gone(dev, deployment_id, timeout_s=10)
     wait_for(lambda: failed, 5, "no deployment_failed event")
     assert failed[0]["id"] == deployment_id and "timed out" in failed[0]["reason"]
     requests.delete(dev.url + "/v2/apps/nowhere", params={"force": "true"}, timeout=10)
+
+
+def test_a_forced_delete_of_a_deployment_only_cancels_it(dev: Dev) -> None:
+    app = {"id": "/stuck", "cmd": "sleep 600", "cpus": 0.01, "mem": 16, "instances": 1,
+           "constraints": [["hostname", "LIKE", "no-such-host"]]}
+    deployment_id = post_app(dev, app)["deployments"][0]["id"]
+    canceled = requests.delete(f"{dev.url}/v2/deployments/{deployment_id}",
+                               params={"force": "true"}, timeout=10)
+    assert canceled.status_code == 202
+    assert deployment_of(dev, "/stuck") is None
+    assert app_json(dev, "/stuck")["instances"] == 1  # not rolled back
+    missing = requests.get(f"{dev.url}/v2/deployments/{deployment_id}", timeout=10)
+    assert missing.status_code == 404
+    requests.delete(dev.url + "/v2/apps/stuck", params={"force": "true"}, timeout=10)
