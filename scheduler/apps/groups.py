@@ -9,9 +9,9 @@ from typing import Any
 
 from scheduler.apps import pathid
 from scheduler.apps.model import AppDefinition
-from scheduler.apps.reader import EXPECTED_OBJECT, PATH_MISSING, Problems, Reader
+from scheduler.apps.reader import EXPECTED_OBJECT, Problems, Reader
 from scheduler.apps.serialize import app_to_json
-from scheduler.apps.validation import read_app
+from scheduler.apps.validation import read_app, read_path_id
 from scheduler.errors import MalformedRequest
 
 
@@ -62,18 +62,7 @@ def parse_group_update(
 
 
 def _read_id(r: Reader, parent: str, group_id: str | None) -> str:
-    raw = r.string("id") or group_id
-    if raw is None:
-        r.problems.wrong_type(r.at("id"), PATH_MISSING)
-        return pathid.ROOT
-    try:
-        full_id = pathid.canonical(raw, parent)
-    except pathid.InvalidPathId as error:
-        r.problems.violation(r.at("id"), str(error))
-        return pathid.ROOT
-    for message in pathid.path_errors(raw):
-        r.problems.violation(r.at("id"), message)
-    return full_id
+    return read_path_id(r, r.string("id") or group_id, parent) or pathid.ROOT
 
 
 def _read_group(r: Reader, group_id: str) -> Group:

@@ -120,20 +120,25 @@ def read_app(
 
 
 def _read_id(r: Reader, parent: str, app_id: str | None) -> str:
-    raw = app_id or r.string("id")
+    full_id = read_path_id(r, app_id or r.string("id"), parent)
+    if full_id == pathid.ROOT:
+        r.problems.violation(r.at("id"), "An app id must name an app, not the root group")
+    return full_id or pathid.ROOT
+
+
+def read_path_id(r: Reader, raw: str | None, parent: str) -> str | None:
+    """The canonical id `raw` names under `parent`, or None with the problem noted in `r`."""
     if raw is None:
         if r.data.get("id") is None:
             r.problems.wrong_type(r.at("id"), PATH_MISSING)
-        return pathid.ROOT
+        return None
     try:
         full_id = pathid.canonical(raw, parent)
     except pathid.InvalidPathId as error:
         r.problems.violation(r.at("id"), str(error))
-        return pathid.ROOT
+        return None
     for message in pathid.path_errors(raw):
         r.problems.violation(r.at("id"), message)
-    if full_id == pathid.ROOT:
-        r.problems.violation(r.at("id"), "An app id must name an app, not the root group")
     return full_id
 
 
