@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from chronos.timefmt import format_instant
-from tests.support.dev import running_dev, wait_for
+from tests.support.dev import Dev, running_dev, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("chronos_crash")]
 
@@ -20,6 +20,13 @@ STAMP = 'echo "$CHRONOS_JOB_NAME $CHRONOS_JOB_RUN_TIME $CHRONOS_JOB_RUN_ATTEMPT"
 JOBS = {"every1a": (1, 5), "every1b": (1, 1), "every2": (2, 5)}  # name: (period, epsilon) s
 RUN_S = 20.0
 KILLS = 3
+
+
+def kill_and_wait_restart(dev: Dev) -> None:
+    old_pid = dev.scheduler_pid()
+    dev.kill_scheduler()
+    wait_for(lambda: dev.scheduler_pid() != old_pid, 15, "the scheduler did not restart")
+    dev.wait_registered()
 
 
 def test_no_slot_is_run_twice_or_lost_across_scheduler_kills(tmp_path: Path) -> None:
@@ -35,11 +42,7 @@ def test_no_slot_is_run_twice_or_lost_across_scheduler_kills(tmp_path: Path) -> 
         began = time.monotonic()
         for kill in range(1, KILLS + 1):
             time.sleep(max(0.0, began + kill * RUN_S / (KILLS + 1) - time.monotonic()))
-            old_pid = dev.scheduler_pid()
-            dev.kill_scheduler()
-            wait_for(lambda pid=old_pid: dev.scheduler_pid() != pid, 15,
-                     "the scheduler did not restart")
-            dev.wait_registered()
+            kill_and_wait_restart(dev)
         time.sleep(max(0.0, began + RUN_S - time.monotonic()))
         checked_until = datetime.now(UTC) - timedelta(seconds=3)
         runs = {name: requests.get(f"{dev.url}/v1/scheduler/job/runs/{name}", timeout=5).json()
