@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from executor.task_spec import CommandSpec
+from executor.task_user import TaskUser
 
 _POLL_S = 0.02
 
@@ -44,8 +45,11 @@ class TaskProcess:
         env: Mapping[str, str],
         stdout: IO[bytes] | int = subprocess.DEVNULL,
         stderr: IO[bytes] | int = subprocess.DEVNULL,
+        user: TaskUser | None = None,
     ) -> TaskProcess:
-        """Start `command` in a new session; raises OSError when it cannot be started."""
+        """Start `command` in a new session (as `user` when given); OSError when it cannot."""
+        if user is not None:
+            env = {**env, "USER": user.name, "LOGNAME": user.name, "HOME": user.home}
         popen = subprocess.Popen(
             command.argv,
             executable=command.executable,
@@ -56,6 +60,9 @@ class TaskProcess:
             stderr=stderr,
             close_fds=True,
             start_new_session=True,
+            user=None if user is None else user.uid,
+            group=None if user is None else user.gid,
+            extra_groups=None if user is None else list(user.groups),
         )
         return cls(popen)
 

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Mapping
 from enum import Enum
 
+from executor import task_user
 from executor.clock import Clock
 from executor.fetcher import fetch_all
 from executor.health import make_probe
@@ -68,10 +69,13 @@ class TaskRunner:
             self._send(TaskState.STARTING)
             try:
                 sandbox = self._sandboxes.create(self.task_id)
+                user = task_user.resolve(self.spec.command.user)
                 fetch_all(self.spec.command.uris, sandbox)
                 env = task_environment(self.spec.command, sandbox, self._base_env)
                 with open(sandbox / "stdout", "ab") as out, open(sandbox / "stderr", "ab") as err:
-                    process = TaskProcess.spawn(self.spec.command, sandbox, env, out, err)
+                    if user is not None:
+                        task_user.give_sandbox(user, sandbox)
+                    process = TaskProcess.spawn(self.spec.command, sandbox, env, out, err, user)
             except (OSError, ValueError) as exc:
                 log.warning("task %s failed to launch: %s", self.task_id, exc)
                 self._finish(TaskState.FAILED, f"Failed to launch command: {exc}", LAUNCH_FAILED)

@@ -33,6 +33,7 @@ class CommandSpec:
     arguments: tuple[str, ...] = ()
     environment: tuple[tuple[str, str], ...] = ()
     uris: tuple[UriSpec, ...] = ()
+    user: str | None = None
 
     @property
     def executable(self) -> str:
@@ -123,6 +124,7 @@ def parse_command(command: Mapping[str, Any]) -> CommandSpec:
         arguments=tuple(str(arg) for arg in command.get("arguments") or ()),
         environment=environment,
         uris=tuple(_parse_uri(uri) for uri in command.get("uris") or ()),
+        user=command.get("user") or None,
     )
 
 
