@@ -88,10 +88,16 @@ def queue_json(apps: AppManager, now: float) -> Json:
                 ],
                 # Dromos: why each waiting instance waits (Marathon leaves users guessing).
                 "waitingReasons": [
-                    {"taskId": q.request.task_id,
-                     "reason": fw.queue.reasons.get(q.request.task_id, "waiting for offers")}
+                    {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
                     for q in queued
                 ],
             },
         })
     return {"queue": items}
+
+
+def _reason(fw: Any, task_id: str, delay_left: float) -> str:
+    if delay_left > 0:
+        return f"Delayed: launch backoff after failures, {delay_left:.0f}s left"
+    reason: str = fw.queue.reasons.get(task_id, "Waiting for an offer")
+    return reason
