@@ -134,6 +134,7 @@ class Framework:
 
     def on_disconnected(self) -> None:
         self.connected = False
+        self.launcher.forget_offers()
         self.events.publish("scheduler_disconnected_event", self.clock.now())
 
     def on_offers(self, offers: list[Json]) -> None:
@@ -141,6 +142,7 @@ class Framework:
 
     def on_rescinded(self, offer_id: str) -> None:
         log.debug("offer %s rescinded", offer_id)
+        self.launcher.forget_offers(offer_id)
 
     def on_error(self, message: str) -> None:
         log.error("Mesos error: %s", message)

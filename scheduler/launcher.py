@@ -80,11 +80,36 @@ class Launcher:
         self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
         self.offers_seen = 0
         self.tasks_launched = 0
+        self._held: dict[str, Offer] = {}
+        self._hold_until: float | None = None
 
     def wake(self) -> None:
-        """Something was queued: make sure offers flow."""
+        """Something was queued: launch on held offers at once, else make sure offers flow."""
         self._suppressed = False
+        if self._held:
+            self.on_offers([])
+            if not self.queue:
+                return
         self.driver.revive()
+
+    def hold_offers(self, until: float | None) -> None:
+        """Keep unused offers, not decline them, until epoch `until` (a job run is due then and
+        launches on them without waiting for an offer); None declines what is held."""
+        self._hold_until = until
+        if until is None:
+            if self._held:
+                self.driver.decline(list(self._held), DECLINE_WHILE_WAITING_S)
+                self._held.clear()
+        elif not self._held:
+            self._suppressed = False
+            self.driver.revive()
+
+    def forget_offers(self, offer_id: str | None = None) -> None:
+        """An offer was rescinded (None: all, the master connection is gone)."""
+        if offer_id is None:
+            self._held.clear()
+        else:
+            self._held.pop(offer_id, None)
 
     def after_change(self) -> None:
         """Suppress offers once nothing waits."""
@@ -112,6 +137,8 @@ class Launcher:
             self.agent_attributes[offer.agent_id] = offer.attributes
             offers.append(offer)
         self.offers_seen += len(offers)
+        offers += self._held.values()
+        self._held = {}
         requests = self.queue.ready(self._delayed)
         plan = match(requests, offers, self._placed())
         self.queue.reasons = dict(plan.waiting)
@@ -127,7 +154,10 @@ class Launcher:
                 self.driver.launch(offer_id, infos, refuse)
             else:
                 unused.append(offer_id)
-        if unused:
+        if unused and self._hold_until is not None and self._clock.now() < self._hold_until:
+            known = {offer.id: offer for offer in offers}
+            self._held = {offer_id: known[offer_id] for offer_id in unused}
+        elif unused:
             refuse = DECLINE_WHILE_WAITING_S if self.queue else DECLINE_WHEN_IDLE_S
             self.driver.decline(unused, refuse)
         self.after_change()
