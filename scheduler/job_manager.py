@@ -46,6 +46,9 @@ Json = dict[str, Any]
 
 DEPENDENCY_STATE_KEY = "job_dependency_state"
 HIGH_PRIORITY, JOB_PRIORITY = -1, 0  # both before apps (1): runs are due at a time
+# Offers are held from this long before a slot until this long after it, so a due run
+# launches at once on an offer in hand instead of waiting for REVIVE and a new offer.
+HOLD_AHEAD_S, HOLD_AFTER_S = 2.0, 1.0
 
 
 class Phase(enum.Enum):
@@ -82,6 +85,7 @@ class JobManager:
         self.phase: dict[int, Phase] = {}
         self._by_task: dict[str, tuple[str, int]] = {}  # task id -> (job, run id)
         self._timer: Timer | None = None
+        self._hold_timer: Timer | None = None
         self._timer_at: float | None = None
 
     # helpers ----------------------------------------------------------------------------
@@ -288,15 +292,21 @@ class JobManager:
         self.timeline.set(name, None if slot is None else slot.timestamp())
 
     def _arm(self) -> None:
-        """One core timer, at the earliest slot of any job."""
+        """One core timer at the earliest slot of any job, one to hold offers before it."""
         when = self.timeline.earliest()
         if when == self._timer_at:
             return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer, self._timer_at = None, when
+        for timer in (self._timer, self._hold_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._hold_timer = None
+        self._timer_at = when
         if when is not None:
-            self._timer = self.fw.core.call_later(when - self.fw.clock.now(), self._on_timer)
+            delay = when - self.fw.clock.now()
+            self._timer = self.fw.core.call_later(delay, self._on_timer)
+            self._hold_timer = self.fw.core.call_later(
+                delay - HOLD_AHEAD_S, lambda: self.fw.launcher.hold_offers(when + HOLD_AFTER_S)
+            )
 
     def _on_timer(self) -> None:
         self._timer = self._timer_at = None
@@ -309,6 +319,9 @@ class JobManager:
             self._plan(name)
         self._arm()
         self._dispatch(names)
+        upcoming = self.timeline.earliest()
+        if upcoming is None or upcoming - now.timestamp() > HOLD_AHEAD_S:
+            self.fw.launcher.hold_offers(None)
 
     def _claim_slots(self, name: str, now: datetime) -> None:
         """Claim the job's due slots, record the missed ones, and move its cursor."""

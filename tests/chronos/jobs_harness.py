@@ -44,6 +44,7 @@ class Jobs:
         self.rt = Runtime(config, self.clock)
         self.rt.restore()
         self.driver = FakeDriver()
+        self._looked = 0
         self.rt.framework.attach_driver(self.driver)
         self.events = self.rt.framework.events.subscribe()
         self.rt.framework.on_registered("framework-1", "fake-master")
@@ -66,11 +67,16 @@ class Jobs:
         self.rt.core.run_pending()
 
     def offer(self) -> list[str]:
-        """One big offer; returns the task ids launched on it."""
-        before = len(self.driver.launched_task_ids())
+        """One big offer; returns the task ids launched since the last look (on it, or on
+        an offer held before)."""
         self.rt.framework.on_offers([self._offer()])
         self.rt.core.run_pending()
-        launched = self.driver.launched_task_ids()[before:]
+        return self.launched()
+
+    def launched(self) -> list[str]:
+        """Task ids launched since the last look."""
+        launched = self.driver.launched_task_ids()[self._looked:]
+        self._looked += len(launched)
         self.mesos.update(launched)
         return launched
 

@@ -263,3 +263,38 @@ def test_runs_are_published_as_events(jobs: Jobs) -> None:
     [finished] = jobs.published("job_run_finished_event")
     assert started["taskId"] == task and started["jobName"] == "tick"
     assert finished["status"] == "ok" and finished["trigger"] == "schedule"
+
+
+def declined(jobs: Jobs) -> list[str]:
+    return [offer_id for ids, _ in jobs.driver.declines for offer_id in ids]
+
+
+def test_an_offer_received_just_before_a_slot_is_held_and_launched_on_at_the_slot(
+    jobs: Jobs,
+) -> None:
+    jobs.post(every("tick", 10))
+    jobs.tick(8.5)  # within 2 s of the slot
+    assert jobs.offer() == []
+    assert declined(jobs) == []
+    jobs.tick(1.5)
+    [task] = jobs.launched()  # no new offer needed
+    assert jobs.driver.launches[-1].offer_id == "offer-0"
+    assert due_ms(task) == int((START + 10) * MS)
+
+
+def test_offers_are_declined_when_no_slot_is_near(jobs: Jobs) -> None:
+    jobs.post(every("tick", 100))
+    jobs.tick(1)
+    assert jobs.offer() == []
+    assert declined(jobs) == ["offer-0"]
+
+
+def test_a_rescinded_held_offer_is_not_launched_on(jobs: Jobs) -> None:
+    jobs.post(every("tick", 10))
+    jobs.tick(9)
+    jobs.offer()
+    jobs.rt.framework.on_rescinded("offer-0")
+    jobs.tick(1)
+    assert jobs.launched() == []
+    assert len(jobs.offer()) == 1
+    assert jobs.driver.launches[-1].offer_id == "offer-1"
