@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import queue
 import signal
 import threading
 import uuid
@@ -50,21 +51,40 @@ class DromosExecutorDriver(MesosExecutorDriver):
 
 
 class DriverSink:
-    """Sends status updates through the driver; the uuid is set here so its ack can be matched."""
+    """Sends status updates through the driver; the uuid is set here so its ack can be matched.
+
+    One sender thread sends them in order, so a launch never waits for the agent to answer:
+    a burst of LAUNCHes spawns its commands back to back.
+    """
 
     def __init__(self, executor: DromosExecutor) -> None:
         self._executor = executor
+        self._outbox: queue.SimpleQueue[tuple[TaskStatus, dict[str, Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._sender = threading.Thread(target=self._send_all, name="status-sender", daemon=True)
+        self._sender.start()
 
     def send(self, status: TaskStatus) -> None:
-        driver = self._executor.driver
-        payload = status.to_mesos(driver.executor_id["value"])
+        payload = status.to_mesos(self._executor.driver.executor_id["value"])
         payload["uuid"] = encode_data(uuid.uuid4().bytes)
         if status.state.is_terminal:
             self._executor.terminal_update_sending(status.task_id, payload["uuid"])
-        try:
-            driver.sendStatusUpdate(payload)
-        except (RuntimeError, OSError, http.client.HTTPException) as exc:
-            log.error("could not send %s for task %s: %s", status.state.value, status.task_id, exc)
+        self._outbox.put((status, payload))
+
+    def flush(self, timeout_s: float) -> None:
+        """Send what is queued, then stop sending."""
+        self._outbox.put(None)
+        self._sender.join(timeout_s)
+
+    def _send_all(self) -> None:
+        while (item := self._outbox.get()) is not None:
+            status, payload = item
+            try:
+                self._executor.driver.sendStatusUpdate(payload)
+            except (RuntimeError, OSError, http.client.HTTPException) as exc:
+                log.error("could not send %s for task %s: %s",
+                          status.state.value, status.task_id, exc)
 
 
 class DromosExecutor(Executor):
@@ -75,7 +95,8 @@ class DromosExecutor(Executor):
         self.finished = threading.Event()
         self.driver = DromosExecutorDriver(self)
         sandboxes = SandboxLayout.from_environment(os.environ, single_task)
-        self.orchestrator = Orchestrator(DriverSink(self), sandboxes)
+        self.sink = DriverSink(self)
+        self.orchestrator = Orchestrator(self.sink, sandboxes)
         self._first_task: str | None = None
         self._awaited_ack: str | None = None
 
@@ -92,6 +113,7 @@ class DromosExecutor(Executor):
         finally:
             self.finished.set()
             self.orchestrator.shutdown(self._shutdown_grace_s())
+            self.sink.flush(SHUTDOWN_MARGIN_S)
             self.driver.stop()
             self.driver.join()
 
