@@ -1,8 +1,12 @@
 """The probing engine: one asyncio loop on its own thread, one heap of due probes.
 
-Targets are probed every `interval_s`, each at most once at a time. A single timer
-follows the earliest due probe (no task per target sleeping); due probes start while
-fewer than `max_in_flight` run, the rest wait in order. Outcomes are handed to
+Targets are probed every `interval_s`, each at most once at a time. The first probe
+comes within min(interval, 5 s) (as Marathon's); later ones fall on a grid with a
+random phase per target, so targets added together (a restart) spread evenly over the
+interval instead of firing in bursts. A probe that overran skips to the next slot at
+least half an interval away rather than catching up. A single timer follows the
+earliest due probe (no task per target sleeping); due probes start while fewer than
+`max_in_flight` run, the rest wait in order. Outcomes are handed to
 `report` in batches (one call per `flush_s`), so the owner thread gets a few
 messages a second instead of one per probe.
 """
@@ -13,6 +17,7 @@ import asyncio
 import collections
 import heapq
 import itertools
+import math
 import random
 import socket
 import threading
@@ -44,6 +49,13 @@ class ProbeReport:
 class _Watch:
     target: Target
     generation: int
+    anchor: float  # loop time of one slot of this target's probe grid
+
+    def next_due(self, finished: float) -> float:
+        """The first slot of the grid at least half an interval after `finished`."""
+        interval = self.target.interval_s
+        slots = math.ceil((finished + interval / 2 - self.anchor) / interval)
+        return self.anchor + slots * interval
 
 
 class HealthEngine:
@@ -113,9 +125,9 @@ class HealthEngine:
         now = self._loop.time()
         for target in targets:
             generation = next(self._seq)
-            self._watches[target.key] = _Watch(target, generation)
+            anchor = now + self._rng.uniform(0.0, target.interval_s)
+            self._watches[target.key] = _Watch(target, generation, anchor)
             first = min(target.interval_s, FIRST_PROBE_MAX_S)
-            # Spread first probes so targets added together (a restart) do not fire together.
             self._push(now + self._rng.uniform(0.0, first), target.key, generation)
         self._arm()
 
@@ -173,7 +185,7 @@ class HealthEngine:
             self.in_flight -= 1
         finished = self._loop.time()
         if self._is_current(target.key, watch.generation):
-            self._push(max(due + target.interval_s, finished), target.key, watch.generation)
+            self._push(watch.next_due(finished), target.key, watch.generation)
             self._add_report(ProbeReport(target.key, outcome, self.clock.now(),
                                          started - due, finished - started))
         self._start_ready()
