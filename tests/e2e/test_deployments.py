@@ -7,13 +7,12 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.support.dev import Dev, running_dev, wait_for
+from tests.support.dev import Dev, wait_for
 from tests.support.marathon_client import MarathonClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("deployments")]
@@ -26,17 +25,6 @@ HEALTH = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0, "intervalSecond
           "timeoutSeconds": 1, "delaySeconds": 0, "gracePeriodSeconds": 10,
           "maxConsecutiveFailures": 3}
 ONE_AT_A_TIME = {"minimumHealthCapacity": 1, "maximumOverCapacity": 0}
-
-
-@pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
-    with running_dev(tmp_path_factory.mktemp("dev")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(dev: Dev) -> MarathonClient:
-    return MarathonClient(dev.url)
 
 
 def web_app(app_id: str, instances: int = 3, **fields: Any) -> Json:
