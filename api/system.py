@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from api.context import runtime
 
 blueprint = Blueprint("system", __name__)
 
 VERSION = "1.10.0-dromos"
+
+# After DELETE /v2/leader: long enough for the answer to leave, short for a supervisor.
+ABDICATE_DELAY_S = 0.2
+ABDICATE_EXTENSION = "dromos.abdicate"
+
+
+def _terminate_self() -> None:
+    """SIGTERM this process: `dromos scheduler` stops cleanly (the framework stays
+    registered, so tasks keep running) and its supervisor starts it again."""
+    threading.Timer(ABDICATE_DELAY_S, os.kill, (os.getpid(), signal.SIGTERM)).start()
 
 
 @blueprint.get("/ping")
@@ -25,6 +40,15 @@ def _leader() -> str:
 @blueprint.get("/v2/leader")
 def marathon_leader() -> Response:
     return jsonify({"leader": _leader()})
+
+
+@blueprint.delete("/v2/leader")
+def abdicate() -> Response:
+    """Marathon's abdication: this scheduler exits once the answer is sent."""
+    leave: Callable[[], None] = current_app.extensions.get(ABDICATE_EXTENSION, _terminate_self)
+    response = jsonify({"message": "Leadership abdicated"})
+    response.call_on_close(leave)
+    return response
 
 
 @blueprint.get("/leader")

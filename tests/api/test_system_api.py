@@ -11,6 +11,8 @@ for _name in ("Iterable", "Mapping", "MutableMapping", "Sequence"):
 
 from marathon.models.info import MarathonInfo  # noqa: E402
 
+from api.system import ABDICATE_EXTENSION  # noqa: E402
+
 
 def test_ping_answers_pong_in_text_or_json(client: FlaskClient) -> None:
     text = client.get("/ping")
@@ -41,3 +43,13 @@ def test_unknown_routes_answer_in_the_api_s_own_error_shape(client: FlaskClient)
     assert marathon.status_code == 404 and marathon.get_json() == {"message": "URI not found"}
     chronos = client.get("/v1/scheduler/nothing")
     assert chronos.status_code == 404 and chronos.get_json()["status"] == "Not Found"
+
+
+def test_deleting_the_leader_answers_then_leaves(client: FlaskClient) -> None:
+    left: list[str] = []
+    client.application.extensions[ABDICATE_EXTENSION] = lambda: left.append("gone")
+    response = client.delete("/v2/leader")
+    assert response.status_code == 200
+    assert response.get_json() == {"message": "Leadership abdicated"}
+    response.close()
+    assert left == ["gone"]
