@@ -26,6 +26,12 @@ class Snapshot:
     offers: int
     launched: int
     connected: bool
+    deployments: int
+    health_probes: int
+    health_probe_failures: int
+    health_kills: int
+    job_successes: int
+    job_errors: int
 
 
 class RuntimeCollector(Collector):
@@ -36,14 +42,22 @@ class RuntimeCollector(Collector):
 
     def _snapshot(self) -> Snapshot:
         fw = self._rt.framework
+        health = self._rt.apps.health
+        jobs = self._rt.jobs.jobs()
         return Snapshot(
             apps=len(self._rt.apps.apps),
-            jobs=len(self._rt.jobs.jobs()),
+            jobs=len(jobs),
             tasks=Counter(t.state for t in fw.tracker),
             queue=len(fw.queue),
             offers=fw.launcher.offers_seen,
             launched=fw.launcher.tasks_launched,
             connected=fw.connected,
+            deployments=len(self._rt.apps.deployments.running),
+            health_probes=health.probes,
+            health_probe_failures=health.probe_failures,
+            health_kills=health.kills,
+            job_successes=sum(j.counters.success_count for j in jobs),
+            job_errors=sum(j.counters.error_count for j in jobs),
         )
 
     def collect(self) -> Iterator[Metric]:
@@ -67,6 +81,26 @@ class RuntimeCollector(Collector):
             "dromos_mesos_connected", "1 while subscribed to a Mesos master",
             value=1 if snap.connected else 0,
         )
+        yield GaugeMetricFamily(
+            "dromos_deployments_running", "Deployments in progress", value=snap.deployments
+        )
+        yield CounterMetricFamily(
+            "dromos_health_probes", "Health probes run by the scheduler (HTTP, HTTPS, TCP)",
+            value=snap.health_probes,
+        )
+        yield CounterMetricFamily(
+            "dromos_health_probe_failures", "Health probes that failed",
+            value=snap.health_probe_failures,
+        )
+        yield CounterMetricFamily(
+            "dromos_health_kills", "Tasks killed for failing their health checks",
+            value=snap.health_kills,
+        )
+        runs = CounterMetricFamily("dromos_job_runs", "Finished job runs by outcome",
+                                   labels=["outcome"])
+        runs.add_metric(["success"], snap.job_successes)
+        runs.add_metric(["error"], snap.job_errors)
+        yield runs
 
 
 @blueprint.get("/metrics")

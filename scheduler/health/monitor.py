@@ -70,6 +70,10 @@ class HealthMonitor:
         self.apps = apps
         self.engine: EnginePort | None = None
         self._watched: dict[str, _Watched] = {}
+        # For /metrics: scheduler-run probes reported, those that failed, tasks killed.
+        self.probes = 0
+        self.probe_failures = 0
+        self.kills = 0
 
     def attach(self, engine: EnginePort) -> None:
         """Start probing through `engine`, including tasks that already run."""
@@ -80,7 +84,21 @@ class HealthMonitor:
         engine.watch(t for task_id, w in self._watched.items()
                      for t in self._targets(self.apps.fw.tracker.get(task_id), w))
 
-    # from AppManager.task_changed -------------------------------------------------------
+    # from AppManager ---------------------------------------------------------------------
+    def app_changed(self, app_id: str, old: AppDefinition | None,
+                    new: AppDefinition | None) -> None:
+        """Marathon's add/remove health check events when an app's checks change."""
+        old_checks = old.health_checks if old is not None else ()
+        new_checks = new.health_checks if new is not None else ()
+        if old_checks == new_checks:
+            return
+        if old_checks:
+            self._publish("remove_health_check_event", appId=app_id)
+        if new is not None:
+            for check in app_to_json(new)["healthChecks"]:
+                self._publish("add_health_check_event", appId=app_id, version=new.version,
+                              healthCheck=check)
+
     def task_changed(self, previous: TaskRecord, record: TaskRecord, status: Json) -> None:
         if record.is_terminal or record.goal is Goal.KILL:
             self._unwatch(record.task_id)
@@ -96,6 +114,8 @@ class HealthMonitor:
     # from the engine (posted to the owner thread) ---------------------------------------
     def apply(self, reports: list[ProbeReport]) -> None:
         changed: set[str] = set()
+        self.probes += len(reports)
+        self.probe_failures += sum(r.outcome.verdict is probes.Verdict.UNHEALTHY for r in reports)
         for report in reports:
             task_id, index = report.key
             record = self.apps.fw.tracker.get(task_id)
@@ -211,6 +231,7 @@ class HealthMonitor:
             slaveId=record.agent_id,
         )
         self._unwatch(record.task_id)
+        self.kills += 1
         self.apps.fw.kill(record)
 
     def _publish_health(self, record: TaskRecord) -> None:

@@ -12,6 +12,9 @@ for _name in ("Iterable", "Mapping", "MutableMapping", "Sequence"):
 from marathon.models.info import MarathonInfo  # noqa: E402
 
 from api.system import ABDICATE_EXTENSION  # noqa: E402
+from scheduler.health.engine import ProbeReport  # noqa: E402
+from scheduler.health.probes import Outcome, Verdict  # noqa: E402
+from scheduler.runtime import Runtime  # noqa: E402
 
 
 def test_ping_answers_pong_in_text_or_json(client: FlaskClient) -> None:
@@ -53,3 +56,19 @@ def test_deleting_the_leader_answers_then_leaves(client: FlaskClient) -> None:
     assert response.get_json() == {"message": "Leadership abdicated"}
     response.close()
     assert left == ["gone"]
+
+
+def test_metrics_count_deployments_health_probes_and_job_runs(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    client.post("/v2/apps", json={"id": "/waits", "cmd": "sleep 9", "instances": 1})
+    failed = ProbeReport(("waits.instance-x._app.1", 0), Outcome(Verdict.UNHEALTHY, "refused"),
+                         0.0, 0.0, 0.0)
+    passed = ProbeReport(("waits.instance-x._app.1", 0), Outcome(Verdict.HEALTHY), 0.0, 0.0, 0.0)
+    runtime.apps.health.apply([failed, passed])
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "dromos_deployments_running 1.0" in text
+    assert "dromos_health_probes_total 2.0" in text
+    assert "dromos_health_probe_failures_total 1.0" in text
+    assert "dromos_health_kills_total 0.0" in text
+    assert 'dromos_job_runs_total{outcome="success"} 0.0' in text

@@ -288,3 +288,28 @@ def test_real_probes_of_each_protocol_count_only_after_the_grace_period(
         assert [harness.results(t)[0]["consecutiveFailures"] for t in young] == [0] * 3
     finally:
         harness.rt.close()
+
+
+def test_gaining_changing_and_losing_checks_publish_add_and_remove_events(
+    harness: Harness,
+) -> None:
+    harness.create(instances=0)
+    assert harness.events("add_health_check_event") == []
+    apps = harness.rt.apps
+
+    def update(**fields: Any) -> AppDefinition:
+        data = {**app_to_json(apps.get("/web")), **fields}
+        data.pop("version")
+        changed = parse_app(data)
+        apps.replace_app(changed, force=True)
+        return apps.get("/web")
+
+    checked = update(healthChecks=[HTTP_CHECK])
+    (added,) = harness.events("add_health_check_event")
+    assert added["appId"] == "/web" and added["version"] == checked.version
+    assert added["healthCheck"]["path"] == "/health"
+    assert harness.events("remove_health_check_event") == []
+    update(instances=0, cmd="serve v2")  # same checks: nothing
+    assert len(harness.events("add_health_check_event")) == 1
+    update(healthChecks=[])
+    assert [e["appId"] for e in harness.events("remove_health_check_event")] == ["/web"]
