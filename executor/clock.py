@@ -1,4 +1,5 @@
-"""Monotonic time and interruptible waits, injected so timing logic can be tested fast."""
+"""Wall-clock and monotonic time and interruptible waits, injected so timing logic can be
+tested fast."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    def time(self) -> float:
+        """Wall-clock epoch seconds (for instants other machines name)."""
+        ...
+
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards."""
         ...
@@ -19,6 +24,9 @@ class Clock(Protocol):
 
 class SystemClock:
     """The real clock."""
+
+    def time(self) -> float:
+        return time.time()
 
     def monotonic(self) -> float:
         return time.monotonic()

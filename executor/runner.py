@@ -10,6 +10,7 @@ from typing import Any
 
 from executor.clock import Clock, SystemClock
 from executor.sandbox import SandboxLayout
+from executor.starter import Starter
 from executor.status import TASK_INVALID, StatusSink, TaskState, TaskStatus
 from executor.task_runner import TaskRunner
 from executor.task_spec import InvalidTask, parse_task
@@ -40,6 +41,7 @@ class Orchestrator:
         self._live: dict[str, TaskRunner] = {}
         self._launched = 0
         self._shutting_down = False
+        self._starter = Starter(self._clock)
         self.announce_killing = False
 
     @property
@@ -47,7 +49,12 @@ class Orchestrator:
         return self._sandboxes.single_task
 
     def launch(self, task_info: Mapping[str, Any]) -> None:
-        """Start a task from its TaskInfo; a task that cannot start gets TASK_FAILED."""
+        """Start a task from its TaskInfo; a task that cannot start gets TASK_FAILED.
+
+        A task whose `start_at` is in the future is prepared now and started by the Starter
+        at that instant (a monotonic deadline, fixed on receipt).
+        """
+        received, wall = self._clock.monotonic(), self._clock.time()
         try:
             spec = parse_task(task_info)
         except InvalidTask as exc:
@@ -73,7 +80,11 @@ class Orchestrator:
         if refusal is not None:
             self._reject(task_info, refusal)
             return
-        runner.launch()
+        delay_s = 0.0 if spec.start_at is None else spec.start_at - wall
+        if delay_s <= 0:
+            runner.launch()
+        elif runner.prepare():
+            self._starter.add(runner, received + delay_s)
 
     def kill(self, task_id: str, grace_s: float | None = None) -> None:
         """Kill a task; `grace_s` (from the KILL's kill_policy) overrides the task's own."""
@@ -92,6 +103,7 @@ class Orchestrator:
         with self._cond:
             self._shutting_down = True
             runners = list(self._live.values())
+        self._starter.stop()
         for runner in runners:
             runner.kill(grace_s)
         return self.wait_idle(grace_s + 2.0)

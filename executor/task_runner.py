@@ -6,7 +6,10 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+from typing import BinaryIO
 
 from executor import task_user
 from executor.clock import Clock
@@ -23,16 +26,42 @@ log = logging.getLogger(__name__)
 
 
 class Phase(Enum):
-    """STARTING -> RUNNING -> [KILLING] -> DONE; STARTING -> DONE when launching fails."""
+    """STARTING -> PENDING -> SPAWNED -> RUNNING -> [KILLING] -> DONE.
+
+    STARTING prepares (sandbox, fetch); PENDING waits for the start instant; SPAWNED has a
+    process not yet announced. A failed preparation or spawn, or a kill while PENDING, ends
+    the task (DONE) without running anything.
+    """
 
     STARTING = "starting"
+    PENDING = "pending"
+    SPAWNED = "spawned"
     RUNNING = "running"
     KILLING = "killing"
     DONE = "done"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a prepared task is spawned with."""
+
+    sandbox: Path
+    env: dict[str, str]
+    user: task_user.TaskUser | None
+    stdout: BinaryIO
+    stderr: BinaryIO
+
+    def close(self) -> None:
+        self.stdout.close()
+        self.stderr.close()
+
+
 class TaskRunner:
-    """Runs one task; every path ends in exactly one terminal status, then `on_done(task_id)`."""
+    """Runs one task; every path ends in exactly one terminal status, then `on_done(task_id)`.
+
+    `launch()` starts it at once; a delayed start calls `prepare()`, then `spawn()` and
+    `announce()` at the start instant (see executor.starter).
+    """
 
     def __init__(
         self,
@@ -55,6 +84,8 @@ class TaskRunner:
         self._phase = Phase.STARTING
         self._healthy: bool | None = None
         self._killed_by_health = False
+        self._prepared: Prepared | None = None
+        self._deferred_kills: list[float | None] = []  # kills heard while SPAWNED
         self._process: TaskProcess | None = None
         self._killer: GracefulKill | None = None
         self._checker: HealthChecker | None = None
@@ -64,7 +95,12 @@ class TaskRunner:
         return self.spec.task_id
 
     def launch(self) -> None:
-        """Send TASK_STARTING, start the command, send TASK_RUNNING, start the health check."""
+        """Prepare the task and start its command now."""
+        if self.prepare() and self.spawn():
+            self.announce()
+
+    def prepare(self) -> bool:
+        """Send TASK_STARTING and make everything but the process; False when that failed."""
         with self._lock:
             self._send(TaskState.STARTING)
             try:
@@ -72,26 +108,56 @@ class TaskRunner:
                 user = task_user.resolve(self.spec.command.user)
                 fetch_all(self.spec.command.uris, sandbox)
                 env = task_environment(self.spec.command, sandbox, self._base_env)
-                with open(sandbox / "stdout", "ab") as out, open(sandbox / "stderr", "ab") as err:
-                    if user is not None:
-                        task_user.give_sandbox(user, sandbox)
-                    process = TaskProcess.spawn(self.spec.command, sandbox, env, out, err, user)
+                if user is not None:
+                    task_user.give_sandbox(user, sandbox)
+                out = open(sandbox / "stdout", "ab")  # noqa: SIM115 - closed once spawned
+                err = open(sandbox / "stderr", "ab")  # noqa: SIM115
             except (OSError, ValueError) as exc:
-                log.warning("task %s failed to launch: %s", self.task_id, exc)
-                self._finish(TaskState.FAILED, f"Failed to launch command: {exc}", LAUNCH_FAILED)
-                return
-            log.info("task %s started as group %d in %s", self.task_id, process.pid, sandbox)
-            self._process = process
-            self._killer = GracefulKill(process, self._clock)
+                self._launch_failed(exc)
+                return False
+            self._prepared = Prepared(sandbox, env, user, out, err)
+            self._phase = Phase.PENDING
+            return True
+
+    def spawn(self) -> bool:
+        """Start the prepared command; False when it did not start (killed before, failed)."""
+        with self._lock:
+            prepared = self._prepared
+            if self._phase is not Phase.PENDING or prepared is None:
+                return False
+            try:
+                self._process = TaskProcess.spawn(
+                    self.spec.command, prepared.sandbox, prepared.env,
+                    prepared.stdout, prepared.stderr, prepared.user,
+                )
+            except (OSError, ValueError) as exc:
+                self._launch_failed(exc)
+                return False
+            finally:
+                prepared.close()
+            self._killer = GracefulKill(self._process, self._clock)
+            self._phase = Phase.SPAWNED
+            return True
+
+    def announce(self) -> None:
+        """Send TASK_RUNNING, start reaping and health checks, apply kills heard meanwhile."""
+        with self._lock:
+            prepared = self._prepared
+            assert self._process is not None and prepared is not None
+            assert self._phase is Phase.SPAWNED
+            log.info("task %s started as group %d in %s",
+                     self.task_id, self._process.pid, prepared.sandbox)
             self._phase = Phase.RUNNING
             self._send(TaskState.RUNNING)
             threading.Thread(target=self._reap, name=f"reap-{self.task_id}", daemon=True).start()
             if self.spec.health_check is not None:
-                probe = make_probe(self.spec.health_check, sandbox, env)
+                probe = make_probe(self.spec.health_check, prepared.sandbox, prepared.env)
                 self._checker = HealthChecker(
                     self.spec.health_check, probe, self._on_health, self._clock
                 )
                 self._checker.start()
+            for grace_s in self._deferred_kills:
+                self.kill(grace_s)
 
     def kill(self, grace_s: float | None = None) -> None:
         """SIGTERM the task's group, SIGKILL it after `grace_s` (else the task's policy, else 3 s).
@@ -99,6 +165,12 @@ class TaskRunner:
         The first kill sends TASK_KILLING when the framework has TASK_KILLING_STATE.
         """
         with self._lock:
+            if self._phase is Phase.PENDING:
+                self._finish(TaskState.KILLED, "Task killed before it started")
+                return
+            if self._phase is Phase.SPAWNED:
+                self._deferred_kills.append(grace_s)
+                return
             if self._phase in (Phase.STARTING, Phase.DONE) or self._killer is None:
                 return
             if self._phase is Phase.RUNNING:
@@ -139,7 +211,13 @@ class TaskRunner:
             else:
                 self._finish(TaskState.FAILED, message)
 
+    def _launch_failed(self, exc: Exception) -> None:
+        log.warning("task %s failed to launch: %s", self.task_id, exc)
+        self._finish(TaskState.FAILED, f"Failed to launch command: {exc}", LAUNCH_FAILED)
+
     def _finish(self, state: TaskState, message: str, reason: str | None = None) -> None:
+        if self._prepared is not None and self._process is None:
+            self._prepared.close()  # ended before its process started
         if self._killed_by_health:
             self._healthy = False
         self._phase = Phase.DONE

@@ -18,6 +18,8 @@ DEFAULT_INTERVAL_S = 10.0
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_CONSECUTIVE_FAILURES = 3
 DEFAULT_GRACE_PERIOD_S = 10.0
+# A TaskInfo label: start the command at this instant (epoch milliseconds), not at LAUNCH.
+START_AT_LABEL = "dromos.start_at"
 
 
 class InvalidTask(ValueError):
@@ -71,12 +73,14 @@ class HealthCheckSpec:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task to run: its command, optional health check, and kill grace (None = default)."""
+    """One task to run: its command, optional health check, kill grace (None = default), and
+    `start_at`, the epoch seconds to start it at (None = at once)."""
 
     task_id: str
     command: CommandSpec
     health_check: HealthCheckSpec | None = None
     kill_grace_s: float | None = None
+    start_at: float | None = None
 
 
 def parse_task(task_info: Mapping[str, Any]) -> TaskSpec:
@@ -104,7 +108,19 @@ def _parse_task(task_info: Mapping[str, Any]) -> TaskSpec:
         command=parse_command(command),
         health_check=parse_health_check(health) if health else None,
         kill_grace_s=kill_grace_seconds(task_info.get("kill_policy")),
+        start_at=_start_at(task_info.get("labels")),
     )
+
+
+def _start_at(labels: Mapping[str, Any] | None) -> float | None:
+    """The `dromos.start_at` label (epoch milliseconds) in epoch seconds, None when absent."""
+    for label in (labels or {}).get("labels") or ():
+        if label.get("key") == START_AT_LABEL:
+            try:
+                return int(label.get("value", "")) / 1000
+            except ValueError as exc:
+                raise InvalidTask(f"label {START_AT_LABEL} is not epoch milliseconds") from exc
+    return None
 
 
 def parse_command(command: Mapping[str, Any]) -> CommandSpec:

@@ -55,6 +55,16 @@ def test_kill_policy_grace_is_in_seconds() -> None:
     assert spec.kill_grace_s == 2.5
 
 
+def test_start_at_label_is_read_in_epoch_seconds() -> None:
+    labels = {"labels": [{"key": "team", "value": "a"},
+                         {"key": "dromos.start_at", "value": "1800000000250"}]}
+    spec = parse_task({"task_id": {"value": "t"}, "command": {"value": "x"}, "labels": labels})
+    plain = parse_task({"task_id": {"value": "t"}, "command": {"value": "x"}})
+
+    assert spec.start_at == 1_800_000_000.25
+    assert plain.start_at is None
+
+
 @pytest.mark.parametrize(
     "task_info",
     [
@@ -69,6 +79,11 @@ def test_kill_policy_grace_is_in_seconds() -> None:
             "task_id": {"value": "t"},
             "command": {"value": "x"},
             "health_check": {"type": "TCP", "tcp": {"port": 1}, "delay_seconds": "soon"},
+        },
+        {
+            "task_id": {"value": "t"},
+            "command": {"value": "x"},
+            "labels": {"labels": [{"key": "dromos.start_at", "value": "tomorrow"}]},
         },
     ],
 )

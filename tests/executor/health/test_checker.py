@@ -19,6 +19,9 @@ class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0
 
+    def time(self) -> float:
+        return self.now
+
     def monotonic(self) -> float:
         return self.now
 
