@@ -83,6 +83,20 @@ def _render_group(rt: Any, group: Group, embed: set[str]) -> Json:
     return body
 
 
+def _version_path(group_id: str) -> tuple[str, str | None] | None:
+    """(group id, version or None) for `<group>/versions[/<version>]`, else None.
+
+    "versions" cannot end a group id, and a version (`2015-09-25T15:13:48.343Z`) is no
+    id segment (upper case, colons), so the paths cannot be mistaken for groups.
+    """
+    parts = [p for p in group_id.split("/") if p]
+    if parts and parts[-1] == "versions":
+        return _group_id("/".join(parts[:-1])), None
+    if len(parts) >= 2 and parts[-2] == "versions" and pathid.path_errors(parts[-1]):
+        return _group_id("/".join(parts[:-2])), parts[-1]
+    return None
+
+
 @blueprint.get("/v2/groups")
 @blueprint.get("/v2/groups/<path:group_id>")
 def get_group(group_id: str | None = None) -> Response:
@@ -92,6 +106,12 @@ def get_group(group_id: str | None = None) -> Response:
         return jsonify({"apps": rt.call(lambda: [
             app_info(rt.apps, a, set()) for a in group_service.get(rt.apps, gid).apps
         ])})
+    versioned = _version_path(group_id or "")
+    if versioned is not None:
+        vid, version = versioned
+        if version is None:
+            return jsonify(rt.call(lambda: group_service.versions(rt.apps, vid)))
+        return jsonify(rt.call(lambda: group_service.at_version(rt.apps, vid, version)))
     gid = _group_id(group_id)
     embed = set(request.args.getlist("embed"))
     return jsonify(rt.call(lambda: _render_group(rt, group_service.get(rt.apps, gid), embed)))
@@ -120,8 +140,9 @@ def update_group(group_id: str | None = None) -> Response:
                                 group_id=gid)
     force = flag("force")
     if change.version is not None:
-        raise MalformedRequest("Rolling a group back to a version is not supported yet; "
-                               "roll back its apps with PUT /v2/apps/{id} {\"version\": ...}")
+        version = change.version
+        return deployment_result(rt.call(
+            lambda: group_service.rollback(rt.apps, change.id, version, force)))
     if change.scale_by is not None:
         factor = change.scale_by
         return deployment_result(rt.call(

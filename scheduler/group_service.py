@@ -1,4 +1,8 @@
-"""Groups: trees of apps by id path. A group write becomes one deployment of its apps."""
+"""Groups: trees of apps by id path. A group write becomes one deployment of its apps.
+
+Each write keeps a snapshot of the group it wrote (its apps' full definitions), so a
+group can be shown at, and rolled back to, an earlier version.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,16 @@ from typing import Any
 
 from scheduler.app_manager import AppManager
 from scheduler.apps import pathid
-from scheduler.apps.groups import Group, find_group, iter_apps, iter_groups, scaled, tree_of
+from scheduler.apps.groups import (
+    Group,
+    find_group,
+    group_to_json,
+    iter_apps,
+    iter_groups,
+    parse_group,
+    scaled,
+    tree_of,
+)
 from scheduler.apps.model import AppDefinition
 from scheduler.deployments.plan import Deployment
 from scheduler.errors import AlreadyExists, MalformedRequest, NotFound
@@ -58,18 +71,38 @@ def create(apps: AppManager, group: Group, force: bool) -> Deployment:
     for app in iter_apps(group):
         if app.id in apps.apps:
             raise AlreadyExists(f"An app with the path {app.id} already exists.")
-    return _deploy(apps, group, force, replace_subtree=False)
+    return _recorded(apps, group.id, _deploy(apps, group, force, replace_subtree=False))
 
 
 def update(apps: AppManager, group: Group, force: bool) -> Deployment:
-    return _deploy(apps, group, force, replace_subtree=True)
+    return _recorded(apps, group.id, _deploy(apps, group, force, replace_subtree=True))
 
 
 def scale_by(apps: AppManager, group_id: str, factor: float, force: bool) -> Deployment:
     group = get(apps, group_id)
     target = {app.id: apps.stamp(app, apps.apps[app.id], restart=False)
               for app in iter_apps(scaled(group, factor))}
-    return apps.deploy(dict(target), force)
+    return _recorded(apps, group_id, apps.deploy(dict(target), force))
+
+
+def rollback(apps: AppManager, group_id: str, version: str, force: bool) -> Deployment:
+    """Deploy the group's subtree as it was at `version` (PUT {"version": ...})."""
+    data = apps.fw.store.group_version(group_id, version)
+    if data is None:
+        raise NotFound(f"Group '{group_id}' does not exist in version {version}")
+    data.pop("version", None)  # at the top it would ask for a rollback again
+    return update(apps, parse_group(data, group_id=group_id), force)
+
+
+def versions(apps: AppManager, group_id: str) -> list[str]:
+    return apps.fw.store.group_versions(group_id)
+
+
+def at_version(apps: AppManager, group_id: str, version: str) -> Json:
+    data = apps.fw.store.group_version(group_id, version)
+    if data is None:
+        raise NotFound(f"Group '{group_id}' does not exist in version {version}")
+    return data
 
 
 def delete(apps: AppManager, group_id: str, force: bool) -> Deployment:
@@ -80,7 +113,26 @@ def delete(apps: AppManager, group_id: str, force: bool) -> Deployment:
     for gid in [g for g in apps.groups if g == group_id or pathid.is_descendant(g, group_id)]:
         apps.groups.pop(gid, None)
         apps.fw.store.delete_group(gid)
+        apps.fw.store.delete_group_versions(gid)
+    apps.fw.store.delete_group_versions(group_id)  # also when only its apps made it exist
+    _publish_change(apps, group_id, deployment.version)
     return deployment
+
+
+def _recorded(apps: AppManager, group_id: str, deployment: Deployment) -> Deployment:
+    """After a group write: keep the group as it is now, and say it changed."""
+    group = find_group(root(apps), group_id)
+    if group is not None:
+        snapshot = group_to_json(replace(group, version=deployment.version))
+        apps.fw.store.save_group_version(group_id, deployment.version, snapshot,
+                                         apps.fw.config.max_app_versions)
+    _publish_change(apps, group_id, deployment.version)
+    return deployment
+
+
+def _publish_change(apps: AppManager, group_id: str, version: str) -> None:
+    apps.fw.events.publish("group_change_success", apps.fw.clock.now(), groupId=group_id,
+                           version=version)
 
 
 def dry_run(apps: AppManager, group: Group) -> Json:

@@ -13,8 +13,13 @@ def _initial(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
+def _group_versions(conn: Connection) -> None:
+    # A new database got the table from `_initial` (it creates all of `schema`).
+    schema.group_versions.create(conn, checkfirst=True)
+
+
 # Append new steps; never edit or reorder a step that has shipped.
-STEPS: list[Callable[[Connection], None]] = [_initial]
+STEPS: list[Callable[[Connection], None]] = [_initial, _group_versions]
 
 
 def current_version(conn: Connection) -> int:

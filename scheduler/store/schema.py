@@ -50,6 +50,15 @@ groups = Table(
     Column("definition", Text, nullable=False),
 )
 
+# Snapshots of groups as group writes left them (schema step 2), newest kept per group.
+group_versions = Table(
+    "group_versions",
+    metadata,
+    Column("group_id", String(700), primary_key=True),
+    Column("version", String(40), primary_key=True),
+    Column("definition", Text, nullable=False),
+)
+
 # Every task Dromos launched and has not forgotten: app instances and job attempts.
 tasks = Table(
     "tasks",

@@ -119,6 +119,40 @@ class Store:
             rows = conn.execute(select(schema.groups.c.group_id, schema.groups.c.definition))
             return {gid: json.loads(body) for gid, body in rows}
 
+    def save_group_version(self, group_id: str, version: str, definition: Json,
+                           max_versions: int) -> None:
+        """Keep a snapshot of a group at `version`, and at most `max_versions` of them."""
+        t = schema.group_versions
+        with self.transaction() as conn:
+            self._put(t, {"group_id": group_id, "version": version},
+                      {"definition": json.dumps(definition)})
+            old = [r[0] for r in conn.execute(
+                select(t.c.version).where(t.c.group_id == group_id)
+                .order_by(t.c.version.desc()).offset(max_versions)
+            )]
+            if old:
+                conn.execute(delete(t).where(t.c.group_id == group_id, t.c.version.in_(old)))
+
+    def group_versions(self, group_id: str) -> list[str]:
+        """The versions kept of a group, newest first."""
+        t = schema.group_versions
+        with self.transaction() as conn:
+            rows = conn.execute(
+                select(t.c.version).where(t.c.group_id == group_id).order_by(t.c.version.desc())
+            )
+            return [r[0] for r in rows]
+
+    def group_version(self, group_id: str, version: str) -> Json | None:
+        t = schema.group_versions
+        with self.transaction() as conn:
+            row = conn.execute(
+                select(t.c.definition).where(t.c.group_id == group_id, t.c.version == version)
+            ).first()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def delete_group_versions(self, group_id: str) -> None:
+        self._drop(schema.group_versions, group_id=group_id)
+
     # tasks ------------------------------------------------------------------------------
     def save_task(self, task_id: str, run_spec_id: str, record: Json) -> None:
         self._put(

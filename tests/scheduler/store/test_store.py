@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from sqlalchemy import text
 
 from scheduler.store.store import Store
 
@@ -73,4 +74,32 @@ def test_migrations_run_once_and_a_second_open_is_a_no_op(new_url: Callable[[], 
     again = Store(url)
     again.set_setting("k", "v")
     assert again.get_setting("k") == "v"
+    again.close()
+
+
+def test_group_versions_are_kept_newest_first_bounded_and_dropped_with_the_group(
+    store: Store,
+) -> None:
+    for i in range(4):
+        store.save_group_version("/prod", f"2026-01-01T00:00:0{i}.000Z", {"i": i}, max_versions=2)
+    store.save_group_version("/other", "2026-01-01T00:00:09.000Z", {"o": 1}, max_versions=2)
+    assert store.group_versions("/prod") == ["2026-01-01T00:00:03.000Z",
+                                             "2026-01-01T00:00:02.000Z"]
+    assert store.group_version("/prod", "2026-01-01T00:00:02.000Z") == {"i": 2}
+    assert store.group_version("/prod", "2026-01-01T00:00:00.000Z") is None
+    store.delete_group_versions("/prod")
+    assert store.group_versions("/prod") == []
+    assert store.group_versions("/other") == ["2026-01-01T00:00:09.000Z"]
+
+
+def test_a_database_from_before_group_versions_gains_them(new_url: Callable[[], str]) -> None:
+    url = new_url()
+    first = Store(url)
+    with first.engine.begin() as conn:  # as the first schema step left a database
+        conn.execute(text("DROP TABLE group_versions"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    first.close()
+    again = Store(url)
+    again.save_group_version("/g", "2026-01-01T00:00:00.000Z", {"id": "/g"}, max_versions=5)
+    assert again.group_versions("/g") == ["2026-01-01T00:00:00.000Z"]
     again.close()
