@@ -1,8 +1,9 @@
 """Which slots of a schedule are due now, and which were missed (the runs engine asks this).
 
-A slot is due when it is at most `epsilon` old (`now - epsilon <= slot <= now`) and missed
-when it is older: Chronos 2.x's rule, which Dromos keeps so a scheduler that was down for
-a day does not launch a day of stale runs. Missed slots are recorded, never run.
+A slot is due when it is at most `epsilon` old (`now - epsilon <= slot <= now + ahead`,
+where `ahead` lets a run be claimed and launched a little before its slot) and missed when
+it is older: Chronos 2.x's rule, which Dromos keeps so a scheduler that was down for a day
+does not launch a day of stale runs. Missed slots are recorded, never run.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def due_slots(
     now: datetime,
     epsilon: timedelta,
     max_missed: int = MAX_MISSED,
+    ahead: timedelta = timedelta(0),
 ) -> DueSlots:
-    """Slots in (after, now] split by lateness; `after` is the last slot handled (None: none yet).
+    """Slots in (after, now + ahead] split by lateness; `after` is the last slot handled (None:
+    none yet).
 
     At most `max_missed` missed slots are listed (the most recent ones), so a schedule that
     fell far behind costs bounded work.
@@ -46,7 +49,7 @@ def due_slots(
     lower = deadline - timedelta(microseconds=1)
     if after is not None and after > lower:
         lower = after
-    due = list(schedule.slots(lower, now))
+    due = list(schedule.slots(lower, now + ahead))
     return DueSlots(due, missed, truncated)
 
 

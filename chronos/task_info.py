@@ -6,7 +6,9 @@
   `[command, *arguments, *manual arguments split on whitespace]` (Dromos supplies argv[0],
   which Chronos left to the job's first argument);
 - environment: the job's variables, then the Chronos variables, which they cannot override;
-- fetch URIs, runAsUser, maxCompletionTime and the container are passed to Mesos.
+- fetch URIs, runAsUser, maxCompletionTime and the container are passed to Mesos;
+- a run launched ahead of its slot carries the label `dromos.start_at` (epoch milliseconds):
+  the Dromos executor prepares it at once and starts its command at that instant.
 `executor`, `executorFlags` and `taskInfoData` are kept on the job but unused: every task
 runs on the Dromos executor.
 """
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chronos.job import Job
+from executor.task_spec import START_AT_LABEL
 from scheduler.resources import Resources
 from scheduler.task_request import Placement, TaskRequest
 
@@ -47,8 +50,10 @@ def build_task_info(
     due_ms: int,
     attempt: int,
     arguments: str = "",
+    start_at_ms: int | None = None,
 ) -> dict[str, Any]:
-    """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`."""
+    """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`,
+    to start at `start_at_ms` (None: at once)."""
     environment = task_environment(job, task_id, placement.hostname, due_ms, attempt)
     task: dict[str, Any] = {
         "name": f"ChronosTask:{job.name}",
@@ -61,6 +66,8 @@ def build_task_info(
         "executor": dict(executor_info),
         "command": _command(job, arguments, environment),
     }
+    if start_at_ms is not None:
+        task["labels"] = {"labels": [{"key": START_AT_LABEL, "value": str(start_at_ms)}]}
     if job.max_completion_time > 0:
         task["max_completion_time"] = {"nanoseconds": job.max_completion_time * NANOS_PER_SECOND}
     if job.container is not None:

@@ -36,6 +36,9 @@ class Config:
     job_history_limit: int = 100
     max_concurrent_health_checks: int = 256
     job_retry_delay_s: float = 60.0  # Chronos's --failure_retry
+    # A scheduled run launches this long before its slot and its executor starts it at the
+    # slot (0: launch at the slot).
+    job_launch_lead_s: float = 1.5
 
     @property
     def http_address(self) -> str:

@@ -61,7 +61,12 @@ def _cli(*args: str) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
-def dev(port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float) -> None:
+@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+              help="seconds before its slot a scheduled job run is launched")
+def dev(
+    port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
+    job_launch_lead: float,
+) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +77,8 @@ def dev(port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: 
               data_dir / "localmesos.pid"),
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
-                                "--job-retry-delay", str(job_retry_delay)),
+                                "--job-retry-delay", str(job_retry_delay),
+                                "--job-launch-lead", str(job_launch_lead)),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -7,6 +7,13 @@ found later than the job's epsilon is recorded as missed, never run. Claimed run
 claim order; a job that is not `concurrent` starts its next run only when the previous one
 has settled (a waiting scheduled slot that grew older than epsilon is then missed).
 
+Launch lead: the timer fires `job_launch_lead_s` before a slot, so its run is claimed and
+launched ahead, with the TaskInfo label `dromos.start_at` = the slot: the executor prepares
+the task at once and starts its command at the slot, so the launch path is not on the
+critical path. A job disabled before the slot has its early run withdrawn (its task killed
+before it starts); a job that is not `concurrent` launches ahead only once the previous run
+has settled. Manual and dependent runs start at once.
+
 Events (on /v2/events): `job_run_missed_event`, `job_run_started_event` (an attempt was
 launched) and `job_run_finished_event` (status ok, failed, killed or retry), each with
 jobName, runId, trigger, dueMillis, and the attempt's taskId, attempt, host and message.
@@ -19,7 +26,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chronos.dependencies import DependencyState
@@ -78,6 +85,7 @@ class JobManager:
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
         self.retry_delay_s = framework.config.job_retry_delay_s
+        self.lead_s = framework.config.job_launch_lead_s
         self.graph = JobGraph()
         self.states: dict[str, JobState] = {}
         self.timeline = Timeline()
@@ -199,9 +207,25 @@ class JobManager:
         with self.fw.store.transaction():
             self._save_job(job)
             self._save_dependencies()
+        if job.disabled:
+            self._withdraw_early_runs(job.name)
         self._plan(job.name)
         self._arm()
         return job
+
+    def _withdraw_early_runs(self, name: str) -> None:
+        """Scheduled runs claimed ahead of a slot still to come never start: a launched one is
+        killed (its executor has not started it), a waiting one settles as killed."""
+        now_ms = int(self.fw.clock.now() * 1000)
+        for run in list(self.open.get(name, {}).values()):
+            if run.trigger is not Trigger.SCHEDULE or run.attempt or run.due_ms <= now_ms:
+                continue
+            record = self.fw.tracker.get(run.task_id)
+            if self.phase[run.run_id] is not Phase.LAUNCHED:
+                self.fw.queue.remove(run.task_id)
+                self._save_run(replace(run, status=RunStatus.KILLED))
+            elif record is not None and not record.is_terminal:
+                self.fw.kill(record)
 
     def delete(self, name: str) -> None:
         """Delete a job: kill its tasks, forget its runs; children follow the delete rules."""
@@ -292,7 +316,8 @@ class JobManager:
         self.timeline.set(name, None if slot is None else slot.timestamp())
 
     def _arm(self) -> None:
-        """One core timer at the earliest slot of any job, one to hold offers before it."""
+        """One core timer the launch lead before the earliest slot of any job, one to hold
+        offers from before that until after the slot."""
         when = self.timeline.earliest()
         if when == self._timer_at:
             return
@@ -302,7 +327,7 @@ class JobManager:
         self._timer = self._hold_timer = None
         self._timer_at = when
         if when is not None:
-            delay = when - self.fw.clock.now()
+            delay = when - self.lead_s - self.fw.clock.now()
             self._timer = self.fw.core.call_later(delay, self._on_timer)
             self._hold_timer = self.fw.core.call_later(
                 delay - HOLD_AHEAD_S, lambda: self.fw.launcher.hold_offers(when + HOLD_AFTER_S)
@@ -311,7 +336,7 @@ class JobManager:
     def _on_timer(self) -> None:
         self._timer = self._timer_at = None
         now = self._now()
-        names = self.timeline.pop_due(now.timestamp())
+        names = self.timeline.pop_due(now.timestamp() + self.lead_s)
         with self.fw.store.transaction():
             for name in names:
                 self._claim_slots(name, now)
@@ -320,7 +345,7 @@ class JobManager:
         self._arm()
         self._dispatch(names)
         upcoming = self.timeline.earliest()
-        if upcoming is None or upcoming - now.timestamp() > HOLD_AHEAD_S:
+        if upcoming is None or upcoming - self.lead_s - now.timestamp() > HOLD_AHEAD_S:
             self.fw.launcher.hold_offers(None)
 
     def _claim_slots(self, name: str, now: datetime) -> None:
@@ -329,7 +354,8 @@ class JobManager:
         state = self.states[name]
         assert job.schedule is not None
         cursor = None if state.cursor_ms is None else from_millis(state.cursor_ms)
-        slots = due_slots(job.schedule, cursor, now, job.epsilon)
+        slots = due_slots(job.schedule, cursor, now, job.epsilon,
+                          ahead=timedelta(seconds=self.lead_s))
         for slot in slots.missed:
             self._record_missed(name, slot)
         for slot in slots.due:
@@ -470,8 +496,10 @@ class JobManager:
         job = self.graph.find(run.job_name) if run is not None else None
         if run is None or job is None:
             return None
+        early = run.trigger is Trigger.SCHEDULE and run.due_ms > self.fw.clock.now() * 1000
         info = build_task_info(job, task_id, placement, self.fw.config.executor_info(),
-                               run.due_ms, run.attempt, run.arguments)
+                               run.due_ms, run.attempt, run.arguments,
+                               start_at_ms=run.due_ms if early else None)
         record = TaskRecord(
             task_id=task_id, run_spec_id=placement.request.run_spec_id, version="",
             agent_id=placement.agent_id, hostname=placement.hostname,

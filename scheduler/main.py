@@ -39,10 +39,14 @@ def setup_logging(level: str) -> None:
               help="HTTP/HTTPS/TCP health probes the scheduler runs at once")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
+@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+              help="seconds before its slot a scheduled job run is launched, to start at the "
+                   "slot on its agent (0: launch at the slot)")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
+    job_launch_lead: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -58,6 +62,7 @@ def scheduler(
         "executor_command": executor_command or default_executor_command(),
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
+        "job_launch_lead_s": job_launch_lead,
     }
     if hostname:
         options["hostname"] = hostname

@@ -38,6 +38,14 @@ def test_slot_exactly_epsilon_late_is_still_due() -> None:
     assert due_slots(every_ten_minutes(), at(0), at(11.01), EPSILON).missed == [at(10)]
 
 
+def test_a_slot_within_the_lead_ahead_is_due_early_and_epsilon_still_counts_from_now() -> None:
+    ahead = timedelta(minutes=2)
+    assert due_slots(every_ten_minutes(), at(0), at(8.5), EPSILON, ahead=ahead).due == [at(10)]
+    assert due_slots(every_ten_minutes(), at(0), at(7.5), EPSILON, ahead=ahead).due == []
+    late = due_slots(every_ten_minutes(), at(0), at(19), EPSILON, ahead=ahead)
+    assert (late.due, late.missed) == ([at(20)], [at(10)])
+
+
 def test_handled_slots_are_never_returned_again() -> None:
     assert due_slots(every_ten_minutes(), at(10), at(10.5), EPSILON) == ([], [], False)
 

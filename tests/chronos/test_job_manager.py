@@ -34,13 +34,22 @@ def due_ms(task_id: str) -> int:
     return parsed.due_ms
 
 
-def test_a_slot_is_launched_when_it_is_due_and_not_before(jobs: Jobs) -> None:
-    jobs.post(every("tick", 10))
-    jobs.tick(9.9)
+def start_at(jobs: Jobs) -> int | None:
+    """The start instant (epoch ms) the last launched task carries, None when it has none."""
+    labels = jobs.driver.launches[-1].task_infos[0].get("labels", {}).get("labels", [])
+    found = [int(label["value"]) for label in labels if label["key"] == "dromos.start_at"]
+    return found[0] if found else None
+
+
+def test_a_slot_is_launched_the_lead_before_it_to_start_at_the_slot(jobs: Jobs) -> None:
+    jobs.post(every("tick", 10))  # the harness's launch lead: 1.5 s
+    jobs.tick(8.4)
     assert jobs.offer() == []
     jobs.tick(0.1)
     [task] = jobs.offer()
     assert task == f"ct:{int((START + 10) * MS)}:0:tick:"
+    assert start_at(jobs) == int((START + 10) * MS)
+    jobs.tick(1.5)
     jobs.finish(task)
     assert jobs.job("tick")["successCount"] == 1
     assert jobs.job("tick")["schedule"].startswith("R/")
@@ -269,11 +278,9 @@ def declined(jobs: Jobs) -> list[str]:
     return [offer_id for ids, _ in jobs.driver.declines for offer_id in ids]
 
 
-def test_an_offer_received_just_before_a_slot_is_held_and_launched_on_at_the_slot(
-    jobs: Jobs,
-) -> None:
+def test_an_offer_received_just_before_a_launch_is_held_and_launched_on(jobs: Jobs) -> None:
     jobs.post(every("tick", 10))
-    jobs.tick(8.5)  # within 2 s of the slot
+    jobs.tick(7)  # within 2 s of the launch, 1.5 s before the slot
     assert jobs.offer() == []
     assert declined(jobs) == []
     jobs.tick(1.5)
@@ -291,10 +298,103 @@ def test_offers_are_declined_when_no_slot_is_near(jobs: Jobs) -> None:
 
 def test_a_rescinded_held_offer_is_not_launched_on(jobs: Jobs) -> None:
     jobs.post(every("tick", 10))
-    jobs.tick(9)
+    jobs.tick(7.5)
     jobs.offer()
     jobs.rt.framework.on_rescinded("offer-0")
     jobs.tick(1)
     assert jobs.launched() == []
     assert len(jobs.offer()) == 1
     assert jobs.driver.launches[-1].offer_id == "offer-1"
+
+
+def test_without_a_lead_a_slot_launches_at_the_slot_with_no_start_instant(
+    tmp_path: Path,
+) -> None:
+    jobs = Jobs(tmp_path, launch_lead_s=0)
+    try:
+        jobs.post(every("tick", 10))
+        jobs.tick(9.9)
+        assert jobs.offer() == []
+        jobs.tick(0.1)
+        [task] = jobs.offer()
+        assert due_ms(task) == int((START + 10) * MS)
+        assert start_at(jobs) is None
+    finally:
+        jobs.close()
+
+
+def test_manual_runs_and_late_retries_start_at_once(jobs: Jobs) -> None:
+    jobs.post(every("flaky", 100, retries=1))
+    jobs.rt.jobs.start_manual("flaky")
+    [manual] = jobs.offer()
+    assert start_at(jobs) is None
+    jobs.finish(manual)
+    jobs.tick(8.5)
+    [task] = jobs.offer()
+    assert start_at(jobs) == int((START + 10) * MS)
+    jobs.tick(1.5)
+    jobs.finish(task, "TASK_FAILED")
+    jobs.tick(30)
+    [retry] = jobs.offer()
+    assert parse_task_id(retry).attempt == 1  # type: ignore[union-attr]
+    assert start_at(jobs) is None
+
+
+def test_a_job_not_concurrent_launches_ahead_only_once_its_previous_run_settled(
+    jobs: Jobs,
+) -> None:
+    jobs.post(every("slow", 10, epsilon="PT30S"))
+    jobs.tick(8.5)
+    [first] = jobs.offer()
+    jobs.tick(1.5)
+    jobs.status(first, "TASK_RUNNING")
+    jobs.tick(8.5)  # slot 20 is claimed 1.5 s ahead while the first run still runs
+    assert jobs.offer() == []
+    jobs.status(first, "TASK_FINISHED")
+    [second] = jobs.offer()
+    assert due_ms(second) == int((START + 20) * MS)
+    assert start_at(jobs) == int((START + 20) * MS)  # still ahead of its slot
+
+
+def test_disabling_a_job_between_its_early_launch_and_its_slot_kills_the_run(
+    jobs: Jobs,
+) -> None:
+    jobs.post(every("tick", 10))
+    jobs.tick(8.5)
+    [task] = jobs.offer()
+    jobs.status(task, "TASK_STARTING")
+    jobs.post(every("tick", 10, disabled=True))
+    assert jobs.driver.kills == [task]
+    jobs.status(task, "TASK_KILLED")  # the executor had not started it
+    [run] = jobs.runs("tick")
+    assert run.status is RunStatus.KILLED
+    job = jobs.job("tick")
+    assert (job["successCount"], job["errorCount"]) == (0, 0)
+    jobs.tick(30)
+    assert jobs.offer() == []
+
+
+def test_disabling_a_job_withdraws_an_early_run_that_waits(jobs: Jobs) -> None:
+    jobs.post(every("slow", 10, epsilon="PT30S"))
+    jobs.tick(8.5)
+    [first] = jobs.offer()
+    jobs.tick(1.5)
+    jobs.status(first, "TASK_RUNNING")
+    jobs.tick(8.5)  # slot 20 claimed ahead; waits for the first run
+    jobs.post(every("slow", 10, epsilon="PT30S", disabled=True))
+    jobs.status(first, "TASK_FINISHED")
+    assert jobs.offer() == []
+    statuses = {r.due_ms: r.status for r in jobs.runs("slow")}
+    assert statuses[int((START + 20) * MS)] is RunStatus.KILLED
+
+
+def test_an_early_launched_run_is_not_launched_again_after_a_restart(jobs: Jobs) -> None:
+    jobs.post(every("tick", 10))
+    jobs.tick(8.5)
+    [task] = jobs.offer()
+    jobs.restart()
+    jobs.tick(1.5)
+    assert jobs.offer() == []
+    jobs.finish(task)
+    [run] = jobs.runs("tick")
+    assert run.status is RunStatus.OK
