@@ -39,6 +39,7 @@ def task_json(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -
 
 
 EMBED_TASKS = {"tasks", "apps.tasks", "app.tasks", "group.apps.tasks", "failures", "apps.failures"}
+EMBED_READINESS = {"readiness", "app.readiness", "apps.readiness", "group.apps.readiness"}
 EMBED_FAILURE = {"lastTaskFailure", "apps.lastTaskFailure", "app.lastTaskFailure",
                  "group.apps.lastTaskFailure", "failures", "apps.failures"}
 
@@ -60,6 +61,9 @@ def app_info(apps: AppManager, app: AppDefinition, embed: set[str], single: bool
         deployment_ids=[d.id for d in apps.deployments.of_app(app.id)],
         tasks=[task_json(r, app, apps) for r in records] if with_tasks else None,
         last_task_failure=apps.last_failure.get(app.id) if with_failure else None,
+        readiness_check_results=(
+            apps.readiness.results_json(app.id) if embed & EMBED_READINESS else None
+        ),
     )
 
 

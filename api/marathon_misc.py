@@ -168,7 +168,8 @@ def list_deployments() -> Response:
     rt = runtime()
     waiting = "waiting" in request.args.getlist("embed")
     return jsonify(rt.call(lambda: [
-        deployment_json(d, waiting) for d in rt.apps.deployments.running.values()
+        deployment_json(d, waiting, rt.apps.readiness.results_json)
+        for d in rt.apps.deployments.running.values()
     ]))
 
 
@@ -177,7 +178,8 @@ def get_deployment(deployment_id: str) -> Response:
     """A Dromos addition: one deployment, with why it waits."""
     rt = runtime()
     return jsonify(rt.call(
-        lambda: deployment_json(rt.apps.deployments.get(deployment_id), with_waiting=True)
+        lambda: deployment_json(rt.apps.deployments.get(deployment_id), with_waiting=True,
+                                readiness=rt.apps.readiness.results_json)
     ))
 
 

@@ -23,6 +23,7 @@ from scheduler.core import Timer
 from scheduler.deployments import rolling
 from scheduler.deployments.manager import DeploymentManager
 from scheduler.deployments.plan import Action, ActionKind, Deployment, plan_steps
+from scheduler.deployments.readiness import ReadinessTracker
 from scheduler.errors import AlreadyExists, Locked, NotFound
 from scheduler.health.monitor import HealthMonitor
 from scheduler.launcher import Launch
@@ -52,6 +53,7 @@ class AppManager:
         self.last_failure: dict[str, Json] = {}
         self.deployments = DeploymentManager(self)
         self.health = HealthMonitor(self)
+        self.readiness = ReadinessTracker(self)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
 
@@ -66,6 +68,7 @@ class AppManager:
             if not run_spec_id.startswith("job:"):
                 known.add(run_spec_id)
         for app_id in sorted(known):
+            self.readiness.sync(app_id)
             self.reconcile(app_id)
 
     # versions ---------------------------------------------------------------------------
@@ -102,7 +105,10 @@ class AppManager:
     def is_ready(self, record: TaskRecord, app: AppDefinition | None) -> bool:
         if not record.is_running or record.goal is not Goal.RUNNING:
             return False
-        return app is None or not app.health_checks or record.healthy is True
+        if app is None:
+            return True
+        healthy = not app.health_checks or record.healthy is True
+        return healthy and not self.readiness.pending(record, app)
 
     # deployments ------------------------------------------------------------------------
     def deploy(
@@ -329,6 +335,7 @@ class AppManager:
                     "slaveId": record.agent_id,
                 }
         self.health.task_changed(previous, record, status)
+        self.readiness.sync(app_id)
         self.reconcile(app_id)
         self.deployments.on_app_changed(app_id)
         if app is None and not self.tasks(app_id):
@@ -382,6 +389,9 @@ class AppManager:
         unhealthy = [r for r in records if r.is_running and app.health_checks and not r.healthy]
         if unhealthy:
             parts.append(f"{len(unhealthy)} running but not healthy")
+        unready = [r for r in records if r.is_running and self.readiness.pending(r, app)]
+        if unready:
+            parts.append(f"{len(unready)} running but not ready (readiness check)")
         return "; ".join(parts)
 
 

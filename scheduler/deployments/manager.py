@@ -8,6 +8,7 @@ waiting forever. Plans are in the store, so a restarted scheduler resumes them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scheduler.apps.model import AppDefinition
@@ -115,6 +116,7 @@ class DeploymentManager:
 
     def _begin_step(self, deployment: Deployment) -> None:
         for action in deployment.current_actions:
+            self.apps.readiness.sync(action.app_id)
             self.apps.reconcile(action.app_id)
 
     def _advance(self, deployment: Deployment) -> None:
@@ -124,7 +126,10 @@ class DeploymentManager:
                 deployment.waiting = {a.app_id: self.apps.action_waiting(a) for a in pending}
                 return
             self._publish("deployment_step_success", deployment)
+            finished = deployment.current_actions
             deployment.current_step += 1
+            for action in finished:
+                self.apps.readiness.sync(action.app_id)  # its results end with its step
             deployment.waiting = {}
             self._fw.store.save_deployment(deployment.id, deployment.to_json())
             self._begin_step(deployment)
@@ -137,6 +142,8 @@ class DeploymentManager:
     def _end(self, deployment: Deployment) -> None:
         self.running.pop(deployment.id, None)
         self._fw.store.delete_deployment(deployment.id)
+        for app_id in deployment.affected_apps:
+            self.apps.readiness.sync(app_id)
 
     # timeouts ---------------------------------------------------------------------------
     def _schedule_tick(self) -> None:
@@ -168,8 +175,15 @@ class DeploymentManager:
         self._fw.events.publish(event_type, self._fw.clock.now(), **fields, **extra)
 
 
-def deployment_json(deployment: Deployment, with_waiting: bool = False) -> Json:
-    """GET /v2/deployments element; `waiting` (a Dromos addition) only when asked for."""
+def deployment_json(
+    deployment: Deployment,
+    with_waiting: bool = False,
+    readiness: Callable[[str], list[Json]] = lambda app_id: [],
+) -> Json:
+    """GET /v2/deployments element; `waiting` (a Dromos addition) only when asked for.
+
+    `readiness` gives an app's readinessCheckResults (ReadinessTracker.results_json).
+    """
     body: Json = {
         "id": deployment.id,
         "version": deployment.version,
@@ -177,7 +191,8 @@ def deployment_json(deployment: Deployment, with_waiting: bool = False) -> Json:
         "affectedPods": [],
         "steps": [{"actions": [a.to_json() for a in step]} for step in deployment.steps],
         "currentActions": [
-            {**a.to_json(), "readinessCheckResults": []} for a in deployment.current_actions
+            {**a.to_json(), "readinessCheckResults": readiness(a.app_id)}
+            for a in deployment.current_actions
         ],
         "currentStep": deployment.current_step + 1,
         "totalSteps": len(deployment.steps),

@@ -18,6 +18,7 @@ from scheduler.apps.model import AppDefinition, HealthCheck
 from scheduler.apps.pathid import instance_id_of
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import parse_app
+from scheduler.deployments.readiness import READINESS_INDEX
 from scheduler.health import probes
 from scheduler.health.engine import Key, ProbeReport
 from scheduler.health.results import HealthResult, combined, next_result
@@ -83,6 +84,7 @@ class HealthMonitor:
                 self._maybe_watch(record)
         engine.watch(t for task_id, w in self._watched.items()
                      for t in self._targets(self.apps.fw.tracker.get(task_id), w))
+        self.apps.readiness.attach(engine)
 
     # from AppManager ---------------------------------------------------------------------
     def app_changed(self, app_id: str, old: AppDefinition | None,
@@ -113,6 +115,10 @@ class HealthMonitor:
 
     # from the engine (posted to the owner thread) ---------------------------------------
     def apply(self, reports: list[ProbeReport]) -> None:
+        readiness = [r for r in reports if r.key[1] == READINESS_INDEX]
+        if readiness:
+            self.apps.readiness.apply(readiness)
+            reports = [r for r in reports if r.key[1] != READINESS_INDEX]
         changed: set[str] = set()
         self.probes += len(reports)
         self.probe_failures += sum(r.outcome.verdict is probes.Verdict.UNHEALTHY for r in reports)

@@ -1,8 +1,9 @@
 """One probe of one target: an HTTP(S) GET or a TCP connect, on raw asyncio streams.
 
-Only the status line of an HTTP answer matters, so the probe reads that line and
-closes the connection: no client library, no body, no pooled sockets (10,000 idle
-keep-alive connections would cost more file descriptors than they save).
+A health check needs only the status line of an HTTP answer, so the probe reads that
+line and closes the connection: no client library, no body, no pooled sockets (10,000
+idle keep-alive connections would cost more file descriptors than they save). A
+readiness check that keeps its last response reads the answer to its end (bounded).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import enum
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _STATUS_LINE_LIMIT = 1024
+_RESPONSE_LIMIT = 64 * 1024  # of a kept response: headers and body are cut beyond it
 
 
 class Protocol(enum.Enum):
@@ -40,12 +42,22 @@ class Target:
     timeout_s: float = 20.0
     ignore_http1xx: bool = False
     ipv6: bool = False
+    ready_statuses: tuple[int, ...] = ()  # a readiness check: only these statuses pass
+    keep_response: bool = False  # read the whole answer into `Outcome.response`
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    content_type: str
+    body: str
 
 
 @dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
     cause: str | None = None
+    response: HttpResponse | None = None
 
 
 def _unverified_context() -> ssl.SSLContext:
@@ -65,6 +77,12 @@ def http_verdict(status: int, ignore_http1xx: bool) -> Outcome:
         return Outcome(Verdict.HEALTHY)
     if 100 <= status < 200 and ignore_http1xx:
         return Outcome(Verdict.IGNORED)
+    return Outcome(Verdict.UNHEALTHY, f"HTTP status {status}")
+
+
+def ready_verdict(status: int, ready_statuses: tuple[int, ...]) -> Outcome:
+    if status in ready_statuses:
+        return Outcome(Verdict.HEALTHY)
     return Outcome(Verdict.UNHEALTHY, f"HTTP status {status}")
 
 
@@ -101,6 +119,7 @@ async def _http(target: Target, address: str) -> Outcome:
         address, target.port, ssl=_TLS if https else None,
         server_hostname=target.host if https else None, limit=_STATUS_LINE_LIMIT,
     )
+    response = None
     try:
         path = target.path if target.path.startswith("/") else "/" + target.path
         writer.write(
@@ -108,7 +127,34 @@ async def _http(target: Target, address: str) -> Outcome:
             "User-Agent: dromos-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n"
             .encode("latin-1")
         )
-        line = await reader.readuntil(b"\n")
+        status = parse_status_line(await reader.readuntil(b"\n"))
+        if target.keep_response:
+            response = _response(status, await _read_to_end(reader))
     finally:
         writer.close()
-    return http_verdict(parse_status_line(line), target.ignore_http1xx)
+    if target.ready_statuses:
+        outcome = ready_verdict(status, target.ready_statuses)
+    else:
+        outcome = http_verdict(status, target.ignore_http1xx)
+    return replace(outcome, response=response)
+
+
+async def _read_to_end(reader: asyncio.StreamReader) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < _RESPONSE_LIMIT and (chunk := await reader.read(_RESPONSE_LIMIT - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _response(status: int, rest: bytes) -> HttpResponse:
+    """The answer after its status line (sent with Connection: close, so not chunked
+    by most servers; a chunked body is kept as it came)."""
+    head, _, body = rest.partition(b"\r\n\r\n")
+    content_type = ""
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-type":
+            content_type = value.strip().decode("latin-1")
+    return HttpResponse(status, content_type, body.decode("utf-8", errors="replace"))

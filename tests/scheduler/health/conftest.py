@@ -22,7 +22,8 @@ HANG_S = 5.0
 
 
 class StubServer(socketserver.ThreadingTCPServer):
-    """Answers `GET /status/<code>` with that code, `/hang` never, `/slow` after 0.3 s.
+    """Answers `GET /status/<code>` with that code (`/body/<code>` with a JSON body too),
+    `/hang` never, `/slow` after 0.3 s.
 
     Counts the connections it holds at once (`peak`), for concurrency tests.
     """
@@ -61,24 +62,27 @@ class _Handler(socketserver.BaseRequestHandler):
                 conn = self.server.tls.wrap_socket(conn, server_side=True)
             except (ssl.SSLError, OSError):
                 return
-        self.server.enter()
-        try:
+        with contextlib.suppress(OSError):
             self._answer(conn)
-        except OSError:
-            pass
-        finally:
-            self.server.leave()
 
     def _answer(self, conn: socket.socket) -> None:
         request = conn.makefile("rb").readline().decode("latin-1")
         path = request.split(" ")[1] if request.count(" ") >= 2 else "/"
-        if path == "/hang":
-            self.server.stopping.wait(HANG_S)
-            return
-        if path == "/slow":
-            time.sleep(0.3)
-        code = int(path.rsplit("/", 1)[1]) if path.startswith("/status/") else 200
-        conn.sendall(f"HTTP/1.1 {code} Stub\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        # Held from the request until just before the answer: once the answer is out the
+        # client may connect again before this thread gets to count down.
+        self.server.enter()
+        try:
+            if path == "/hang":
+                self.server.stopping.wait(HANG_S)
+                return
+            if path == "/slow":
+                time.sleep(0.3)
+        finally:
+            self.server.leave()
+        code = int(path.rsplit("/", 1)[1]) if path.startswith(("/status/", "/body/")) else 200
+        body = f'{{"code": {code}}}' if path.startswith("/body/") else ""
+        conn.sendall(f"HTTP/1.1 {code} Stub\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
                      .encode())
 
 

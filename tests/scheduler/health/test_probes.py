@@ -6,7 +6,15 @@ import asyncio
 
 import pytest
 
-from scheduler.health.probes import Outcome, Protocol, Target, Verdict, http_verdict, probe
+from scheduler.health.probes import (
+    HttpResponse,
+    Outcome,
+    Protocol,
+    Target,
+    Verdict,
+    http_verdict,
+    probe,
+)
 from tests.scheduler.health.conftest import StubServer
 
 
@@ -88,3 +96,21 @@ def test_verdict_of_status_codes() -> None:
     assert http_verdict(100, True).verdict is Verdict.IGNORED
     assert http_verdict(199, False).verdict is Verdict.UNHEALTHY
     assert http_verdict(400, True).verdict is Verdict.UNHEALTHY
+
+
+def _readiness(port: int, path: str, keep: bool) -> Outcome:
+    target = Target(("task", -1), "localhost", port, Protocol.HTTP, path, 1.0, 2.0,
+                    ready_statuses=(200, 204), keep_response=keep)
+    return asyncio.run(probe(target, "127.0.0.1"))
+
+
+def test_a_readiness_probe_passes_only_on_its_listed_statuses(http_server: StubServer) -> None:
+    assert _readiness(http_server.port, "/status/204", keep=False) == Outcome(Verdict.HEALTHY)
+    assert _readiness(http_server.port, "/status/302", keep=False) == Outcome(
+        Verdict.UNHEALTHY, "HTTP status 302")
+
+
+def test_a_readiness_probe_can_keep_the_whole_response(http_server: StubServer) -> None:
+    outcome = _readiness(http_server.port, "/body/503", keep=True)
+    assert outcome.verdict is Verdict.UNHEALTHY
+    assert outcome.response == HttpResponse(503, "application/json", '{"code": 503}')

@@ -1,0 +1,160 @@
+"""Readiness checks: a task a deployment started counts only once its app says it is ready.
+
+While a deployment step scales or restarts an app with a readiness check, each task
+staged since the deployment began is probed (HTTP/HTTPS, through the health engine)
+until it answers one of `httpStatusCodesForReady`; until then `pending` holds and the
+step and the rolling arithmetic wait. Probing stops once a task is ready; results are
+kept for /v2/deployments and AppInfo until the step ends. Nothing is stored: after a
+scheduler restart the checks simply run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scheduler.apps.model import AppDefinition, ReadinessCheck
+from scheduler.deployments.plan import ActionKind
+from scheduler.health import probes
+from scheduler.health.engine import ProbeReport
+from scheduler.tasks import Goal, TaskRecord
+
+if TYPE_CHECKING:
+    from scheduler.app_manager import AppManager
+    from scheduler.health.monitor import EnginePort
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+# The engine key of a readiness probe is (task id, READINESS_INDEX): never a health check's.
+READINESS_INDEX = -1
+
+
+@dataclass(frozen=True)
+class ReadinessResult:
+    ready: bool
+    response: probes.HttpResponse | None = None
+
+    def marathon_json(self, task_id: str, check: ReadinessCheck) -> Json:
+        """An element of `readinessCheckResults`."""
+        body: Json = {"name": check.name, "taskId": task_id, "ready": self.ready}
+        if check.preserve_last_response and self.response is not None:
+            body["lastResponse"] = {"status": self.response.status,
+                                    "contentType": self.response.content_type,
+                                    "body": self.response.body}
+        return body
+
+
+class ReadinessTracker:
+    """Owner-thread side of readiness checks for the app manager's deployments."""
+
+    def __init__(self, apps: AppManager) -> None:
+        self.apps = apps
+        self.engine: EnginePort | None = None
+        # app id -> task id -> last result (None: not answered yet), for checked tasks
+        self._checked: dict[str, dict[str, ReadinessResult | None]] = {}
+
+    def attach(self, engine: EnginePort) -> None:
+        """Probe through `engine` from now on, starting with the tasks already waiting."""
+        self.engine = engine
+        for app_id, checked in self._checked.items():
+            app = self.apps.apps.get(app_id)
+            waiting = [self.apps.fw.tracker.get(t) for t, result in checked.items()
+                       if result is None or not result.ready]
+            if app is not None:
+                engine.watch(self._targets(app, [r for r in waiting if r is not None]))
+
+    # reads ------------------------------------------------------------------------------
+    def pending(self, record: TaskRecord, app: AppDefinition) -> bool:
+        """The task must still pass its readiness check before it counts as ready."""
+        if not app.readiness_checks:
+            return False
+        since = self._deploying_since(app.id)
+        if since is None or record.staged_at < since:
+            return False
+        result = self._checked.get(app.id, {}).get(record.task_id)
+        return result is None or not result.ready
+
+    def results_json(self, app_id: str) -> list[Json]:
+        """`readinessCheckResults` of an app: the tasks that answered during its step."""
+        app = self.apps.apps.get(app_id)
+        if app is None or not app.readiness_checks:
+            return []
+        check = app.readiness_checks[0]
+        return [result.marathon_json(task_id, check)
+                for task_id, result in sorted(self._checked.get(app_id, {}).items())
+                if result is not None]
+
+    # changes ----------------------------------------------------------------------------
+    def sync(self, app_id: str) -> None:
+        """Check the app's tasks that must pass the check; forget those that need not."""
+        app = self.apps.apps.get(app_id)
+        since = self._deploying_since(app_id) if app and app.readiness_checks else None
+        wanted = set() if since is None else {
+            r.task_id for r in self.apps.tasks(app_id)
+            if r.is_running and r.goal is Goal.RUNNING and r.staged_at >= since
+        }
+        checked = self._checked.pop(app_id, {})
+        gone = [t for t in checked if t not in wanted]
+        fresh = [t for t in wanted if t not in checked]
+        for task_id in gone:
+            del checked[task_id]
+        checked.update((task_id, None) for task_id in fresh)
+        if checked:
+            self._checked[app_id] = checked
+        if self.engine is None:
+            return
+        if gone:
+            self.engine.unwatch((t, READINESS_INDEX) for t in gone)
+        if fresh and app is not None:
+            records = [self.apps.fw.tracker.get(t) for t in sorted(fresh)]
+            self.engine.watch(self._targets(app, [r for r in records if r is not None]))
+
+    def apply(self, reports: Iterable[ProbeReport]) -> None:
+        """Engine reports (on the owner thread); a task that became ready moves its app on."""
+        changed: set[str] = set()
+        for report in reports:
+            task_id = report.key[0]
+            record = self.apps.fw.tracker.get(task_id)
+            checked = self._checked.get(record.run_spec_id, {}) if record else {}
+            if record is None or task_id not in checked:
+                continue
+            ready = report.outcome.verdict is probes.Verdict.HEALTHY
+            checked[task_id] = ReadinessResult(ready, report.outcome.response)
+            if ready:
+                if self.engine is not None:
+                    self.engine.unwatch([(task_id, READINESS_INDEX)])
+                changed.add(record.run_spec_id)
+        for app_id in sorted(changed):
+            self.apps.reconcile(app_id)
+            self.apps.deployments.on_app_changed(app_id)
+
+    # internals --------------------------------------------------------------------------
+    def _deploying_since(self, app_id: str) -> float | None:
+        """When the deployment that now scales or restarts the app began, if one does."""
+        starts = [d.started_at for d in self.apps.deployments.running.values()
+                  for a in d.current_actions
+                  if a.app_id == app_id and a.kind in (ActionKind.SCALE, ActionKind.RESTART)]
+        return min(starts) if starts else None
+
+    def _targets(self, app: AppDefinition, records: list[TaskRecord]) -> list[probes.Target]:
+        check = app.readiness_checks[0]
+        index = app.port_names.index(check.port_name)
+        targets = []
+        for record in records:
+            if index >= len(record.ports):
+                log.warning("task %s has no port %r for its readiness check", record.task_id,
+                            check.port_name)
+                continue
+            targets.append(probes.Target(
+                key=(record.task_id, READINESS_INDEX), host=record.hostname,
+                port=record.ports[index], protocol=probes.Protocol(check.protocol),
+                path=check.path, interval_s=check.interval_seconds,
+                timeout_s=check.timeout_seconds,
+                ready_statuses=check.http_status_codes_for_ready,
+                keep_response=check.preserve_last_response,
+            ))
+        return targets
