@@ -196,3 +196,41 @@ def test_a_forced_delete_of_a_deployment_only_cancels_it(dev: Dev) -> None:
     missing = requests.get(f"{dev.url}/v2/deployments/{deployment_id}", timeout=10)
     assert missing.status_code == 404
     requests.delete(dev.url + "/v2/apps/stuck", params={"force": "true"}, timeout=10)
+
+
+# Answers 503 "warming up" for its first 2 s, then 200: a readiness check must wait for it.
+WARMING_SERVER = (
+    f"{sys.executable} -c 'import http.server,os,time\n"
+    "t=time.time()\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    " def do_GET(s):\n"
+    "  ok=time.time()-t>2; b=b\"ok\" if ok else b\"warming up\"\n"
+    "  s.send_response(200 if ok else 503); s.send_header(\"Content-Type\",\"text/plain\")\n"
+    "  s.send_header(\"Content-Length\",str(len(b))); s.end_headers(); s.wfile.write(b)\n"
+    "http.server.HTTPServer((\"127.0.0.1\",int(os.environ[\"PORT0\"])),H).serve_forever()'"
+)
+
+
+def test_a_deployment_waits_for_the_readiness_check_and_shows_its_answers(
+    dev: Dev, client: MarathonClient
+) -> None:
+    post_app(dev, {
+        "id": "/warming", "cmd": WARMING_SERVER, "cpus": 0.01, "mem": 32, "instances": 1,
+        "portDefinitions": [{"port": 0, "name": "http"}],
+        "readinessChecks": [{"portName": "http", "path": "/", "intervalSeconds": 2,
+                             "timeoutSeconds": 1, "preserveLastResponse": True}],
+    })
+
+    def warming_up() -> list[Json]:
+        deployment = deployment_of(dev, "/warming")
+        results = deployment["currentActions"][0]["readinessCheckResults"] if deployment else []
+        return [r for r in results if not r["ready"]]
+
+    (result,) = wait_for(warming_up, 15, lambda: f"no readiness answer: {deployments(dev)}")
+    assert result["lastResponse"] == {"status": 503, "contentType": "text/plain",
+                                      "body": "warming up"}
+    (deployment,) = [d for d in client.list_deployments() if "/warming" in d.affected_apps]
+    assert deployment.current_actions[0].readiness_check_results[0]["ready"] is False
+    wait_for(lambda: deployment_of(dev, "/warming") is None, 15,
+             lambda: f"never ready: {deployments(dev)}")
+    assert app_json(dev, "/warming")["tasksRunning"] == 1

@@ -15,6 +15,7 @@ from scheduler.health.engine import ProbeReport
 from scheduler.health.probes import HttpResponse, Outcome, Protocol, Verdict
 from tests.scheduler.health.test_monitor import RecordingEngine
 from tests.scheduler.test_app_manager import Cluster
+from tests.support.marathon_client import MarathonApp
 
 Json = dict[str, Any]
 
@@ -83,6 +84,8 @@ def test_a_new_task_is_ready_only_once_its_check_answers_a_listed_status(
     embedded = app_info(cluster.rt.apps, app, {"app.readiness"})["readinessCheckResults"]
     assert embedded == cluster.results()
     assert "readinessCheckResults" not in app_info(cluster.rt.apps, app, set())
+    info = app_info(cluster.rt.apps, app, {"app.readiness"})
+    assert MarathonApp.from_json(info).readiness_check_results == embedded
 
     cluster.answer(task_id, READY)
     assert cluster.deployments() == []
