@@ -3,6 +3,7 @@
 Status codes as Chronos: writes answer 204, an unknown job or bad input 400 (api/errors.py).
 Dromos additions: PUT on /iso8601 and /dependency (what 2.x clients send to update),
 and GET /job/runs/{name}, the job's stored runs (missed ones included), newest first.
+The progress endpoint keeps its counts in the stored runs (Chronos needed Cassandra).
 """
 
 from __future__ import annotations
@@ -158,6 +159,17 @@ def mark_success(name: str) -> Response:
 def kill_tasks(name: str) -> Response:
     rt = runtime()
     rt.call(lambda: rt.jobs.kill_tasks(name))
+    return no_content()
+
+
+@route("/job/<name>/task/<path:task_id>/progress", ["POST"])
+def task_progress(name: str, task_id: str) -> Response:
+    body = json_body()
+    elements = body.get("numAdditionalElementsProcessed") if isinstance(body, dict) else None
+    if not isinstance(elements, int) or isinstance(elements, bool) or elements < 0:
+        raise InvalidJob("numAdditionalElementsProcessed must be a whole number, 0 or more")
+    rt = runtime()
+    rt.call(lambda: rt.jobs.add_progress(name, task_id, elements))
     return no_content()
 
 

@@ -52,7 +52,8 @@ def slot_key(slot: datetime) -> str:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One Mesos task of a run. Times are epoch seconds; `state` its latest task state."""
+    """One Mesos task of a run. Times are epoch seconds; `state` its latest task state;
+    `elements` the elements a data processing job reported processed (None: no report)."""
 
     task_id: str
     agent_id: str
@@ -62,6 +63,7 @@ class Attempt:
     started: float | None = None
     ended: float | None = None
     message: str = ""
+    elements: int | None = None
 
     def to_json(self) -> Json:
         return dict(self.__dict__)
@@ -126,7 +128,7 @@ class Run:
         """Its attempts as run-time statistics read them, newest first."""
         return [
             RunRecord(a.task_id, self.job_name, a.agent_id, a.state,
-                      instant(a.started), instant(a.ended))
+                      instant(a.started), instant(a.ended), a.elements)
             for a in reversed(self.attempts)
         ]
 
@@ -143,7 +145,7 @@ class Run:
             "attempts": [
                 {"taskId": a.task_id, "slaveId": a.agent_id, "host": a.host,
                  "launched": a.launched, "started": a.started, "ended": a.ended,
-                 "state": a.state, "message": a.message}
+                 "state": a.state, "message": a.message, "numElementsProcessed": a.elements}
                 for a in self.attempts
             ],
         }

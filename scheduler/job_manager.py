@@ -40,6 +40,7 @@ from chronos.task_info import build_task_info, run_spec_id_for, task_request_for
 from chronos.timefmt import from_millis, to_millis
 from chronos.timeline import Timeline
 from scheduler.core import Timer
+from scheduler.errors import InvalidJob
 from scheduler.launcher import Launch
 from scheduler.task_request import Placement
 from scheduler.tasks import Goal, TaskRecord
@@ -281,6 +282,20 @@ class JobManager:
             self._save_dependencies()
         self._dispatch(children)
         return True
+
+    def add_progress(self, name: str, task_id: str, elements: int) -> None:
+        """POST /job/{name}/task/{taskId}/progress: `elements` more processed by that task
+        (its numElementsProcessed); only for a job with dataProcessingJobType."""
+        job = self.graph.get(name)
+        if not job.data_processing_job_type:
+            raise InvalidJob(f"job {name} does not have dataProcessingJobType set")
+        for run in self.runs(name):
+            attempt = next((a for a in run.attempts if a.task_id == task_id), None)
+            if attempt is not None:
+                total = (attempt.elements or 0) + elements
+                self._save_run(run.with_attempt(replace(attempt, elements=total)))
+                return
+        raise InvalidJob(f"job {name} has no task {task_id}")
 
     # reads for the API ------------------------------------------------------------------
     def history(self, name: str) -> list[RunRecord]:

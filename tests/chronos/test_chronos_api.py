@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
@@ -125,6 +126,47 @@ def test_kill_stops_the_running_tasks(api: Api, jobs: Jobs) -> None:
     jobs.status(task, "TASK_RUNNING")
     assert api.call("DELETE", "/task/kill/etl").status_code == 204
     assert jobs.driver.kills == [task]
+
+
+def test_progress_of_a_data_job_task_adds_up_in_its_stats(api: Api, jobs: Jobs) -> None:
+    api.post_job("etl", dataProcessingJobType=True)
+    api.call("PUT", "/job/etl")
+    [task] = jobs.offer()
+    jobs.status(task, "TASK_RUNNING")
+    progress = f"/job/etl/task/{quote(task)}/progress"
+    for n in (5, 7, 0):
+        assert api.call("POST", progress, {"numAdditionalElementsProcessed": n}).status_code == 204
+    jobs.status(task, "TASK_FINISHED")
+    assert api.call("POST", progress, {"numAdditionalElementsProcessed": 3}).status_code == 204
+    [stat] = api.call("GET", "/job/stat/etl").json["taskStatHistory"]
+    assert stat["taskId"] == task and stat["numElementsProcessed"] == 15
+
+
+@pytest.mark.parametrize("body", [
+    {"numAdditionalElementsProcessed": -1}, {"numAdditionalElementsProcessed": "5"},
+    {"numAdditionalElementsProcessed": True}, {}, [5],
+])
+def test_progress_must_be_a_whole_number_of_elements(api: Api, jobs: Jobs, body: Any) -> None:
+    api.post_job("etl", dataProcessingJobType=True)
+    api.call("PUT", "/job/etl")
+    [task] = jobs.offer()
+    answer = api.call("POST", f"/job/etl/task/{quote(task)}/progress", body)
+    assert answer.status_code == 400 and answer.json["message"]
+
+
+def test_progress_is_refused_unless_the_job_is_a_data_job_with_that_task(
+    api: Api, jobs: Jobs
+) -> None:
+    api.post_job("plain")
+    api.post_job("data", dataProcessingJobType=True)
+    api.call("PUT", "/job/plain")
+    [task] = jobs.offer()
+    body = {"numAdditionalElementsProcessed": 1}
+    for name in ("plain", "data", "nope"):
+        answer = api.call("POST", f"/job/{name}/task/{quote(task)}/progress", body)
+        assert answer.status_code == 400 and answer.json["message"]
+    [stat] = api.call("GET", "/job/stat/plain").json["taskStatHistory"]
+    assert "numElementsProcessed" not in stat
 
 
 def test_search_matches_name_command_or_any_with_limit_and_offset(api: Api) -> None:
