@@ -86,16 +86,29 @@ def create_app() -> Response:
 @blueprint.put("/v2/apps")
 def put_apps() -> Response:
     """Batch create-or-update: one deployment for all the apps in the body."""
+    return _batch(existing_only=False)
+
+
+@blueprint.patch("/v2/apps")
+def patch_apps() -> Response:
+    """Batch merge into existing apps; one unknown id fails the whole request."""
+    return _batch(existing_only=True)
+
+
+def _batch(existing_only: bool) -> Response:
     rt = runtime()
     body = json_body()
     if not isinstance(body, list):
         raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
             "error.expected.jsarray"]}])
-    partial, force = flag("partialUpdate", True), flag("force")
+    partial = True if existing_only else flag("partialUpdate", True)
+    force = flag("force")
 
     def apply() -> Deployment:
         target = {}
         for item in body:
+            if existing_only and isinstance(item, dict):
+                rt.apps.get(pathid.canonical(str(item.get("id", ""))))
             app = _updated_app(rt, item, partial)
             target[app.id] = rt.apps.stamp(app, rt.apps.apps.get(app.id), restart=False)
         return rt.apps.deploy(dict(target), force)

@@ -97,3 +97,25 @@ def test_scale_and_wipe_together_is_400(client: FlaskClient) -> None:
 
 def test_queue_delay_reset_of_an_app_with_nothing_queued_is_404(client: FlaskClient) -> None:
     assert client.delete("/v2/queue/nope/delay").status_code == 404
+
+
+def test_batch_put_creates_and_updates_in_one_deployment(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/one", "cmd": "sleep 1", "instances": 0})
+    response = client.put("/v2/apps", json=[
+        {"id": "/one", "cmd": "sleep 2"},
+        {"id": "/two", "cmd": "sleep 3", "instances": 0},
+    ])
+    assert response.status_code == 200
+    assert client.get("/v2/apps/one").get_json()["app"]["cmd"] == "sleep 2"
+    assert client.get("/v2/apps/two").get_json()["app"]["cmd"] == "sleep 3"
+
+
+def test_batch_patch_merges_and_refuses_unknown_apps_whole(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/p", "cmd": "sleep 1", "instances": 0, "mem": 32})
+    assert client.patch("/v2/apps", json=[{"id": "/p", "cpus": 0.5}]).status_code == 200
+    app = client.get("/v2/apps/p").get_json()["app"]
+    assert app["cpus"] == 0.5 and app["mem"] == 32
+    refused = client.patch("/v2/apps", json=[{"id": "/p", "cpus": 0.2}, {"id": "/nope"}])
+    assert refused.status_code == 404
+    assert client.get("/v2/apps/p").get_json()["app"]["cpus"] == 0.5
+    assert client.get("/v2/apps/nope").status_code == 404
