@@ -20,11 +20,11 @@ from typing import Any
 
 from chronos.job import Job
 from executor.task_spec import START_AT_LABEL
+from scheduler import mesos_json
 from scheduler.resources import Resources
 from scheduler.task_request import Placement, TaskRequest
 
 RUN_SPEC_PREFIX = "job:"
-NANOS_PER_SECOND = 1_000_000_000
 
 
 def run_spec_id_for(job_name: str) -> str:
@@ -37,9 +37,13 @@ def task_request_for(job: Job, task_id: str) -> TaskRequest:
     return TaskRequest(
         task_id=task_id,
         run_spec_id=run_spec_id_for(job.name),
-        resources=Resources(cpus=job.cpus, mem=job.mem, disk=job.disk),
+        resources=_scalars(job),
         constraints=job.constraints,
     )
+
+
+def _scalars(job: Job) -> Resources:
+    return Resources(cpus=job.cpus, mem=job.mem, disk=job.disk)
 
 
 def build_task_info(
@@ -59,17 +63,14 @@ def build_task_info(
         "name": f"ChronosTask:{job.name}",
         "task_id": {"value": task_id},
         "agent_id": {"value": placement.agent_id},
-        "resources": [
-            {"name": name, "type": "SCALAR", "scalar": {"value": float(value)}}
-            for name, value in (("cpus", job.cpus), ("mem", job.mem), ("disk", job.disk))
-        ],
+        "resources": mesos_json.resources(_scalars(job)),
         "executor": dict(executor_info),
         "command": _command(job, arguments, environment),
     }
     if start_at_ms is not None:
-        task["labels"] = {"labels": [{"key": START_AT_LABEL, "value": str(start_at_ms)}]}
+        task["labels"] = mesos_json.labels({START_AT_LABEL: str(start_at_ms)})
     if job.max_completion_time > 0:
-        task["max_completion_time"] = {"nanoseconds": job.max_completion_time * NANOS_PER_SECOND}
+        task["max_completion_time"] = mesos_json.duration(job.max_completion_time)
     if job.container is not None:
         task["container"] = container_info(job.container)
     return task
@@ -134,12 +135,9 @@ def _command(job: Job, arguments: str, environment: Mapping[str, str]) -> dict[s
     else:
         argv = [job.command, *job.arguments, *arguments.split()]
         command = {"shell": False, "value": job.command, "arguments": argv}
-    command["environment"] = {
-        "variables": [{"name": k, "value": v} for k, v in environment.items()]
-    }
+    command["environment"] = mesos_json.environment(environment)
     command["uris"] = [
-        {"value": f.uri, "executable": f.executable, "extract": f.extract, "cache": f.cache}
-        | ({"output_file": f.output_file} if f.output_file else {})
+        mesos_json.uri(f.uri, f.extract, f.executable, f.cache, f.output_file)
         for f in job.fetch
     ]
     command["user"] = job.run_as_user

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from scheduler import mesos_json
 from scheduler.apps.model import (
     AppDefinition,
     HealthCheck,
@@ -47,15 +48,15 @@ def build_task_info(
         "name": hostname_of(app.id),
         "task_id": {"value": task_id},
         "agent_id": {"value": placement.agent_id},
-        "resources": _resources(app, placement.ports),
+        "resources": mesos_json.resources(app.resources, placement.ports),
         "executor": dict(executor_info),
         "command": _command(app, environment),
-        "labels": {"labels": [{"key": k, "value": v} for k, v in app.labels.items()]},
+        "labels": mesos_json.labels(app.labels),
         "discovery": _discovery(app, placement.ports),
     }
     if app.task_kill_grace_period_seconds is not None:
-        nanos = app.task_kill_grace_period_seconds * 1_000_000_000
-        task["kill_policy"] = {"grace_period": {"nanoseconds": nanos}}
+        grace = mesos_json.duration(app.task_kill_grace_period_seconds)
+        task["kill_policy"] = {"grace_period": grace}
     check = next((hc for hc in app.health_checks if hc.protocol.runs_in_executor), None)
     if check is not None:
         # Mesos carries one health check per task; Marathon also sends the first executor-run one.
@@ -107,19 +108,6 @@ def _env_name(name: str) -> str:
     return _NOT_ENV_CHAR.sub("_", name).upper()
 
 
-def _resources(app: AppDefinition, ports: tuple[int, ...]) -> list[dict[str, Any]]:
-    scalars = [("cpus", app.cpus), ("mem", app.mem), ("disk", app.disk), ("gpus", app.gpus)]
-    resources: list[dict[str, Any]] = [
-        {"name": name, "type": "SCALAR", "scalar": {"value": float(value)}}
-        for name, value in scalars
-        if value
-    ]
-    if ports:
-        ranges = [{"begin": p, "end": p} for p in ports]
-        resources.append({"name": "ports", "type": "RANGES", "ranges": {"range": ranges}})
-    return resources
-
-
 def _command(app: AppDefinition, environment: Mapping[str, str]) -> dict[str, Any]:
     command: dict[str, Any]
     if app.cmd is not None:
@@ -128,19 +116,13 @@ def _command(app: AppDefinition, environment: Mapping[str, str]) -> dict[str, An
         command = {"shell": False, "value": app.args[0], "arguments": list(app.args)}
     else:
         command = {"shell": False}
-    command["environment"] = _variables(environment)
+    command["environment"] = mesos_json.environment(environment)
     command["uris"] = [
-        {"value": f.uri, "extract": f.extract, "executable": f.executable, "cache": f.cache}
-        | ({"output_file": f.dest_path} if f.dest_path else {})
-        for f in app.fetch
+        mesos_json.uri(f.uri, f.extract, f.executable, f.cache, f.dest_path) for f in app.fetch
     ]
     if app.user is not None:
         command["user"] = app.user
     return command
-
-
-def _variables(environment: Mapping[str, str]) -> dict[str, Any]:
-    return {"variables": [{"name": k, "value": v} for k, v in environment.items()]}
 
 
 def _discovery(app: AppDefinition, ports: tuple[int, ...]) -> dict[str, Any]:
@@ -155,8 +137,7 @@ def _discovery(app: AppDefinition, ports: tuple[int, ...]) -> dict[str, Any]:
             if definition.name:
                 entry["name"] = definition.name
             if definition.labels:
-                labels = [{"key": k, "value": v} for k, v in definition.labels.items()]
-                entry["labels"] = {"labels": labels}
+                entry["labels"] = mesos_json.labels(definition.labels)
             discovered.append(entry)
     return {"visibility": "FRAMEWORK", "name": hostname_of(app.id), "ports": {"ports": discovered}}
 
@@ -176,7 +157,7 @@ def mesos_health_check(
         command = {
             "shell": True,
             "value": check.command or "",
-            "environment": _variables(environment),
+            "environment": mesos_json.environment(environment),
         }
         return out | {"type": "COMMAND", "command": command}
     port = check.target_port(ports)
