@@ -22,14 +22,12 @@ from chronos.job import Job
 from executor.task_spec import START_AT_LABEL
 from scheduler import mesos_json
 from scheduler.resources import Resources
-from scheduler.task_request import Placement, TaskRequest
-
-RUN_SPEC_PREFIX = "job:"
+from scheduler.task_request import JOB_PREFIX, Placement, TaskRequest
 
 
 def run_spec_id_for(job_name: str) -> str:
     """The launch queue's owner id for runs of `job_name` (`job:<name>`)."""
-    return RUN_SPEC_PREFIX + job_name
+    return JOB_PREFIX + job_name
 
 
 def task_request_for(job: Job, task_id: str) -> TaskRequest:

@@ -27,7 +27,7 @@ from scheduler.deployments.readiness import ReadinessTracker
 from scheduler.errors import AlreadyExists, Locked, NotFound
 from scheduler.health.monitor import HealthMonitor
 from scheduler.launcher import Launch
-from scheduler.task_request import Placement
+from scheduler.task_request import Placement, is_job
 from scheduler.tasks import FAILURE_STATES, Goal, TaskRecord
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class AppManager:
         self.deployments.restore()
         known = set(self.apps) | set(self.deployments.apps_in_flight())
         for run_spec_id in self.fw.tracker.run_spec_ids():
-            if not run_spec_id.startswith("job:"):
+            if not is_job(run_spec_id):
                 known.add(run_spec_id)
         for app_id in sorted(known):
             self.readiness.sync(app_id)

@@ -20,14 +20,13 @@ from scheduler.launch_queue import LaunchQueue
 from scheduler.launcher import Launch, Launcher
 from scheduler.mesos_driver import DriverPort
 from scheduler.store.store import Store
-from scheduler.task_request import Placement, TaskRequest
+from scheduler.task_request import Placement, TaskRequest, is_job
 from scheduler.tasks import TERMINAL_STATES, Goal, TaskRecord, TaskTracker
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
-JOB_PREFIX = "job:"
 EXIT_FRAMEWORK_REMOVED = 110  # Marathon's exit code for the same event
 
 
@@ -92,7 +91,7 @@ class Framework:
         self.owners[kind] = owner
 
     def owner_of(self, run_spec_id: str) -> RunSpecOwner:
-        return self.owners["job" if run_spec_id.startswith(JOB_PREFIX) else "app"]
+        return self.owners["job" if is_job(run_spec_id) else "app"]
 
     def restore(self) -> None:
         """Load known tasks; Mesos tells us on registration what became of them."""

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from scheduler.constraints import Constraint
 from scheduler.resources import Resources
 
+JOB_PREFIX = "job:"
+"""Run spec ids of job runs start with this (`job:<name>`); app ids start with `/`."""
+
+
+def is_job(run_spec_id: str) -> bool:
+    return run_spec_id.startswith(JOB_PREFIX)
+
 
 @dataclass(frozen=True)
 class TaskRequest:

@@ -22,6 +22,7 @@ from scheduler.deployments.readiness import READINESS_INDEX
 from scheduler.health import probes
 from scheduler.health.engine import Key, ProbeReport
 from scheduler.health.results import HealthResult, combined, next_result
+from scheduler.task_request import is_job
 from scheduler.tasks import Goal, TaskRecord
 
 if TYPE_CHECKING:
@@ -166,8 +167,7 @@ class HealthMonitor:
 
     # internals --------------------------------------------------------------------------
     def _maybe_watch(self, record: TaskRecord) -> bool:
-        if not record.is_running or record.goal is Goal.KILL or record.run_spec_id.startswith(
-                "job:"):
+        if not record.is_running or record.goal is Goal.KILL or is_job(record.run_spec_id):
             return False
         app = self._app_of(record)
         checks = effective_checks(app) if app is not None and app.health_checks else []
