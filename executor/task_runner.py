@@ -29,7 +29,7 @@ class Phase(Enum):
     """STARTING -> PENDING -> SPAWNED -> RUNNING -> [KILLING] -> DONE.
 
     STARTING prepares (sandbox, fetch); PENDING waits for the start instant; SPAWNED has a
-    process not yet announced. A failed preparation or spawn, or a kill while PENDING, ends
+    process not yet announced. A failed preparation or spawn, or a kill before SPAWNED, ends
     the task (DONE) without running anything.
     """
 
@@ -100,8 +100,11 @@ class TaskRunner:
             self.announce()
 
     def prepare(self) -> bool:
-        """Send TASK_STARTING and make everything but the process; False when that failed."""
+        """Send TASK_STARTING and make everything but the process; False when that failed
+        or the task was killed before."""
         with self._lock:
+            if self._phase is not Phase.STARTING:
+                return False
             self._send(TaskState.STARTING)
             try:
                 sandbox = self._sandboxes.create(self.task_id)
@@ -162,16 +165,18 @@ class TaskRunner:
     def kill(self, grace_s: float | None = None) -> None:
         """SIGTERM the task's group, SIGKILL it after `grace_s` (else the task's policy, else 3 s).
 
-        The first kill sends TASK_KILLING when the framework has TASK_KILLING_STATE.
+        The first kill sends TASK_KILLING when the framework has TASK_KILLING_STATE. A task
+        not spawned yet ends TASK_KILLED at once; one spawned but not announced, once announced.
         """
         with self._lock:
-            if self._phase is Phase.PENDING:
+            # The orchestrator may pass on a kill (a shutdown) before it calls prepare().
+            if self._phase in (Phase.STARTING, Phase.PENDING):
                 self._finish(TaskState.KILLED, "Task killed before it started")
                 return
             if self._phase is Phase.SPAWNED:
                 self._deferred_kills.append(grace_s)
                 return
-            if self._phase in (Phase.STARTING, Phase.DONE) or self._killer is None:
+            if self._phase is Phase.DONE or self._killer is None:
                 return
             if self._phase is Phase.RUNNING:
                 self._phase = Phase.KILLING

@@ -1,12 +1,18 @@
-"""Health checks of running tasks report `healthy` in TASK_RUNNING and kill failing tasks."""
+"""One task's life: a kill before it starts, and health checks that report `healthy` in
+TASK_RUNNING and kill failing tasks."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from executor.clock import SystemClock
+from executor.sandbox import SandboxLayout
 from executor.status import HEALTH_CHECK_UPDATED, TaskState
+from executor.task_runner import TaskRunner
+from executor.task_spec import parse_task
 
 TaskInfo = Callable[..., dict[str, Any]]
 FAST = {"delay_seconds": 0, "interval_seconds": 0.05, "grace_period_seconds": 0}
@@ -14,6 +20,20 @@ FAST = {"delay_seconds": 0, "interval_seconds": 0.05, "grace_period_seconds": 0}
 
 def health_updates(sink, task_id: str) -> list[bool | None]:
     return [s.healthy for s in sink.of(task_id) if s.reason == HEALTH_CHECK_UPDATED]
+
+
+def test_a_task_killed_before_it_is_prepared_ends_killed_without_running(
+    sink, make_task_info: TaskInfo, tmp_path: Path
+) -> None:
+    spec = parse_task(make_task_info("early", "touch ran"))
+    runner = TaskRunner(spec, SandboxLayout(tmp_path), sink, lambda task_id: None,
+                        SystemClock(), {"PATH": "/usr/bin:/bin"})
+
+    runner.kill()  # a shutdown racing the LAUNCH that registered the task
+    runner.launch()
+
+    assert sink.states("early") == [TaskState.KILLED]
+    assert not (tmp_path / "tasks" / "early").exists()
 
 
 def test_passing_http_check_reports_healthy_once(
