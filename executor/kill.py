@@ -24,11 +24,6 @@ class GracefulKill:
         self._deadline: float | None = None
         self._timer: threading.Timer | None = None
 
-    @property
-    def started(self) -> bool:
-        with self._lock:
-            return self._deadline is not None
-
     def kill(self, grace_s: float) -> None:
         """SIGTERM now (first call only) and SIGKILL `grace_s` seconds from now at the latest."""
         with self._lock:

@@ -83,7 +83,6 @@ class TaskRunner:
         self._lock = threading.RLock()
         self._phase = Phase.STARTING
         self._healthy: bool | None = None
-        self._killed_by_health = False
         self._prepared: Prepared | None = None
         self._deferred_kills: list[float | None] = []  # kills heard while SPAWNED
         self._process: TaskProcess | None = None
@@ -196,7 +195,6 @@ class TaskRunner:
             self._send(TaskState.RUNNING, report.detail, HEALTH_CHECK_UPDATED)
             if report.kill:
                 log.warning("task %s failed its health check; killing it", self.task_id)
-                self._killed_by_health = True
                 self.kill()
 
     def _reap(self) -> None:
@@ -223,8 +221,6 @@ class TaskRunner:
     def _finish(self, state: TaskState, message: str, reason: str | None = None) -> None:
         if self._prepared is not None and self._process is None:
             self._prepared.close()  # ended before its process started
-        if self._killed_by_health:
-            self._healthy = False
         self._phase = Phase.DONE
         self._send(state, message, reason)
         self._on_done(self.task_id)
