@@ -65,9 +65,8 @@ class JobDefinitions:
             self.save(job)
             self.save_dependencies()
 
-    def remove(self, name: str) -> Job:
+    def remove(self, name: str) -> None:
         """Delete the job and its stored runs; children follow the delete rules."""
-        job = self.graph.get(name)
         changed = self.graph.remove(name)
         with self.store.transaction():
             self.store.delete_job(name)
@@ -76,7 +75,6 @@ class JobDefinitions:
                 self.save(child)
             self.save_dependencies()
         del self.states[name]
-        return job
 
     def save(self, job: Job) -> None:
         self.store.save_job(job.name, job_to_json(job), self.states[job.name].to_json())

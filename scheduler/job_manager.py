@@ -78,11 +78,14 @@ class JobManager:
 
     def delete(self, name: str) -> None:
         """Delete a job: kill its tasks, forget its runs; children follow the delete rules."""
-        job = self.defs.remove(name)
+        # The kill intent (each task's goal) commits with the delete: a restart in between
+        # would otherwise leave the tasks of a job no one knows running for good.
+        with self.fw.store.transaction():
+            self.defs.remove(name)
+            self._kill_tasks(name)
         self.slots.plan(name)  # off the timeline
-        self.fw.unqueue(run_spec_id_for(job.name))
+        self.fw.unqueue(run_spec_id_for(name))
         self.engine.forget(name)
-        self._kill_tasks(name)
         self.slots.arm()
 
     def kill_tasks(self, name: str) -> None:

@@ -254,6 +254,30 @@ def test_deleting_a_job_kills_its_tasks_and_forgets_it(jobs: Jobs) -> None:
     assert jobs.rt.store.runs("tick") == []
 
 
+class SchedulerDied(Exception):
+    """Stands for the scheduler process dying at that point."""
+
+
+def test_a_scheduler_dying_while_it_deletes_a_job_leaves_the_job_and_its_task(
+    jobs: Jobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.post(every("tick", 10))
+    jobs.tick(10)
+    [task] = jobs.offer()
+    jobs.status(task, "TASK_RUNNING")
+
+    def die(task_id: str, agent_id: str | None) -> None:
+        raise SchedulerDied
+
+    monkeypatch.setattr(jobs.driver, "kill", die)
+    with pytest.raises(SchedulerDied):
+        jobs.rt.jobs.delete("tick")
+    jobs.restart()
+    assert "tick" in jobs.rt.jobs.graph  # not deleted with its task left running unowned
+    jobs.rt.jobs.delete("tick")
+    assert jobs.driver.kills == [task]
+
+
 def test_history_keeps_at_most_the_configured_number_of_runs(jobs: Jobs) -> None:
     jobs.post(every("tick", 1, epsilon="PT0S"))
     for _ in range(30):
