@@ -41,23 +41,21 @@ def fetch(uri: UriSpec, sandbox: Path) -> Path:
     name = uri.output_file or os.path.basename(parsed.path) or "download"
     if os.sep in name or name in (".", ".."):
         raise FetchFailed(f"Invalid output file {name!r} for {uri.value}")
+    if parsed.scheme not in ("http", "https", "ftp", "", "file"):
+        raise FetchFailed(f"Unsupported URI scheme {parsed.scheme!r}: {uri.value}")
     target = sandbox / name
     try:
-        if parsed.scheme in ("http", "https", "ftp"):
+        if parsed.scheme in ("", "file"):
+            shutil.copyfile(urllib.parse.unquote(parsed.path), target)
+        else:
             with urllib.request.urlopen(uri.value, timeout=TIMEOUT_S) as response, \
                     target.open("wb") as out:
                 shutil.copyfileobj(response, out)
-        elif parsed.scheme in ("", "file"):
-            shutil.copyfile(urllib.parse.unquote(parsed.path), target)
-        else:
-            raise FetchFailed(f"Unsupported URI scheme {parsed.scheme!r}: {uri.value}")
         if uri.executable:
             mode = target.stat().st_mode
             target.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         elif uri.extract and name.endswith(ARCHIVES):
             shutil.unpack_archive(target, sandbox)
-    except (OSError, ValueError, shutil.ReadError) as error:
-        if isinstance(error, FetchFailed):
-            raise
+    except (OSError, ValueError) as error:  # shutil.ReadError is an OSError
         raise FetchFailed(f"Failed to fetch {uri.value}: {error}") from error
     return target
