@@ -69,9 +69,12 @@ class JobManager:
         """Create or replace a job from POSTed JSON (InvalidJob: nothing changes)."""
         now = self.engine.now()
         job = job_from_json(data, now, kind)
-        self.defs.accept(job, now)
-        if job.disabled:
-            self.engine.withdraw_early(job.name)
+        # Early runs are withdrawn in the commit that disables the job: a restart in between
+        # would restore them as waiting and launch them for a disabled job.
+        with self.fw.store.transaction():
+            self.defs.accept(job, now)
+            if job.disabled:
+                self.engine.withdraw_early(job.name)
         self.slots.plan(job.name)
         self.slots.arm()
         return job

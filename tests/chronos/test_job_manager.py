@@ -412,6 +412,29 @@ def test_disabling_a_job_withdraws_an_early_run_that_waits(jobs: Jobs) -> None:
     assert statuses[int((START + 20) * MS)] is RunStatus.KILLED
 
 
+def test_a_scheduler_dying_while_it_disables_a_job_leaves_the_job_enabled(
+    jobs: Jobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.post(every("slow", 10, epsilon="PT30S"))
+    jobs.tick(8.5)
+    [first] = jobs.offer()
+    jobs.tick(1.5)
+    jobs.status(first, "TASK_RUNNING")
+    jobs.tick(8.5)  # slot 20 claimed ahead; waits for the first run
+
+    def die(*args: object) -> None:
+        raise SchedulerDied
+
+    monkeypatch.setattr(jobs.rt.store, "update_run", die)  # as slot 20 is withdrawn
+    with pytest.raises(SchedulerDied):
+        jobs.post(every("slow", 10, epsilon="PT30S", disabled=True))
+    jobs.restart()
+    assert jobs.job("slow")["disabled"] is False  # not disabled with slot 20 still to launch
+    jobs.post(every("slow", 10, epsilon="PT30S", disabled=True))
+    jobs.status(first, "TASK_FINISHED")
+    assert jobs.offer() == []
+
+
 def test_an_early_launched_run_is_not_launched_again_after_a_restart(jobs: Jobs) -> None:
     jobs.post(every("tick", 10))
     jobs.tick(8.5)
