@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from localmesos.frameworks import Framework
-from localmesos.model import CallError, id_value, nanoseconds_to_seconds
+from localmesos.model import CallError, id_value
 from localmesos.resources import ResourceError, Resources
 
 CALL_TYPES = {
@@ -113,8 +113,7 @@ def task_error(
         return f"Task uses invalid resources: {error}"
     if resources.is_empty():
         return "Task uses no resources"
-    policy = task.get("kill_policy", {})
-    if nanoseconds_to_seconds(policy.get("grace_period"), 0.0) < 0:
+    if _negative_duration(task.get("kill_policy", {}).get("grace_period")):
         return "Task's 'kill_policy.grace_period' must be non-negative"
     if not pool.contains(resources):
         return f"Task uses more resources {resources.flat()} than available {pool.flat()}"
@@ -133,6 +132,14 @@ def _executor_error(executor: Any, framework: Framework) -> str | None:
     if not isinstance(executor.get("command"), dict):
         return "ExecutorInfo of type CUSTOM needs a command"
     return None
+
+
+def _negative_duration(raw: Any) -> bool:
+    """True for a DurationInfo whose nanoseconds (a number or, as JSON int64, a string) < 0."""
+    try:
+        return int(raw["nanoseconds"]) < 0
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _valid_id(value: str) -> bool:

@@ -105,6 +105,7 @@ def test_accept_for_an_unknown_offer_drops_the_partition_aware_task(
             "more resources",
         ),
         ({"agent_id": {"value": "elsewhere"}}, "invalid agent"),
+        ({"kill_policy": {"grace_period": {"nanoseconds": -1}}}, "must be non-negative"),
     ],
 )
 def test_invalid_task_gets_task_error_with_a_reason(
