@@ -244,7 +244,8 @@ class Master:
         if error is not None:
             self._task_error(framework, task, error, "REASON_TASK_INVALID")
             return pool
-        resources = Resources.from_json(task.get("resources", []))
+        task_resources = Resources.from_json(task.get("resources", []))
+        resources = task_resources
         executor_info = task.get("executor") or command_executor_info(task)
         executor_id = executor_info["executor_id"]["value"]
         executor_info = {**executor_info, "framework_id": {"value": framework.id}}
@@ -261,7 +262,7 @@ class Master:
                 "REASON_TASK_INVALID",
             )
             return pool
-        record = Task(task, framework.id, executor_id, Resources.from_json(task["resources"]))
+        record = Task(task, framework.id, executor_id, task_resources)
         record.statuses.append({"state": record.state.value, "timestamp": time.time()})
         framework.tasks[record.id] = record
         self.book.used = self.book.used + resources
