@@ -71,14 +71,18 @@ class RunEngine:
         return run
 
     def _close(self, run: Run) -> None:
+        self._drop(run)
+        self.fw.store.prune_runs(run.job_name, self.fw.config.job_history_limit)
+
+    def _drop(self, run: Run) -> None:
+        """The run leaves memory: the job's open runs, its phase, its task ids."""
         runs = self.open.get(run.job_name, {})
         runs.pop(run.run_id, None)
         if not runs:
             self.open.pop(run.job_name, None)
         self.phase.pop(run.run_id, None)
-        for attempt in run.attempts:
-            self._by_task.pop(attempt.task_id, None)
-        self.fw.store.prune_runs(run.job_name, self.fw.config.job_history_limit)
+        for task_id in {run.task_id, *(attempt.task_id for attempt in run.attempts)}:
+            self._by_task.pop(task_id, None)
 
     def _publish(self, event: str, run: Run, **fields: Any) -> None:
         self.fw.events.publish(
@@ -108,8 +112,8 @@ class RunEngine:
 
     def forget(self, name: str) -> None:
         """Drop a deleted job's open runs from memory."""
-        for run in self.open.pop(name, {}).values():
-            self.phase.pop(run.run_id, None)
+        for run in list(self.open.get(name, {}).values()):
+            self._drop(run)
 
     def current_state(self, name: str) -> str:
         """`idle`, `queued` or `<n> running`: the phases of the job's open runs."""
