@@ -343,8 +343,7 @@ class Agent:
     def _executor_exited(self, executor: Executor, wait_status: int) -> None:
         if executor.timer is not None:
             executor.timer.cancel()
-        if executor.container is not None:
-            executor.container.destroy()
+        self._destroy(executor)
         if executor.stream is not None:
             executor.stream.close()
             executor.stream = None

@@ -27,7 +27,6 @@ class Container:
     """A running executor process; `on_exit` gets its raw wait status (exit 1 -> 256)."""
 
     id: str
-    directory: Path
     process: subprocess.Popen[bytes]
 
     def destroy(self) -> None:
@@ -77,7 +76,7 @@ def launch(
             close_fds=True,
         )
     _watch_exit(process, on_exit)
-    return Container(container_id, directory, process)
+    return Container(container_id, process)
 
 
 def new_container_id() -> str:
