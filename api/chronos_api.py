@@ -44,14 +44,6 @@ def text(body: str) -> Response:
     return Response(body, mimetype="text/plain")
 
 
-def last_state(job: Job) -> str:
-    """`success`, `failure` or `fresh`: the job's last outcome."""
-    success, error = job.counters.last_success, job.counters.last_error
-    if error is None:
-        return "fresh" if success is None else "success"
-    return "success" if success is not None and success >= error else "failure"
-
-
 # jobs -----------------------------------------------------------------------------------
 @route("/jobs", ["GET"])
 def list_jobs() -> Response:
@@ -98,7 +90,7 @@ def summary() -> Response:
         return [
             {
                 "name": job.name,
-                "status": last_state(job),
+                "status": job.counters.last_outcome,
                 "state": rt.jobs.current_state(job.name),
                 "schedule": str(job.schedule) if job.schedule is not None else "",
                 "parents": list(job.parents),
@@ -209,7 +201,7 @@ def graph_csv() -> Response:
 
     def read() -> str:
         states = {
-            job.name: (last_state(job), rt.jobs.current_state(job.name))
+            job.name: (job.counters.last_outcome, rt.jobs.current_state(job.name))
             for job in rt.jobs.jobs()
         }
         return rt.jobs.graph.to_csv(states)

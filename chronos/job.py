@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -68,6 +68,26 @@ class JobCounters:
     errors_since_last_success: int = 0
     last_success: datetime | None = None
     last_error: datetime | None = None
+
+    def after_success(self, now: datetime) -> JobCounters:
+        """A run succeeded (or was marked successful) at `now`."""
+        return replace(self, success_count=self.success_count + 1,
+                       errors_since_last_success=0, last_success=now)
+
+    def after_failure(self, now: datetime) -> JobCounters:
+        """A run failed for good (its retries spent) at `now`."""
+        return replace(self, error_count=self.error_count + 1,
+                       errors_since_last_success=self.errors_since_last_success + 1,
+                       last_error=now)
+
+    @property
+    def last_outcome(self) -> str:
+        """`success`, `failure` or `fresh` (never run): the job's status in Chronos's summary
+        and graph."""
+        success, error = self.last_success, self.last_error
+        if error is None:
+            return "fresh" if success is None else "success"
+        return "success" if success is not None and success >= error else "failure"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ The retry delay (Chronos: 60 s) is the runs engine's setting, not part of this d
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chronos.job import Job, JobCounters
@@ -68,21 +68,9 @@ def decide(job: Job, end: RunEnd, attempt: int, now: datetime) -> Outcome:
     now = require_aware(now, "now").astimezone(UTC)
     counters = job.counters
     if end is RunEnd.FINISHED:
-        succeeded = replace(
-            counters,
-            success_count=counters.success_count + 1,
-            errors_since_last_success=0,
-            last_success=now,
-        )
-        return Outcome(Verdict.SUCCEEDED, succeeded, fire_dependents=True)
+        return Outcome(Verdict.SUCCEEDED, counters.after_success(now), fire_dependents=True)
     if end is RunEnd.KILLED:
         return Outcome(Verdict.KILLED, counters, fire_dependents=False)
     if attempt < job.retries:
         return Outcome(Verdict.RETRY, counters, fire_dependents=False, next_attempt=attempt + 1)
-    failed = replace(
-        counters,
-        error_count=counters.error_count + 1,
-        errors_since_last_success=counters.errors_since_last_success + 1,
-        last_error=now,
-    )
-    return Outcome(Verdict.FAILED, failed, fire_dependents=job.soft_error)
+    return Outcome(Verdict.FAILED, counters.after_failure(now), fire_dependents=job.soft_error)

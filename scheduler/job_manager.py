@@ -115,9 +115,7 @@ class JobManager:
         job = self.graph.find(name)
         if job is None:
             return False
-        counters = replace(job.counters, success_count=job.counters.success_count + 1,
-                           errors_since_last_success=0, last_success=self.engine.now())
-        job = replace(job, counters=counters)
+        job = replace(job, counters=job.counters.after_success(self.engine.now()))
         self.graph.put(job)
         self.graph.dependency_state.on_child_started(name)
         with self.fw.store.transaction():

@@ -10,6 +10,7 @@ import pytest
 from chronos.job import (
     EnvironmentVariable,
     Fetch,
+    JobCounters,
     JobDefaults,
     job_from_json,
     job_to_json,
@@ -228,3 +229,12 @@ def test_nulls_read_as_defaults() -> None:
 def test_matching_uris_and_fetch_are_one_list() -> None:
     job = job_from_json(scheduled(uris=["http://a"], fetch=[{"uri": "http://a"}]), NOW)
     assert job.fetch == (Fetch("http://a"),)
+
+
+def test_the_last_outcome_is_the_later_of_the_last_success_and_the_last_error() -> None:
+    earlier, later = NOW - timedelta(hours=1), NOW
+    assert JobCounters().last_outcome == "fresh"
+    assert JobCounters().after_success(NOW).last_outcome == "success"
+    assert JobCounters().after_failure(NOW).last_outcome == "failure"
+    assert JobCounters(last_success=later, last_error=earlier).last_outcome == "success"
+    assert JobCounters(last_success=earlier, last_error=later).last_outcome == "failure"
