@@ -133,10 +133,6 @@ class Job:
     def is_dependent(self) -> bool:
         return self.schedule is None
 
-    @property
-    def schedule_time_zone(self) -> str:
-        return self.schedule.zone_name if self.schedule is not None else ""
-
 
 def job_from_json(
     data: object, now: datetime, kind: JobKind = "iso8601", defaults: JobDefaults = JobDefaults()

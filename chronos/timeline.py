@@ -22,9 +22,6 @@ class Timeline:
         self._next[job] = when
         heapq.heappush(self._heap, (when, job))
 
-    def get(self, job: str) -> float | None:
-        return self._next.get(job)
-
     def earliest(self) -> float | None:
         self._drop_stale()
         return self._heap[0][0] if self._heap else None
@@ -37,9 +34,6 @@ class Timeline:
             del self._next[job]
             due.append(job)
         return due
-
-    def __len__(self) -> int:
-        return len(self._next)
 
     def _drop_stale(self) -> None:
         while self._heap and self._next.get(self._heap[0][1]) != self._heap[0][0]:

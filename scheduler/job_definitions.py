@@ -112,6 +112,5 @@ def _parse_stored(definition: Json, state: JobState) -> Job:
     accepted = datetime.fromtimestamp(state.accepted_at, UTC)
     if state.dependent and not definition.get("parents"):
         # A dependent job whose parents were all deleted: disabled, parentless.
-        return replace(job_from_json({**definition, "schedule": None}, accepted),
-                       schedule=None, disabled=True)
+        return replace(job_from_json(definition, accepted), schedule=None, disabled=True)
     return job_from_json(definition, accepted)

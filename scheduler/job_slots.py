@@ -49,7 +49,7 @@ class SlotTimer:
         """Put the job's next unhandled slot on the timeline (none for a deleted,
         disabled or unscheduled job)."""
         job = self.defs.graph.find(name)
-        if job is None or name not in self.defs.states or job.schedule is None or job.disabled:
+        if job is None or job.schedule is None or job.disabled:
             self.timeline.set(name, None)
             return
         slot = job.schedule.next_slot(self.defs.cursor(name))

@@ -81,7 +81,7 @@ def test_every_field_is_read() -> None:
         NOW,
     )
     assert job.shell is False and job.arguments == ("-v",)
-    assert job.schedule_time_zone == "Europe/Berlin"
+    assert job.schedule is not None and job.schedule.zone_name == "Europe/Berlin"
     assert job.epsilon == timedelta(minutes=30)
     assert job.retries == 0 and job.disabled and job.concurrent and job.soft_error
     assert job.high_priority
