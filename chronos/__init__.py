@@ -2,7 +2,9 @@
 
 Pure domain layer (no I/O, no threads; time is passed in as aware datetimes):
 schedule / iso_schedule / cron_schedule / wallclock / period  when a job is due;
-due  which slots are due or missed now; job / json_fields  the job and its JSON;
-graph / dependencies  the DAG and the persisted trigger rule; outcomes  what an ended
-attempt means; stats  run-time statistics; task_id / task_info  what is launched.
+due  which slots are due or missed now; timeline  the next slot of every job;
+job / json_fields  the job and its JSON; timefmt  instants as Chronos writes them;
+graph / dependencies  the DAG and the persisted trigger rule; runs  a run and its
+attempts as stored; outcomes  what an ended attempt means; stats  run-time statistics;
+task_id / task_info  what is launched.
 """

@@ -1,4 +1,4 @@
-"""Which slots of a schedule are due now, and which were missed (the runs engine asks this).
+"""Which slots of a schedule are due now, and which were missed (the slot timer asks this).
 
 A slot is due when it is at most `epsilon` old (`now - epsilon <= slot <= now + ahead`,
 where `ahead` lets a run be claimed and launched a little before its slot) and missed when

@@ -7,6 +7,7 @@ A run exists once its slot or trigger is claimed; each attempt is one Mesos task
        |                   |
        |                   +--failed, retries left--> CLAIMED (retry_at set)
        +--found later than epsilon--> MISSED
+       +--withdrawn before its slot (job disabled), or its job gone at a restart--> KILLED
 
 Slot keys are unique per job: `slot:<dueMillis>` for scheduled slots, `manual:<uuid>`
 and `dep:<uuid>` for manual and dependent runs.
