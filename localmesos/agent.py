@@ -124,7 +124,14 @@ class Agent:
             executor.stream.send(event("KILL", **kill))
 
     def acknowledge(self, framework_id: str, task_id: str, uuid: str) -> dict[str, Any] | None:
-        return self.updates.acknowledge(framework_id, task_id, uuid)
+        """Retire the acknowledged update (returned); a terminal one completes its task."""
+        acked = self.updates.acknowledge(framework_id, task_id, uuid)
+        if acked is not None and TaskState(acked["state"]).terminal:
+            executor_id = id_value(acked.get("executor_id"))
+            executor = self.executors.get((framework_id, executor_id or ""))
+            if executor is not None:
+                executor.complete(task_id)
+        return acked
 
     def message_executor(self, framework_id: str, executor_id: str, data: str) -> None:
         executor = self.executors.get((framework_id, executor_id))

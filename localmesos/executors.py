@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ DEFAULT_SHUTDOWN_GRACE_SECONDS = 5.0
 DEFAULT_KILL_GRACE_SECONDS = 3.0
 COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS = 2.0
 COMMAND_EXECUTOR_ARGV = [sys.executable, "-m", "executor", "--single-task"]
+# A Mesos agent's default --max_completed_tasks_per_executor.
+COMPLETED_TASKS_KEPT = 200
 
 
 class ExecutorPhase(enum.Enum):
@@ -35,7 +38,11 @@ class ExecutorPhase(enum.Enum):
 
 @dataclass
 class Executor:
-    """One executor process and the tasks given to it (queued until it subscribes)."""
+    """One executor process and the tasks given to it (queued until it subscribes).
+
+    A task whose terminal update is acknowledged moves to `completed`, which keeps the last
+    COMPLETED_TASKS_KEPT, so an executor running task after task does not grow without bound.
+    """
 
     framework_id: str
     executor_id: str
@@ -51,6 +58,16 @@ class Executor:
     launched: dict[str, dict[str, Any]] = field(default_factory=dict)
     states: dict[str, TaskState] = field(default_factory=dict)
     timer: asyncio.TimerHandle | None = None
+    completed: deque[tuple[str, dict[str, Any], TaskState]] = field(
+        default_factory=lambda: deque(maxlen=COMPLETED_TASKS_KEPT)
+    )
+
+    def complete(self, task_id: str) -> None:
+        """The task's terminal update was acknowledged: it is no longer the executor's."""
+        state = self.states.pop(task_id, None)
+        task = self.launched.pop(task_id, None) or self.queued.pop(task_id, None)
+        if task is not None and state is not None:
+            self.completed.append((task_id, task, state))
 
     def live_task_ids(self) -> list[str]:
         tasks = [*self.queued, *self.launched]

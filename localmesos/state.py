@@ -7,7 +7,7 @@ from typing import Any
 from localmesos.agent import Executor
 from localmesos.frameworks import Framework, Task
 from localmesos.master import Master
-from localmesos.model import MESOS_VERSION
+from localmesos.model import MESOS_VERSION, TaskState
 from localmesos.resources import Resources
 
 
@@ -140,7 +140,7 @@ def _task(master: Master, task: Task) -> dict[str, Any]:
 def _executor(executor: Executor) -> dict[str, Any]:
     def tasks(items: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         return [
-            {"id": task_id, "name": task.get("name"), "state": executor.states[task_id].value}
+            _executor_task(task_id, task, executor.states[task_id])
             for task_id, task in items.items()
             if task_id in executor.states
         ]
@@ -154,5 +154,9 @@ def _executor(executor: Executor) -> dict[str, Any]:
         "pid": executor.container.process.pid if executor.container else None,
         "tasks": tasks(executor.launched),
         "queued_tasks": tasks(executor.queued),
-        "completed_tasks": [],
+        "completed_tasks": [_executor_task(*completed) for completed in executor.completed],
     }
+
+
+def _executor_task(task_id: str, task: dict[str, Any], state: TaskState) -> dict[str, Any]:
+    return {"id": task_id, "name": task.get("name"), "state": state.value}

@@ -121,6 +121,24 @@ def test_tasks_sharing_an_executor_id_share_one_process(
     assert sorted(t["id"] for t in executor["tasks"]) == ["t1", "t2"]
 
 
+def test_a_task_whose_terminal_update_is_acknowledged_moves_to_completed_tasks(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    launch(scheduler, "t1", "run")
+    launch(scheduler, "t2", "finish")
+    scheduler.acknowledged_update("t2", "TASK_FINISHED")
+    [executor] = [
+        e
+        for f in localmesos.get("/slave(1)/state")["frameworks"]
+        if f["id"] == scheduler.framework_id
+        for e in f["executors"]
+    ]
+    assert [(t["id"], t["state"]) for t in executor["tasks"]] == [("t1", "TASK_RUNNING")]
+    assert [(t["id"], t["state"]) for t in executor["completed_tasks"]] == [
+        ("t2", "TASK_FINISHED")
+    ]
+
+
 def test_framework_messages_reach_the_executor_and_back(scheduler: V1Scheduler) -> None:
     running = launch(scheduler, "t1", "run")
     body = {"agent_id": running["agent_id"], "executor_id": {"value": "fake"}, "data": b64("hi")}
