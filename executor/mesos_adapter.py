@@ -153,6 +153,8 @@ class DromosExecutor(Executor):
         log.info("framework message ignored (%d bytes)", len(message or ""))
 
     def shutdown(self, driver: Any) -> None:
+        # Blocks until the tasks have ended: pymesos aborts the driver when this returns
+        # (SHUTDOWN, or the agent lost). run() repeats the shutdown for the other ends.
         grace_s = self._shutdown_grace_s()
         log.info("shutting down: killing all tasks with a %.1fs grace period", grace_s)
         self.orchestrator.shutdown(grace_s)
