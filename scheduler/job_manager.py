@@ -57,13 +57,10 @@ class JobManager:
     # job definitions --------------------------------------------------------------------
     def jobs(self) -> list[Job]:
         """Every job as clients see it (schedules advanced past the slots handled)."""
-        return [self.view(job) for job in self.graph.jobs()]
+        return [self.defs.view(job) for job in self.graph.jobs()]
 
     def get(self, name: str) -> Job:
-        return self.view(self.graph.get(name))
-
-    def view(self, job: Job) -> Job:
-        return self.defs.view(job)
+        return self.defs.view(self.graph.get(name))
 
     def put(self, data: object, kind: JobKind) -> Job:
         """Create or replace a job from POSTed JSON (InvalidJob: nothing changes)."""
