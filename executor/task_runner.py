@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -110,10 +111,12 @@ class TaskRunner:
                 user = task_user.resolve(self.spec.command.user)
                 fetch_all(self.spec.command.uris, sandbox)
                 env = task_environment(self.spec.command, sandbox, self._base_env)
-                if user is not None:
-                    task_user.give_sandbox(user, sandbox)
-                out = open(sandbox / "stdout", "ab")  # noqa: SIM115 - closed once spawned
-                err = open(sandbox / "stderr", "ab")  # noqa: SIM115
+                with contextlib.ExitStack() as opened:
+                    out = opened.enter_context(open(sandbox / "stdout", "ab"))
+                    err = opened.enter_context(open(sandbox / "stderr", "ab"))
+                    if user is not None:
+                        task_user.give_sandbox(user, sandbox)
+                    opened.pop_all()  # kept open until the process is spawned
             except (OSError, ValueError) as exc:
                 self._launch_failed(exc)
                 return False

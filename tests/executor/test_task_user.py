@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ def test_a_task_runs_as_its_command_user_and_owns_its_sandbox(
     assert final.state is TaskState.FINISHED, final.message
     (written,) = tmp_path.rglob("as-nobody/out.txt")
     assert written.read_text() == "written\n"
+    nobody = pwd.getpwnam("nobody").pw_uid
+    for name in ("stdout", "stderr"):
+        assert (written.parent / name).stat().st_uid == nobody
 
 
 @as_root
@@ -38,8 +42,6 @@ def test_an_unknown_user_fails_the_launch(orchestrator: Orchestrator, sink: Reco
 def test_the_executor_s_own_user_runs_the_task_without_switching(
     orchestrator: Orchestrator, sink: RecordingSink
 ) -> None:
-    import pwd
-
     me = pwd.getpwuid(os.geteuid()).pw_name
     orchestrator.launch(task_info("as-me", {"value": f'test "$(id -un)" = {me}',
                                             "shell": True, "user": me}))
