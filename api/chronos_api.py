@@ -207,3 +207,15 @@ def graph_csv() -> Response:
         return rt.jobs.graph.to_csv(states)
 
     return text(rt.call(read))
+
+
+# 2.x async jobs ---------------------------------------------------------------------------
+@route("/task/<path:task_id>", ["PUT"])
+def async_task_done(task_id: str) -> Response:
+    """Chronos 2.x's completion callback for `async` jobs. Dromos ends a run when its task
+    ends, async or not, so a well-formed callback is accepted and changes nothing."""
+    body = json_body()
+    code = body.get("statusCode") if isinstance(body, dict) else None
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise InvalidJob("statusCode must be an integer (0 means success)")
+    return no_content()
