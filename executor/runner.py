@@ -81,6 +81,14 @@ class Orchestrator:
             self._reject(task_info, refusal)
             return
         delay_s = 0.0 if spec.start_at is None else spec.start_at - wall
+        if spec.command.uris:
+            # Fetching may take long: off the Mesos event thread, so kills and launches go on.
+            threading.Thread(target=self._start, args=(runner, received, delay_s),
+                             name=f"fetch-{spec.task_id}", daemon=True).start()
+        else:
+            self._start(runner, received, delay_s)
+
+    def _start(self, runner: TaskRunner, received: float, delay_s: float) -> None:
         if delay_s <= 0:
             runner.launch()
         elif runner.prepare():

@@ -101,28 +101,39 @@ class TaskRunner:
 
     def prepare(self) -> bool:
         """Send TASK_STARTING and make everything but the process; False when that failed
-        or the task was killed before."""
+        or the task was killed before or meanwhile."""
         with self._lock:
             if self._phase is not Phase.STARTING:
                 return False
             self._send(TaskState.STARTING)
-            try:
-                sandbox = self._sandboxes.create(self.task_id)
-                user = task_user.resolve(self.spec.command.user)
-                fetch_all(self.spec.command.uris, sandbox)
-                env = task_environment(self.spec.command, sandbox, self._base_env)
-                with contextlib.ExitStack() as opened:
-                    out = opened.enter_context(open(sandbox / "stdout", "ab"))
-                    err = opened.enter_context(open(sandbox / "stderr", "ab"))
-                    if user is not None:
-                        task_user.give_sandbox(user, sandbox)
-                    opened.pop_all()  # kept open until the process is spawned
-            except (OSError, ValueError) as exc:
-                self._launch_failed(exc)
+        # Fetching URIs may take long: it runs without the lock, so a KILL is not held up.
+        try:
+            prepared = self._make_sandbox()
+        except (OSError, ValueError) as exc:
+            with self._lock:
+                if self._phase is Phase.STARTING:
+                    self._launch_failed(exc)
+            return False
+        with self._lock:
+            if self._phase is not Phase.STARTING:
+                prepared.close()
                 return False
-            self._prepared = Prepared(sandbox, env, user, out, err)
+            self._prepared = prepared
             self._phase = Phase.PENDING
             return True
+
+    def _make_sandbox(self) -> Prepared:
+        sandbox = self._sandboxes.create(self.task_id)
+        user = task_user.resolve(self.spec.command.user)
+        fetch_all(self.spec.command.uris, sandbox)
+        env = task_environment(self.spec.command, sandbox, self._base_env)
+        with contextlib.ExitStack() as opened:
+            out = opened.enter_context(open(sandbox / "stdout", "ab"))
+            err = opened.enter_context(open(sandbox / "stderr", "ab"))
+            if user is not None:
+                task_user.give_sandbox(user, sandbox)
+            opened.pop_all()  # kept open until the process is spawned
+        return Prepared(sandbox, env, user, out, err)
 
     def spawn(self) -> bool:
         """Start the prepared command; False when it did not start (killed before, failed)."""

@@ -4,6 +4,7 @@ import http.server
 import os
 import tarfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,42 @@ def test_a_task_starts_with_its_uris_in_place_or_fails_when_one_cannot_be_fetche
     assert sink.wait_terminal("fetched").state is TaskState.FINISHED
     failed = sink.wait_terminal("unfetched")
     assert failed.state is TaskState.FAILED and "absent.txt" in failed.message
+
+
+def test_a_slow_fetch_holds_up_neither_a_kill_nor_other_launches(
+    orchestrator: Orchestrator, sink: RecordingSink, tmp_path: Path
+) -> None:
+    root = tmp_path / "slow"
+    root.mkdir()
+
+    class Slow(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def do_GET(self) -> None:
+            time.sleep(2)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    (root / "big.bin").write_bytes(b"x")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/big.bin"
+        started = time.monotonic()
+        orchestrator.launch(task_info("fetching", {"value": "touch ran; sleep 30",
+                                                   "shell": True, "uris": [{"value": url}]}))
+        orchestrator.launch(task_info("quick", "exit 0"))
+        assert sink.wait_terminal("quick").state is TaskState.FINISHED
+        orchestrator.kill("fetching")
+        killed = sink.wait_terminal("fetching")
+        assert killed.state is TaskState.KILLED
+        assert time.monotonic() - started < 1.5  # well before the 2 s download ends
+        time.sleep(2.5)  # the download finishes; the killed task must not start after it
+        assert sink.states("fetching")[-1] is TaskState.KILLED
+        assert not list(tmp_path.rglob("fetching/ran"))
+    finally:
+        server.shutdown()
+        server.server_close()
