@@ -224,7 +224,8 @@ def test_a_deployment_waits_for_the_readiness_check_and_shows_its_answers(
     def warming_up() -> list[Json]:
         deployment = deployment_of(dev, "/warming")
         results = deployment["currentActions"][0]["readinessCheckResults"] if deployment else []
-        return [r for r in results if not r["ready"]]
+        # A probe refused before the server listens has no answer yet: wait for its 503.
+        return [r for r in results if not r["ready"] and "lastResponse" in r]
 
     (result,) = wait_for(warming_up, 15, lambda: f"no readiness answer: {deployments(dev)}")
     assert result["lastResponse"] == {"status": 503, "contentType": "text/plain",
