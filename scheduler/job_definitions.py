@@ -91,7 +91,7 @@ class JobDefinitions:
     def move_cursor(self, job: Job, slot: datetime) -> None:
         """`slot` is the last slot of the job handled."""
         self.states[job.name] = replace(self.states[job.name], cursor_ms=to_millis(slot))
-        self.save(job)
+        self.store.save_job_state(job.name, self.states[job.name].to_json())
 
     def view(self, job: Job) -> Job:
         """The job as clients see it: its schedule advanced past the slots handled."""

@@ -191,6 +191,12 @@ class Store:
             {"definition": json.dumps(definition), "state": json.dumps(state)},
         )
 
+    def save_job_state(self, name: str, state: Json) -> None:
+        """Only the job's state (its cursor moves with every slot; the definition does not)."""
+        t = schema.jobs
+        with self.transaction() as conn:
+            conn.execute(update(t).where(t.c.name == name).values(state=json.dumps(state)))
+
     def delete_job(self, name: str) -> None:
         self._drop(schema.jobs, name=name)
 

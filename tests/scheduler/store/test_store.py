@@ -103,3 +103,10 @@ def test_a_database_from_before_group_versions_gains_them(new_url: Callable[[], 
     again.save_group_version("/g", "2026-01-01T00:00:00.000Z", {"id": "/g"}, max_versions=5)
     assert again.group_versions("/g") == ["2026-01-01T00:00:00.000Z"]
     again.close()
+
+
+def test_saving_a_job_s_state_leaves_its_definition_alone(store: Store) -> None:
+    store.save_job("nightly", {"name": "nightly", "command": "x"}, {"cursor_ms": 1})
+    store.save_job_state("nightly", {"cursor_ms": 2})
+    assert store.load_jobs() == {"nightly": ({"name": "nightly", "command": "x"},
+                                             {"cursor_ms": 2})}
