@@ -52,7 +52,7 @@ async def _agent_state(request: web.Request) -> web.Response:
 async def _scheduler_api(request: web.Request) -> web.StreamResponse:
     master = request.app[MASTER]
     try:
-        call = await _parse(request)
+        call = scheduler_call(await _parse(request))
         kind = validate_call(call)
         if kind == "SUBSCRIBE":
             if "Mesos-Stream-Id" in request.headers:
@@ -107,6 +107,21 @@ async def _parse(request: web.Request) -> Any:
         return json.loads(await request.read())
     except ValueError as error:
         raise CallError(400, f"Failed to parse body into JSON: {error}") from error
+
+
+def scheduler_call(call: Any) -> Any:
+    """The scheduler call as the master reads it: a launched task's agent id spelt
+    `slave_id` (as mesoshttp sends it) becomes `agent_id`. Malformed shapes are left as
+    they are for validation to refuse."""
+    accept = call.get("accept") if isinstance(call, dict) else None
+    operations = accept.get("operations") if isinstance(accept, dict) else None
+    for operation in operations if isinstance(operations, list) else []:
+        launch = operation.get("launch") if isinstance(operation, dict) else None
+        tasks = launch.get("task_infos") if isinstance(launch, dict) else None
+        for task in tasks if isinstance(tasks, list) else []:
+            if isinstance(task, dict) and "agent_id" not in task and "slave_id" in task:
+                task["agent_id"] = task.pop("slave_id")
+    return call
 
 
 def _check_accept(request: web.Request) -> None:

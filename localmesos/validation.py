@@ -76,8 +76,6 @@ def _validate_operations(operations: list[Any]) -> None:
         if not isinstance(tasks, list):
             raise CallError(400, "launch.task_infos must be an array")
         for t, task in enumerate(tasks):
-            if isinstance(task, dict) and "agent_id" not in task and "slave_id" in task:
-                task["agent_id"] = task.pop("slave_id")  # mesoshttp's spelling
             missing = [
                 f
                 for f in ("name", "task_id", "agent_id")
