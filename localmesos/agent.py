@@ -117,11 +117,14 @@ class Agent:
             )
             if executor.command_executor:
                 self.shutdown_executor(framework_id, executor.executor_id)
-        elif executor.stream is not None:
+        else:
             kill: dict[str, Any] = {"task_id": {"value": task_id}}
             if kill_policy:
                 kill["kill_policy"] = kill_policy
-            executor.stream.send(event("KILL", **kill))
+            if executor.stream is None:
+                executor.pending_kills[task_id] = kill  # delivered when it re-subscribes
+            else:
+                executor.stream.send(event("KILL", **kill))
 
     def acknowledge(self, framework_id: str, task_id: str, uuid: str) -> dict[str, Any] | None:
         """Retire the acknowledged update (returned); a terminal one completes its task."""
@@ -215,6 +218,9 @@ class Agent:
         for task_id, task in list(executor.queued.items()):
             executor.launched[task_id] = executor.queued.pop(task_id)
             stream.send(event("LAUNCH", task=task))
+        for kill in executor.pending_kills.values():
+            stream.send(event("KILL", **kill))
+        executor.pending_kills.clear()
         if executor.phase is ExecutorPhase.TERMINATING:
             stream.send({"type": "SHUTDOWN"})
         for status in replayed:
@@ -242,6 +248,17 @@ class Agent:
     # -- internals -------------------------------------------------------------------------
 
     def _executor_update(self, executor: Executor, status: Any, *, acknowledge: bool) -> None:
+        """Record and forward an executor's update; one for a task the executor no longer
+        holds (its terminal update was acknowledged) is acknowledged and dropped, as Mesos
+        drops an update it cannot apply, so the executor stops retrying it."""
+        task_id = status["task_id"]["value"]
+        known = task_id in executor.launched or task_id in executor.queued
+        if acknowledge and executor.stream is not None:
+            acknowledged = event("ACKNOWLEDGED", task_id=status["task_id"], uuid=status["uuid"])
+            executor.stream.send(acknowledged)
+        if not known:
+            log.warning("executor %s: update of unknown task %s", executor.executor_id, task_id)
+            return
         status = {
             **status,
             "source": "SOURCE_EXECUTOR",
@@ -249,10 +266,7 @@ class Agent:
             "executor_id": {"value": executor.executor_id},
         }
         status.setdefault("timestamp", time.time())
-        executor.states[status["task_id"]["value"]] = TaskState(status["state"])
-        if acknowledge and executor.stream is not None:
-            acknowledged = event("ACKNOWLEDGED", task_id=status["task_id"], uuid=status["uuid"])
-            executor.stream.send(acknowledged)
+        executor.states[task_id] = TaskState(status["state"])
         self._accept_update(executor.framework_id, status)
 
     def _agent_update(

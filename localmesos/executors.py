@@ -57,6 +57,8 @@ class Executor:
     queued: dict[str, dict[str, Any]] = field(default_factory=dict)
     launched: dict[str, dict[str, Any]] = field(default_factory=dict)
     states: dict[str, TaskState] = field(default_factory=dict)
+    # KILLs for launched tasks that arrived while the executor was disconnected.
+    pending_kills: dict[str, dict[str, Any]] = field(default_factory=dict)
     timer: asyncio.TimerHandle | None = None
     completed: deque[tuple[str, dict[str, Any], TaskState]] = field(
         default_factory=lambda: deque(maxlen=COMPLETED_TASKS_KEPT)
@@ -65,6 +67,7 @@ class Executor:
     def complete(self, task_id: str) -> None:
         """The task's terminal update was acknowledged: it is no longer the executor's."""
         state = self.states.pop(task_id, None)
+        self.pending_kills.pop(task_id, None)
         task = self.launched.pop(task_id, None) or self.queued.pop(task_id, None)
         if task is not None and state is not None:
             self.completed.append((task_id, task, state))

@@ -13,11 +13,14 @@ from localmesos.resources import Resources
 from localmesos.stream import EventStream
 
 COMPLETED_TASKS_KEPT = 1000
+# A task's status history: health checks flapping would otherwise grow it without end.
+STATUSES_KEPT = 10
 
 
 @dataclass
 class Task:
-    """A launched task as the master sees it: latest status and the resources it holds."""
+    """A launched task as the master sees it: latest status, the last STATUSES_KEPT
+    statuses, and the resources it holds."""
 
     info: dict[str, Any]
     framework_id: str
@@ -25,7 +28,7 @@ class Task:
     resources: Resources
     state: TaskState = TaskState.TASK_STAGING
     latest: dict[str, Any] | None = None
-    statuses: list[dict[str, Any]] = field(default_factory=list)
+    statuses: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=STATUSES_KEPT))
 
     @property
     def id(self) -> str:

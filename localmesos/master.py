@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections import deque
 from typing import Any
 
 from localmesos import validation
@@ -20,6 +21,9 @@ from localmesos.resources import Resources
 from localmesos.stream import HEARTBEAT, EventStream, event
 
 log = logging.getLogger(__name__)
+
+# As a Mesos master's default --max_completed_frameworks.
+COMPLETED_FRAMEWORKS_KEPT = 50
 
 IGNORED_CALLS = {
     "REQUEST",
@@ -45,7 +49,7 @@ class Master:
         self.start_time = time.time()
         self.heartbeat_seconds = heartbeat_seconds
         self.frameworks: dict[str, Framework] = {}
-        self.completed_frameworks: list[Framework] = []
+        self.completed_frameworks: deque[Framework] = deque(maxlen=COMPLETED_FRAMEWORKS_KEPT)
         self.removed: set[str] = set()
         self.book = OfferBook(total, self.id)
         self.agent = Agent(agent_config, self)

@@ -129,7 +129,7 @@ def _task(master: Master, task: Task) -> dict[str, Any]:
         "state": task.state.value,
         "resources": task.resources.flat(),
         "role": "*",
-        "statuses": task.statuses,
+        "statuses": list(task.statuses),
     }
     for key in ("labels", "health_check", "discovery", "container"):
         if key in info:

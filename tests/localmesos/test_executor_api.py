@@ -7,11 +7,13 @@ its place with the ids the agent gave that executor.
 from __future__ import annotations
 
 import base64
+import socket
 from typing import Any
 
 import pytest
 import requests
 
+from tests.localmesos.helpers import wait_until
 from tests.localmesos.inbox import Inbox
 from tests.localmesos.v1client import V1Scheduler, b64, open_stream, random_uuid, task
 from tests.support.localmesos import LocalMesos
@@ -26,8 +28,16 @@ class RawExecutor:
 
     def subscribe(self) -> None:
         body = {"type": "SUBSCRIBE", **self.ids, "subscribe": {"unacknowledged_tasks": []}}
-        _, response, self.inbox = open_stream("127.0.0.1", self.port, "/api/v1/executor", body)
+        self.sock, response, self.inbox = open_stream(
+            "127.0.0.1", self.port, "/api/v1/executor", body
+        )
         assert response.getheader("Mesos-Stream-Id") is None
+
+    def disconnect(self) -> None:
+        """Drop the subscription and wait until the agent sees the executor gone."""
+        self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        wait_until(lambda: self.call("MESSAGE", message={"data": b64("?")}).status_code == 403)
 
     def event(self, kind: str) -> dict[str, Any]:
         return self.inbox.wait_for(lambda e: e["type"] == kind)
@@ -35,8 +45,8 @@ class RawExecutor:
     def call(self, kind: str, **body: Any) -> requests.Response:
         return requests.post(self.url, json={"type": kind, **self.ids, **body})
 
-    def update(self, task_id: str, state: str, uuid: str) -> requests.Response:
-        status = {"task_id": {"value": task_id}, "state": state, "uuid": uuid}
+    def update(self, task_id: str, state: str, uuid: str, **extra: Any) -> requests.Response:
+        status = {"task_id": {"value": task_id}, "state": state, "uuid": uuid, **extra}
         return self.call("UPDATE", update={"status": status})
 
 
@@ -130,3 +140,46 @@ def test_kill_and_shutdown_reach_the_executor(
 
 def test_heartbeat_calls_are_accepted(executor: RawExecutor) -> None:
     assert executor.call("HEARTBEAT").status_code == 202
+
+
+def test_kill_while_the_executor_is_disconnected_reaches_it_when_it_resubscribes(
+    executor: RawExecutor, scheduler: V1Scheduler
+) -> None:
+    executor.subscribe()
+    executor.event("LAUNCH")
+    executor.update("t1", "TASK_RUNNING", random_uuid())
+    scheduler.update("t1", "TASK_RUNNING")
+    executor.disconnect()
+    assert scheduler.call("KILL", {"task_id": {"value": "t1"}}).status_code == 202
+    executor.subscribe()
+    executor.event("SUBSCRIBED")
+    assert executor.event("KILL")["kill"]["task_id"] == {"value": "t1"}
+
+
+def test_master_keeps_only_the_latest_statuses_of_a_task(
+    executor: RawExecutor, localmesos: LocalMesos
+) -> None:
+    executor.subscribe()
+    executor.event("LAUNCH")
+    for n in range(15):  # a flapping health check
+        executor.update("t1", "TASK_RUNNING", random_uuid(), healthy=n % 2 == 0)
+    [task] = [t for f in localmesos.state()["frameworks"] for t in f["tasks"] if t["id"] == "t1"]
+    assert len(task["statuses"]) == 10
+    assert task["statuses"][-1] == {**task["statuses"][-1], "healthy": True}
+
+
+def test_update_after_the_terminal_one_was_acknowledged_is_acknowledged_and_dropped(
+    executor: RawExecutor, scheduler: V1Scheduler
+) -> None:
+    executor.subscribe()
+    executor.event("LAUNCH")
+    executor.update("t1", "TASK_FINISHED", random_uuid())
+    assert scheduler.acknowledge(scheduler.update("t1", "TASK_FINISHED")).status_code == 202
+    stray = random_uuid()
+    assert executor.update("t1", "TASK_RUNNING", stray).status_code == 202
+    acknowledged = executor.inbox.wait_for(
+        lambda e: e["type"] == "ACKNOWLEDGED" and e["acknowledged"]["uuid"] == stray
+    )
+    assert acknowledged["acknowledged"]["task_id"] == {"value": "t1"}
+    scheduler.call("RECONCILE", {"tasks": [{"task_id": {"value": "t1"}}]})
+    assert scheduler.update("t1").get("reason") == "REASON_RECONCILIATION"

@@ -59,3 +59,15 @@ def test_teardown_removes_the_framework_and_its_executors(
     state = localmesos.state()
     assert state["frameworks"] == []
     assert state["slaves"][0]["used_resources"]["cpus"] == 0
+
+
+def test_only_the_latest_50_removed_frameworks_are_kept(localmesos: LocalMesos) -> None:
+    removed = []
+    for _ in range(51):
+        client = V1Scheduler(localmesos.url)
+        client.subscribe()
+        assert client.call("TEARDOWN").status_code == 202
+        client.disconnect()
+        removed.append(client.framework_id)
+    kept = [f["id"] for f in localmesos.state()["completed_frameworks"]]
+    assert kept == removed[1:]
