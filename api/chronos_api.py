@@ -183,7 +183,7 @@ def stats(percentile: str) -> Response:
     rt = runtime()
 
     def read() -> list[dict[str, object]]:
-        histograms = {job.name: histogram(rt.jobs.history(job.name)) for job in rt.jobs.jobs()}
+        histograms = {name: histogram(runs) for name, runs in rt.jobs.histories().items()}
         return stats_by_percentile(histograms, percentile)
 
     return jsonify(rt.call(read))

@@ -2,8 +2,8 @@
 
 The JobManager wires three parts: `JobDefinitions` (the jobs and their cursors, as stored),
 `RunEngine` (claimed runs, from the launch queue to settled) and `SlotTimer` (when scheduled
-slots are due). A job disabled before a slot it was launched ahead for has that early run
-withdrawn (its task killed before it starts).
+slots are due). A job disabled or deleted has its runs not yet launched withdrawn (settled as
+killed), and a run it launched ahead of a slot still to come killed before it starts.
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ class JobManager:
         """Create or replace a job from POSTed JSON (InvalidJob: nothing changes)."""
         now = self.engine.now()
         job = job_from_json(data, now, kind)
-        # Early runs are withdrawn in the commit that disables the job: a restart in between
-        # would restore them as waiting and launch them for a disabled job.
+        # Runs are withdrawn in the commit that disables the job: a restart in between would
+        # restore them as waiting and launch them for a disabled job.
         with self.fw.store.transaction():
             self.defs.accept(job, now)
             if job.disabled:
+                self.engine.withdraw_waiting(job.name, "job disabled")
                 self.engine.withdraw_early(job.name)
         self.slots.plan(job.name)
         self.slots.arm()
@@ -81,6 +82,7 @@ class JobManager:
         # The kill intent (each task's goal) commits with the delete: a restart in between
         # would otherwise leave the tasks of a job no one knows running for good.
         with self.fw.store.transaction():
+            self.engine.withdraw_waiting(name, "job deleted")
             self.defs.remove(name)
             self._kill_tasks(name)
         self.slots.plan(name)  # off the timeline
@@ -142,10 +144,21 @@ class JobManager:
         self.graph.get(name)
         return [record for run in self.runs(name) for record in run.history()]
 
+    def histories(self) -> dict[str, list[RunRecord]]:
+        """Every job's `history`, read in one query."""
+        stored = self.fw.store.recent_runs(self.fw.config.job_history_limit * 2)
+        return {
+            job.name: [record for run in self._runs(job.name, stored.get(job.name, []))
+                       for record in run.history()]
+            for job in self.graph.jobs()
+        }
+
     def runs(self, name: str) -> list[Run]:
         """The job's stored runs, newest first (open ones as known in memory)."""
         self.graph.get(name)
-        stored = self.fw.store.runs(name, self.fw.config.job_history_limit * 2)
+        return self._runs(name, self.fw.store.runs(name, self.fw.config.job_history_limit * 2))
+
+    def _runs(self, name: str, stored: list[tuple[int, str, Json]]) -> list[Run]:
         known = self.engine.open.get(name, {})
         return [known.get(i) or Run.from_row(i, name, s, r) for i, s, r in stored]
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from chronos.job import Job
 from chronos.outcomes import RunEnd, Verdict, decide
-from chronos.runs import Attempt, Run, RunStatus, Trigger
+from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.task_info import build_task_info, task_request_for
 from chronos.timefmt import from_millis, to_millis
 from scheduler.job_definitions import JobDefinitions
@@ -104,7 +104,8 @@ class RunEngine:
             self.phase[run.run_id] = Phase.LAUNCHED
         elif run.status is RunStatus.RUNNING:
             self.phase[run.run_id] = Phase.LAUNCHED
-            self._attempt_ended(run, RunEnd.LOST, "task unknown after a restart")
+            with self.fw.store.transaction():
+                self._attempt_ended(run, RunEnd.LOST, "task unknown after a restart")
         elif run.retry_at is not None:
             self._wait_retry(run)
         else:
@@ -148,18 +149,38 @@ class RunEngine:
         self.save(replace(run, status=RunStatus.MISSED))
         self._publish("job_run_missed_event", run)
 
+    def miss_slots(self, name: str, slots: list[datetime]) -> None:
+        """Record these slots of the job as missed runs: one insert and one prune however
+        far behind the job is (a slot claimed before is skipped)."""
+        runs = {slot_key(slot): Run(0, name, Trigger.SCHEDULE, to_millis(slot),
+                                    status=RunStatus.MISSED) for slot in slots}
+        claims = [(slot_key(slot), slot.timestamp(), Trigger.SCHEDULE.value,
+                   RunStatus.MISSED.value, runs[slot_key(slot)].record()) for slot in slots]
+        ids = self.fw.store.claim_runs(name, claims, int(self.fw.clock.now()))
+        if ids:
+            self.fw.store.prune_runs(name, self.fw.config.job_history_limit)
+        for key, run_id in ids.items():
+            self._publish("job_run_missed_event", replace(runs[key], run_id=run_id))
+
+    def withdraw_waiting(self, name: str, reason: str) -> None:
+        """The job's runs with no attempt launched now never start (a disabled or deleted
+        job's queue is dropped): each settles as killed, with no error counted."""
+        for run in list(self.open.get(name, {}).values()):
+            if self.phase[run.run_id] is not Phase.LAUNCHED:
+                self.fw.queue.remove(run.task_id)
+                self.save(replace(run, status=RunStatus.KILLED, retry_at=None))
+                self._publish("job_run_finished_event", run, status=RunStatus.KILLED.value,
+                              **_end_fields(run, reason))
+
     def withdraw_early(self, name: str) -> None:
-        """Scheduled runs claimed ahead of a slot still to come never start: a launched one is
-        killed (its executor has not started it), a waiting one settles as killed."""
+        """Scheduled runs launched ahead of a slot still to come never start: their tasks are
+        killed (the executor has not started them)."""
         now_ms = int(self.fw.clock.now() * 1000)
         for run in list(self.open.get(name, {}).values()):
             if run.trigger is not Trigger.SCHEDULE or run.attempt or run.due_ms <= now_ms:
                 continue
             record = self.fw.tracker.get(run.task_id)
-            if self.phase[run.run_id] is not Phase.LAUNCHED:
-                self.fw.queue.remove(run.task_id)
-                self.save(replace(run, status=RunStatus.KILLED))
-            elif record is not None and not record.is_terminal:
+            if record is not None and not record.is_terminal:
                 self.fw.kill(record)
 
     def fire_children(self, parent: str) -> list[str]:
@@ -280,9 +301,7 @@ class RunEngine:
         job = self.defs.graph.get(run.job_name)
         now = self.now()
         outcome = decide(job, end, run.attempt, now)
-        current = run.current
-        fields = {"taskId": run.task_id, "attempt": run.attempt, "message": message,
-                  "host": current.host if current else ""}
+        fields = _end_fields(run, message)
         if outcome.verdict is Verdict.RETRY:
             assert outcome.next_attempt is not None
             retry_at = now.timestamp() + self.retry_delay_s
@@ -307,3 +326,10 @@ class RunEngine:
 
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
+
+
+def _end_fields(run: Run, message: str) -> dict[str, Any]:
+    """The attempt fields of a `job_run_finished_event`."""
+    current = run.current
+    return {"taskId": run.task_id, "attempt": run.attempt, "message": message,
+            "host": current.host if current else ""}

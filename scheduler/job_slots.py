@@ -94,10 +94,7 @@ class SlotTimer:
         assert job.schedule is not None
         slots = due_slots(job.schedule, self.defs.cursor(name), now, job.epsilon,
                           ahead=timedelta(seconds=self.lead_s))
-        for slot in slots.missed:
-            run = self.engine.claim(name, slot_key(slot), slot, Trigger.SCHEDULE)
-            if run is not None:
-                self.engine.miss(run)
+        self.engine.miss_slots(name, slots.missed)
         for slot in slots.due:
             self.engine.claim(name, slot_key(slot), slot, Trigger.SCHEDULE)
         handled = slots.due or slots.missed

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
 
 from scheduler.store import schema
 from scheduler.store.db import open_engine
@@ -220,15 +220,26 @@ class Store:
         self, job_name: str, slot_key: str, due: float, trigger: str, record: Json, now: int
     ) -> int | None:
         """Insert the run for a slot; None when the slot was already claimed."""
-        values = {
-            "job_name": job_name, "slot_key": slot_key, "due": due, "trigger": trigger,
-            "status": "claimed", "record": json.dumps(record), "updated": now,
-        }
+        return self.claim_runs(job_name, [(slot_key, due, trigger, "claimed", record)], now).get(
+            slot_key
+        )
+
+    def claim_runs(
+        self, job_name: str, claims: list[tuple[str, float, str, str, Json]], now: int
+    ) -> dict[str, int]:
+        """Insert runs of a job in one statement, each claim (slot key, due, trigger, status,
+        record); the ids of those inserted by slot key (a slot claimed before is skipped)."""
+        if not claims:
+            return {}
+        t = schema.job_runs
+        rows = [
+            {"job_name": job_name, "slot_key": key, "due": due, "trigger": trigger,
+             "status": status, "record": json.dumps(record), "updated": now}
+            for key, due, trigger, status, record in claims
+        ]
+        stmt = self._insert_ignoring_conflicts(t).values(rows).returning(t.c.id, t.c.slot_key)
         with self.transaction() as conn:
-            stmt = self._insert_ignoring_conflicts(schema.job_runs).values(**values)
-            result = conn.execute(stmt.returning(schema.job_runs.c.id))
-            row = result.first()
-        return None if row is None else int(row[0])
+            return {key: int(run_id) for run_id, key in conn.execute(stmt)}
 
     def update_run(self, run_id: int, status: str, record: Json, now: int) -> None:
         t = schema.job_runs
@@ -245,6 +256,21 @@ class Store:
         query = query.order_by(t.c.id.desc()).limit(limit)
         with self.transaction() as conn:
             return [(i, s, json.loads(r)) for i, s, r in conn.execute(query)]
+
+    def recent_runs(self, limit: int) -> dict[str, list[tuple[int, str, Json]]]:
+        """(run id, status, record) of every job's `limit` newest runs, by job, newest first:
+        `runs` of all jobs in one query."""
+        t = schema.job_runs
+        rank = func.row_number().over(partition_by=t.c.job_name, order_by=t.c.id.desc())
+        ranked = select(t.c.id, t.c.job_name, t.c.status, t.c.record, rank.label("rank"))
+        sub = ranked.subquery()
+        query = (select(sub.c.id, sub.c.job_name, sub.c.status, sub.c.record)
+                 .where(sub.c.rank <= limit).order_by(sub.c.id.desc()))
+        by_job: dict[str, list[tuple[int, str, Json]]] = {}
+        with self.transaction() as conn:
+            for i, n, s, r in conn.execute(query):
+                by_job.setdefault(n, []).append((i, s, json.loads(r)))
+        return by_job
 
     def open_runs(self) -> list[tuple[int, str, str, Json]]:
         """(run id, job name, status, record) of runs that have not ended."""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from chronos.job import job_to_json
 from chronos.runs import Run
@@ -119,3 +123,18 @@ class Jobs:
         while (event := self.events.get(0)) is not None:
             self.seen.append(event)
         return [e for e in self.seen if e["eventType"] == event_type]
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements the store runs meanwhile (a list filled as they run)."""
+        seen: list[str] = []
+
+        def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+            seen.append(statement)
+
+        engine = self.rt.store.engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", note)

@@ -219,6 +219,21 @@ def test_stats_come_from_finished_runs(api: Api, jobs: Jobs) -> None:
     assert api.call("GET", "/stats/bogus").status_code == 400
 
 
+def test_stats_of_all_jobs_read_their_runs_in_one_query(api: Api, jobs: Jobs) -> None:
+    for name in ("a", "b", "c"):
+        api.post_job(name)
+        api.call("PUT", f"/job/{name}")
+    for task, seconds in zip(jobs.offer(), (1, 2, 3), strict=True):
+        jobs.status(task, "TASK_RUNNING")
+        jobs.tick(seconds)
+        jobs.status(task, "TASK_FINISHED")
+    with jobs.statements() as statements:
+        times = api.call("GET", "/stats/median").json
+    assert [(t["jobNameLabel"], t["time"]) for t in times] == [("c", 3.0), ("b", 2.0),
+                                                               ("a", 1.0)]
+    assert len([s for s in statements if "job_runs" in s]) == 1
+
+
 def test_the_graph_is_served_as_dot_and_csv(api: Api) -> None:
     api.post_job("parent")
     api.post_job("child", parents=["parent"])

@@ -11,6 +11,7 @@ import pytest
 from chronos.runs import RunStatus, Trigger
 from chronos.task_id import parse_task_id
 from scheduler.errors import InvalidJob
+from scheduler.store.store import Store
 from tests.chronos.jobs_harness import START, Jobs, at
 
 MS = 1000
@@ -410,6 +411,84 @@ def test_disabling_a_job_withdraws_an_early_run_that_waits(jobs: Jobs) -> None:
     assert jobs.offer() == []
     statuses = {r.due_ms: r.status for r in jobs.runs("slow")}
     assert statuses[int((START + 20) * MS)] is RunStatus.KILLED
+    assert ended(jobs, START + 20) == ["killed"]
+
+
+def ended(jobs: Jobs, slot: float) -> list[str]:
+    """The statuses of the finished events of the run of that slot."""
+    return [e["status"] for e in jobs.published("job_run_finished_event")
+            if e["dueMillis"] == int(slot * MS)]
+
+
+def test_disabling_a_job_drops_a_due_run_waiting_for_the_previous_one(jobs: Jobs) -> None:
+    jobs.post(every("slow", 10, epsilon="PT30S"))
+    jobs.tick(10)
+    [first] = jobs.offer()
+    jobs.status(first, "TASK_RUNNING")
+    jobs.tick(11)  # slot 20 is due and waits for the first run
+    jobs.post(every("slow", 10, epsilon="PT30S", disabled=True))
+    jobs.status(first, "TASK_FINISHED")
+    assert jobs.offer() == []
+    statuses = {r.due_ms: r.status for r in jobs.runs("slow")}
+    assert statuses[int((START + 20) * MS)] is RunStatus.KILLED
+    assert ended(jobs, START + 20) == ["killed"]
+    assert jobs.job("slow")["errorCount"] == 0
+
+
+def test_disabling_a_job_drops_a_due_run_waiting_for_an_offer(jobs: Jobs) -> None:
+    jobs.post(every("tick", 100, retries=1))
+    jobs.tick(10)  # slot 10 is due and queued, no offer yet
+    jobs.rt.jobs.start_manual("tick")
+    jobs.post(every("tick", 100, retries=1, disabled=True))
+    assert jobs.offer() == []
+    assert ended(jobs, START + 10) == ["killed"]
+    jobs.restart()
+    assert jobs.offer() == []
+    assert [r.status for r in jobs.runs("tick")] == [RunStatus.KILLED, RunStatus.KILLED]
+
+
+def test_deleting_a_job_ends_its_runs_not_yet_launched(jobs: Jobs) -> None:
+    jobs.post(every("tick", 100))
+    jobs.tick(10)
+    jobs.rt.jobs.delete("tick")
+    assert jobs.offer() == []
+    assert ended(jobs, START + 10) == ["killed"]
+
+
+def test_slots_missed_together_are_recorded_in_one_insert_and_one_prune(jobs: Jobs) -> None:
+    jobs.post(every("tick", 1, epsilon="PT0S"))
+    with jobs.statements() as statements:
+        jobs.tick(60)  # the timer fires once, 50 slots late
+    missed = jobs.published("job_run_missed_event")
+    assert len(missed) >= 40
+    assert [r.status for r in jobs.runs("tick")].count(RunStatus.MISSED) == 20  # the limit
+    runs = [s.split()[0] for s in statements if "job_runs" in s]
+    assert runs.count("UPDATE") == 0 and runs.count("DELETE") == 1
+    jobs.restart()
+    jobs.tick(0.5)
+    assert len(jobs.published("job_run_missed_event")) == len(missed)  # not recorded again
+
+
+def test_a_scheduler_dying_while_it_settles_a_run_lost_at_a_restart_counts_it_once(
+    jobs: Jobs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.post(every("tick", 100, retries=0))
+    jobs.tick(10)
+    [task] = jobs.offer()
+    jobs.status(task, "TASK_RUNNING")
+    jobs.rt.store.delete_task(task)  # the task is unknown at the next start
+
+    def die(*args: object) -> None:
+        raise SchedulerDied
+
+    monkeypatch.setattr(Store, "update_run", die)  # as the lost run settles
+    with pytest.raises(SchedulerDied):
+        jobs.restart()
+    monkeypatch.undo()
+    jobs.restart()
+    assert jobs.job("tick")["errorCount"] == 1
+    [run] = jobs.runs("tick")
+    assert run.status is RunStatus.FAILED
 
 
 def test_a_scheduler_dying_while_it_disables_a_job_leaves_the_job_enabled(

@@ -59,6 +59,23 @@ def test_a_failed_transaction_writes_nothing(store: Store) -> None:
     assert store.load_tasks() == {}
 
 
+def test_runs_claimed_together_skip_slots_claimed_before(store: Store) -> None:
+    first = store.claim_run("j", "slot:1", 1.0, "schedule", {}, now=1)
+    ids = store.claim_runs("j", [("slot:1", 1.0, "schedule", "missed", {}),
+                                 ("slot:2", 2.0, "schedule", "missed", {"n": 2})], now=2)
+    assert list(ids) == ["slot:2"] and ids["slot:2"] != first
+    assert [(s, r) for _, s, r in store.runs("j")] == [("missed", {"n": 2}), ("claimed", {})]
+
+
+def test_recent_runs_are_every_jobs_newest_runs(store: Store) -> None:
+    ids = [store.claim_run(job, str(i), float(i), "schedule", {"i": i}, now=i)
+           for i, job in enumerate(["a", "b", "a", "a"])]
+    assert store.recent_runs(2) == {
+        "a": [(ids[3], "claimed", {"i": 3}), (ids[2], "claimed", {"i": 2})],
+        "b": [(ids[1], "claimed", {"i": 1})],
+    }
+
+
 def test_old_ended_runs_are_pruned(store: Store) -> None:
     ids = [store.claim_run("j", str(i), float(i), "schedule", {}, now=i) for i in range(5)]
     for run_id in ids:
