@@ -10,10 +10,12 @@ from api.context import flag, json_body, runtime
 from api.labels import parse_selector
 from api.marathon_json import app_info, task_json
 from scheduler.apps import pathid
+from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import app_to_json, merge_update
 from scheduler.apps.validation import parse_app, rollback_version
 from scheduler.deployments.plan import Deployment
 from scheduler.errors import MalformedRequest, NotFound
+from scheduler.runtime import Runtime
 
 blueprint = Blueprint("marathon_apps", __name__)
 
@@ -116,7 +118,9 @@ def _batch(existing_only: bool) -> Response:
     return deployment_result(rt.call(apply))
 
 
-def _updated_app(rt: Any, data: Any, partial: bool, app_id: str | None = None) -> Any:
+def _updated_app(
+    rt: Runtime, data: Any, partial: bool, app_id: str | None = None
+) -> AppDefinition:
     """The app a PUT asks for: merged into the existing one unless partialUpdate=false."""
     if not isinstance(data, dict):
         raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
@@ -223,7 +227,7 @@ def _kill_options() -> tuple[bool, bool]:
     return scale, wipe
 
 
-def kill_response(rt: Any, app_id: str, task_ids: list[str], single: bool) -> Response:
+def kill_response(rt: Runtime, app_id: str, task_ids: list[str], single: bool) -> Response:
     scale, _ = _kill_options()
     force = flag("force")
 

@@ -15,6 +15,7 @@ from scheduler.apps.groups import Group, group_to_json, parse_group, parse_group
 from scheduler.apps.model import AppDefinition
 from scheduler.deployments.manager import deployment_json
 from scheduler.errors import MalformedRequest
+from scheduler.runtime import Runtime
 
 blueprint = Blueprint("marathon_misc", __name__)
 
@@ -69,7 +70,7 @@ def _group_id(raw: str | None) -> str:
     return pathid.canonical(raw or "/")
 
 
-def _render_group(rt: Any, group: Group, embed: set[str]) -> Json:
+def _render_group(rt: Runtime, group: Group, embed: set[str]) -> Json:
     app_embeds = {e.removeprefix("group.apps.") for e in embed if e.startswith("group.apps.")}
 
     def render_app(app: AppDefinition) -> Json:
