@@ -24,6 +24,7 @@ ACK_TIMEOUT_S = 60.0
 DEFAULT_SHUTDOWN_GRACE_S = 5.0
 # Kept back from the shutdown grace so tasks end before the agent destroys the executor.
 SHUTDOWN_MARGIN_S = 2.0
+STATUS_NICE = 10  # the status sender thread's nice value
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ class DriverSink:
         self._sender.join(timeout_s)
 
     def _send_all(self) -> None:
+        # Status traffic is bookkeeping: at an instant when many tasks start, their commands
+        # get the CPU first (a thread's nice value is its own on Linux).
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), STATUS_NICE)
         while (item := self._outbox.get()) is not None:
             status, payload = item
             try:

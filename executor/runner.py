@@ -51,8 +51,8 @@ class Orchestrator:
     def launch(self, task_info: Mapping[str, Any]) -> None:
         """Start a task from its TaskInfo; a task that cannot start gets TASK_FAILED.
 
-        A task whose `start_at` is in the future is prepared now and started by the Starter
-        at that instant (a monotonic deadline, fixed on receipt).
+        A task whose `start_at` is in the future is prepared and parked now and started by the
+        Starter at that instant (a monotonic deadline, fixed on receipt).
         """
         received, wall = self._clock.monotonic(), self._clock.time()
         try:
@@ -91,7 +91,7 @@ class Orchestrator:
     def _start(self, runner: TaskRunner, received: float, delay_s: float) -> None:
         if delay_s <= 0:
             runner.launch()
-        elif runner.prepare():
+        elif runner.prepare() and runner.park():
             self._starter.add(runner, received + delay_s)
 
     def kill(self, task_id: str, grace_s: float | None = None) -> None:

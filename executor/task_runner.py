@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 class Phase(Enum):
     """STARTING -> PENDING -> SPAWNED -> RUNNING -> [KILLING] -> DONE.
 
-    STARTING prepares (sandbox, fetch); PENDING waits for the start instant; SPAWNED has a
-    process not yet announced. A failed preparation or spawn, or a kill before SPAWNED, ends
-    the task (DONE) without running anything.
+    STARTING prepares (sandbox, fetch); PENDING waits for the start instant, its process
+    parked when it can be; SPAWNED has a process started (or released) not yet announced.
+    A failed preparation or spawn, or a kill before SPAWNED, ends the task (DONE) without
+    running anything.
     """
 
     STARTING = "starting"
@@ -60,8 +61,8 @@ class Prepared:
 class TaskRunner:
     """Runs one task; every path ends in exactly one terminal status, then `on_done(task_id)`.
 
-    `launch()` starts it at once; a delayed start calls `prepare()`, then `spawn()` and
-    `announce()` at the start instant (see executor.starter).
+    `launch()` starts it at once; a delayed start calls `prepare()` and `park()`, then
+    `spawn()` and `announce()` at the start instant (see executor.starter).
     """
 
     def __init__(
@@ -135,25 +136,45 @@ class TaskRunner:
             opened.pop_all()  # kept open until the process is spawned
         return Prepared(sandbox, env, user, out, err)
 
-    def spawn(self) -> bool:
-        """Start the prepared command; False when it did not start (killed before, failed)."""
+    def park(self) -> bool:
+        """Spawn the prepared command parked, to be released by `spawn()` at its instant
+        (see executor.process); False when that failed or the task ended meanwhile."""
         with self._lock:
-            prepared = self._prepared
-            if self._phase is not Phase.PENDING or prepared is None:
+            if self._phase is not Phase.PENDING or self._prepared is None:
                 return False
-            try:
-                self._process = TaskProcess.spawn(
-                    self.spec.command, prepared.sandbox, prepared.env,
-                    prepared.stdout, prepared.stderr, prepared.user,
-                )
-            except (OSError, ValueError) as exc:
-                self._launch_failed(exc)
+            if TaskProcess.parkable(self.spec.command):
+                self._process = self._spawn_process(parked=True)
+            return self._phase is Phase.PENDING
+
+    def spawn(self) -> bool:
+        """Start (or release) the prepared command; False when it did not start (killed
+        before, failed)."""
+        with self._lock:
+            if self._phase is not Phase.PENDING:
                 return False
-            finally:
-                prepared.close()
+            if self._process is not None:
+                self._process.release()
+            else:
+                self._process = self._spawn_process(parked=False)
+                if self._process is None:
+                    return False
             self._killer = GracefulKill(self._process, self._clock)
             self._phase = Phase.SPAWNED
             return True
+
+    def _spawn_process(self, parked: bool) -> TaskProcess | None:
+        prepared = self._prepared
+        assert prepared is not None
+        try:
+            return TaskProcess.spawn(
+                self.spec.command, prepared.sandbox, prepared.env,
+                prepared.stdout, prepared.stderr, prepared.user, parked,
+            )
+        except (OSError, ValueError) as exc:
+            self._launch_failed(exc)
+            return None
+        finally:
+            prepared.close()
 
     def announce(self) -> None:
         """Send TASK_RUNNING, start reaping and health checks, apply kills heard meanwhile."""
@@ -184,6 +205,9 @@ class TaskRunner:
         with self._lock:
             # The orchestrator may pass on a kill (a shutdown) before it calls prepare().
             if self._phase in (Phase.STARTING, Phase.PENDING):
+                if self._process is not None:  # parked: withdrawn, it never runs
+                    self._process.signal_group(signal.SIGKILL)
+                    self._process.wait()
                 self._finish(TaskState.KILLED, "Task killed before it started")
                 return
             if self._phase is Phase.SPAWNED:
