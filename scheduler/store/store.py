@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.store import schema
 from scheduler.store.db import open_engine
 from scheduler.store.migrations import migrate
 
 Json = dict[str, Any]
+# Run with every status or slot, so built once; the SET columns come from the parameters.
+_UPDATE_RUN = update(schema.job_runs).where(schema.job_runs.c.id == bindparam("run_id"))
+_UPDATE_JOB_STATE = update(schema.jobs).where(schema.jobs.c.name == bindparam("job_name"))
 
 
 class Store:
@@ -25,6 +29,9 @@ class Store:
         self.engine: Engine = open_engine(url)
         migrate(self.engine)
         self._local = threading.local()
+        self._upserts: dict[
+            tuple[str, tuple[str, ...], tuple[str, ...]], sqlite.Insert | postgresql.Insert
+        ] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,10 +51,24 @@ class Store:
                 self._local.conn = None
 
     def _put(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        statement = self._upsert(table, tuple(key), tuple(values))
         with self.transaction() as conn:
-            where = [table.c[name] == value for name, value in key.items()]
-            if conn.execute(update(table).where(*where).values(**values)).rowcount == 0:
-                conn.execute(insert(table).values(**key, **values))
+            conn.execute(statement, {**key, **values})
+
+    def _upsert(
+        self, table: Table, key: tuple[str, ...], values: tuple[str, ...]
+    ) -> sqlite.Insert | postgresql.Insert:
+        """INSERT .. ON CONFLICT (key) DO UPDATE (SQLite and PostgreSQL both have it): one
+        statement, built once per table and columns, so a write costs no query building."""
+        statement = self._upserts.get((table.name, key, values))
+        if statement is None:
+            new = self._insert(table)
+            statement = new.on_conflict_do_update(
+                index_elements=[table.c[name] for name in key],
+                set_={name: new.excluded[name] for name in values},
+            )
+            self._upserts[(table.name, key, values)] = statement
+        return statement
 
     def _drop(self, table: Table, **key: Any) -> None:
         with self.transaction() as conn:
@@ -193,9 +214,8 @@ class Store:
 
     def save_job_state(self, name: str, state: Json) -> None:
         """Only the job's state (its cursor moves with every slot; the definition does not)."""
-        t = schema.jobs
         with self.transaction() as conn:
-            conn.execute(update(t).where(t.c.name == name).values(state=json.dumps(state)))
+            conn.execute(_UPDATE_JOB_STATE, {"job_name": name, "state": json.dumps(state)})
 
     def delete_job(self, name: str) -> None:
         self._drop(schema.jobs, name=name)
@@ -206,14 +226,10 @@ class Store:
             rows = conn.execute(select(t.c.name, t.c.definition, t.c.state))
             return {n: (json.loads(d), json.loads(s)) for n, d, s in rows}
 
-    def _insert_ignoring_conflicts(self, table: Table) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table).on_conflict_do_nothing()
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing()
+    def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
 
     # job runs ---------------------------------------------------------------------------
     def claim_run(
@@ -237,17 +253,14 @@ class Store:
              "status": status, "record": json.dumps(record), "updated": now}
             for key, due, trigger, status, record in claims
         ]
-        stmt = self._insert_ignoring_conflicts(t).values(rows).returning(t.c.id, t.c.slot_key)
+        stmt = self._insert(t).on_conflict_do_nothing().values(rows).returning(t.c.id, t.c.slot_key)
         with self.transaction() as conn:
             return {key: int(run_id) for run_id, key in conn.execute(stmt)}
 
     def update_run(self, run_id: int, status: str, record: Json, now: int) -> None:
-        t = schema.job_runs
         with self.transaction() as conn:
-            conn.execute(
-                update(t).where(t.c.id == run_id)
-                .values(status=status, record=json.dumps(record), updated=now)
-            )
+            conn.execute(_UPDATE_RUN, {"run_id": run_id, "status": status,
+                                       "record": json.dumps(record), "updated": now})
 
     def runs(self, job_name: str, limit: int | None = None) -> list[tuple[int, str, Json]]:
         """(run id, status, record) of a job's runs, newest first."""

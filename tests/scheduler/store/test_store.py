@@ -76,6 +76,20 @@ def test_recent_runs_are_every_jobs_newest_runs(store: Store) -> None:
     }
 
 
+def test_a_second_write_of_a_row_replaces_it(store: Store) -> None:
+    store.set_setting("framework_id", "fw-1")
+    store.set_setting("framework_id", "fw-2")
+    store.save_task("t1", "/web", {"state": "TASK_STAGING"})
+    store.save_task("t1", "/web", {"state": "TASK_RUNNING"})
+    run_id = store.claim_run("j", "1", 1.0, "schedule", {"attempt": 1}, now=1)
+    assert run_id is not None
+    store.update_run(run_id, "running", {"attempt": 2}, now=2)
+
+    assert store.get_setting("framework_id") == "fw-2"
+    assert store.load_tasks() == {"t1": {"state": "TASK_RUNNING"}}
+    assert store.runs("j") == [(run_id, "running", {"attempt": 2})]
+
+
 def test_old_ended_runs_are_pruned(store: Store) -> None:
     ids = [store.claim_run("j", str(i), float(i), "schedule", {}, now=i) for i in range(5)]
     for run_id in ids:
