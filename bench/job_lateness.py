@@ -4,10 +4,12 @@
 command that appends its job, its slot and its start time (`date +%s.%N`) to a file.
 Lateness is the start minus the slot; a slot with no start is missed. Dromos runs them
 under `dromos dev`; APScheduler 3 under a BackgroundScheduler with an IntervalTrigger per
-job and its default thread pool (10 workers), the command run by `subprocess`. Then the
-same again with 10,000 more schedules loaded that are not due during the run.
+job and its default thread pool (10 workers), the command run by `subprocess`. Beside them
+the floor: no scheduler, at each slot 40 shells already running are released by one pipe
+write each, the least any scheduler could do on this machine. Then Dromos and APScheduler
+again with 10,000 more schedules loaded that are not due during the run.
 
-    .venv/bin/python -m bench job_lateness [--jobs 40] [--loaded 10000]
+    .venv/bin/python -m bench job_lateness [--jobs 40] [--loaded 10000] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -124,6 +126,35 @@ def apscheduler(work: Path, jobs: int, loaded: int) -> Result:
     return measure(stamps, names, slots)
 
 
+def floor(work: Path, jobs: int, loaded: int) -> Result:
+    """No scheduler: shells spawned half a second before each slot wait on a pipe and are
+    released together at the slot (`loaded` does not apply)."""
+    stamps = work / "floor.stamps"
+    names = [f"lateness-{n:02d}" for n in range(jobs)]
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD_S + 1)
+    slots = [start.timestamp() + k for k in range(RUNS)]
+    for slot in slots:
+        time.sleep(max(0.0, slot - 0.5 - time.time()))
+        waiting = [_waiting_shell(STAMP.format(name=name, slot=slot, file=stamps))
+                   for name in names]
+        time.sleep(max(0.0, slot - time.time()))
+        for _, release in waiting:
+            os.write(release, b"\n")
+        for shell, release in waiting:
+            os.close(release)
+            shell.wait()
+    return measure(stamps, names, slots)
+
+
+def _waiting_shell(command: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A shell that runs `command` once a line comes on its stdin; and that pipe's end."""
+    read_end, release = os.pipe()
+    shell = subprocess.Popen(["/bin/sh", "-c", 'read -r _ && eval "$1"', "sh", command],
+                             stdin=read_end)
+    os.close(read_end)
+    return shell, release
+
+
 def _noop() -> None:
     pass
 
@@ -136,7 +167,7 @@ def _run_stamp(name: str, start: float, stamps: Path) -> None:
 
 
 PEERS: dict[str, Callable[[Path, int, int], Result]] = {
-    "dromos": dromos, "apscheduler": apscheduler,
+    "dromos": dromos, "apscheduler": apscheduler, "floor": floor,
 }
 
 
@@ -146,17 +177,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loaded", type=int, default=10_000,
                         help="schedules loaded beside the jobs in the second round")
     parser.add_argument("--peers", default=",".join(PEERS))
+    parser.add_argument("--rounds", type=int, default=1, help="run everything this many times")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dromos-bench-lateness-"))
     try:
-        print(f"job lateness: {args.jobs} jobs x R{RUNS}/PT1S ({os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.2f})", flush=True)
-        for loaded in dict.fromkeys((0, args.loaded)):
-            for peer in args.peers.split(","):
-                round_dir = work / f"{peer}-{loaded}"
-                round_dir.mkdir()
-                result = PEERS[peer](round_dir, args.jobs, loaded)
-                print(result.line(f"{peer} +{loaded} loaded"), flush=True)
+        for n in range(args.rounds):
+            print(f"job lateness, round {n + 1}: {args.jobs} jobs x R{RUNS}/PT1S "
+                  f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f})", flush=True)
+            for loaded in dict.fromkeys((0, args.loaded)):
+                for peer in args.peers.split(","):
+                    if loaded and peer == "floor":
+                        continue
+                    round_dir = work / f"{n}-{peer}-{loaded}"
+                    round_dir.mkdir()
+                    result = PEERS[peer](round_dir, args.jobs, loaded)
+                    print(result.line(f"{peer} +{loaded} loaded"), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
