@@ -154,6 +154,14 @@ def kill_tasks(name: str) -> Response:
     return no_content()
 
 
+@legacy_blueprint.route("/task/all", methods=["DELETE"])
+def purge_tasks() -> Response:
+    """Chronos 2.x only: clear the task queue."""
+    rt = runtime()
+    rt.call(rt.jobs.purge_queued)
+    return no_content()
+
+
 @route("/job/<name>/task/<path:task_id>/progress", ["POST"])
 def task_progress(name: str, task_id: str) -> Response:
     body = json_body()

@@ -100,6 +100,14 @@ class JobManager:
             if not record.is_terminal:
                 self.fw.kill(record)
 
+    def purge_queued(self) -> None:
+        """DELETE /scheduler/task/all (Chronos 2.x): no run that has not started will start,
+        whichever job it is of (each settles as killed); running tasks go on."""
+        with self.fw.store.transaction():
+            for job in self.graph.jobs():
+                self.engine.withdraw_waiting(job.name, "task queue purged")
+                self.engine.withdraw_early(job.name)
+
     def start_manual(self, name: str, arguments: str = "") -> Run:
         """PUT /job/{name}: a run due now, claimed and started when the job is free."""
         self.graph.get(name)

@@ -128,6 +128,30 @@ def test_kill_stops_the_running_tasks(api: Api, jobs: Jobs) -> None:
     assert jobs.driver.kills == [task]
 
 
+def test_the_2x_purge_drops_every_queued_run_and_leaves_running_tasks(jobs: Jobs) -> None:
+    api = Api(create_app(jobs.rt).test_client(), "/scheduler")
+    api.post_job("running")
+    api.post_job("queued")
+    api.call("PUT", "/job/running")
+    [task] = jobs.offer()
+    jobs.status(task, "TASK_RUNNING")
+    api.call("PUT", "/job/queued")  # no offer comes for it
+
+    assert api.call("DELETE", "/task/all").status_code == 204
+
+    assert jobs.offer() == []
+    assert jobs.driver.kills == []
+    [queued] = api.call("GET", "/job/runs/queued").json
+    [running] = api.call("GET", "/job/runs/running").json
+    assert (queued["status"], running["status"]) == ("killed", "running")
+    assert api.call("GET", "/job/queued").json["errorCount"] == 0
+
+
+def test_the_purge_is_not_in_the_3x_api(jobs: Jobs) -> None:
+    api = Api(create_app(jobs.rt).test_client(), "/v1/scheduler")
+    assert api.call("DELETE", "/task/all").status_code in (404, 405)
+
+
 def test_progress_of_a_data_job_task_adds_up_in_its_stats(api: Api, jobs: Jobs) -> None:
     api.post_job("etl", dataProcessingJobType=True)
     api.call("PUT", "/job/etl")
