@@ -8,7 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.store import schema
@@ -19,6 +29,13 @@ Json = dict[str, Any]
 # Run with every status or slot, so built once; the SET columns come from the parameters.
 _UPDATE_RUN = update(schema.job_runs).where(schema.job_runs.c.id == bindparam("run_id"))
 _UPDATE_JOB_STATE = update(schema.jobs).where(schema.jobs.c.name == bindparam("job_name"))
+_ENDED_RUNS_BEYOND = (  # ids of a job's ended runs past the newest `keep`
+    select(schema.job_runs.c.id)
+    .where(schema.job_runs.c.job_name == bindparam("job_name"),
+           schema.job_runs.c.status.in_(("ok", "failed", "missed", "killed")))
+    .order_by(schema.job_runs.c.id.desc())
+    .offset(bindparam("keep", type_=Integer))
+)
 
 
 class Store:
@@ -296,15 +313,11 @@ class Store:
 
     def prune_runs(self, job_name: str, keep: int) -> None:
         """Drop the oldest ended runs of a job beyond `keep`."""
-        t = schema.job_runs
         with self.transaction() as conn:
-            ids = [r[0] for r in conn.execute(
-                select(t.c.id).where(t.c.job_name == job_name, t.c.status.in_(("ok", "failed",
-                       "missed", "killed")))
-                .order_by(t.c.id.desc()).offset(keep)
-            )]
+            ids = [r[0] for r in conn.execute(_ENDED_RUNS_BEYOND,
+                                              {"job_name": job_name, "keep": keep})]
             if ids:
-                conn.execute(delete(t).where(t.c.id.in_(ids)))
+                conn.execute(delete(schema.job_runs).where(schema.job_runs.c.id.in_(ids)))
 
     def delete_runs(self, job_name: str) -> None:
         self._drop(schema.job_runs, job_name=job_name)
