@@ -23,12 +23,11 @@ from executor.task_spec import CommandSpec
 from executor.task_user import TaskUser
 
 _POLL_S = 0.02
+_PARKED = "read -r _dromos_go || exit 1; exec </dev/null; unset _dromos_go; "
 # $1 is the command; expanding it into eval's text keeps it out of the positional
 # parameters, so it runs as `sh -c` would run it (only sh's error messages say "eval:").
-_PARKED_SHELL = (
-    'read -r _dromos_go || exit 1; exec </dev/null; unset _dromos_go; eval "set --; $1"'
-)
-_PARKED_ARGV = 'read -r _dromos_go || exit 1; exec </dev/null; unset _dromos_go; exec "$@"'
+_PARKED_SHELL = _PARKED + 'eval "set --; $1"'
+_PARKED_ARGV = _PARKED + 'exec "$@"'
 
 
 def task_environment(
