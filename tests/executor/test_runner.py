@@ -12,24 +12,12 @@ from typing import Any
 
 from executor.runner import MULTIPLE_TASKS_MESSAGE, Orchestrator
 from executor.status import LAUNCH_FAILED, TASK_INVALID, TaskState
+from tests.executor.conftest import live_processes
 
 STARTED = [TaskState.STARTING, TaskState.RUNNING]
 TaskInfo = Callable[..., dict[str, Any]]
 # Ignores SIGTERM (as does its `sleep`, which inherits that) once its pid file is written.
 STUBBORN = "trap '' TERM; echo $$ > pid; sleep 60"
-
-
-def live_processes() -> dict[int, int]:
-    """pid -> process group of every process on the machine that is not a zombie."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] not in ("Z", "X"):
-            found[int(stat.parent.name)] = int(fields[2])
-    return found
 
 
 def group_gone(pgid: int) -> bool:

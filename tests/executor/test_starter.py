@@ -17,7 +17,7 @@ from executor.sandbox import SandboxLayout
 from executor.status import TaskState
 from executor.task_runner import TaskRunner
 from executor.task_spec import parse_task
-from tests.executor.conftest import RecordingSink
+from tests.executor.conftest import RecordingSink, live_processes
 from tests.support.dev import wait_for
 from tests.support.localmesos import processes_under
 
@@ -187,13 +187,6 @@ def test_a_parked_command_whose_executor_dies_never_runs(tmp_path: Path) -> None
                           text=True, check=True, cwd=Path(__file__).parents[2])
     pid = int(done.stdout)
 
-    wait_for(lambda: not _alive(pid), timeout_s=5)
+    wait_for(lambda: pid not in live_processes(), timeout_s=5)
     assert not (tmp_path / "ran").exists()
 
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
