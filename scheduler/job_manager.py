@@ -71,8 +71,7 @@ class JobManager:
         with self.fw.store.transaction():
             self.defs.accept(job, now)
             if job.disabled:
-                self.engine.withdraw_waiting(job.name, "job disabled")
-                self.engine.withdraw_early(job.name)
+                self.engine.withdraw_unstarted(job.name, "job disabled")
         self.slots.plan(job.name)
         self.slots.arm()
         return job
@@ -105,8 +104,7 @@ class JobManager:
         whichever job it is of (each settles as killed); running tasks go on."""
         with self.fw.store.transaction():
             for job in self.graph.jobs():
-                self.engine.withdraw_waiting(job.name, "task queue purged")
-                self.engine.withdraw_early(job.name)
+                self.engine.withdraw_unstarted(job.name, "task queue purged")
 
     def start_manual(self, name: str, arguments: str = "") -> Run:
         """PUT /job/{name}: a run due now, claimed and started when the job is free."""

@@ -172,7 +172,13 @@ class RunEngine:
                 self._publish("job_run_finished_event", run, status=RunStatus.KILLED.value,
                               **_end_fields(run, reason))
 
-    def withdraw_early(self, name: str) -> None:
+    def withdraw_unstarted(self, name: str, reason: str) -> None:
+        """No run of the job that has not started will start: those waiting settle as killed,
+        those launched ahead of a slot still to come have their tasks killed."""
+        self.withdraw_waiting(name, reason)
+        self._withdraw_early(name)
+
+    def _withdraw_early(self, name: str) -> None:
         """Scheduled runs launched ahead of a slot still to come never start: their tasks are
         killed (the executor has not started them)."""
         now_ms = int(self.fw.clock.now() * 1000)
