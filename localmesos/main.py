@@ -1,4 +1,9 @@
-"""`dromos localmesos`: run the single-node Mesos stand-in until SIGTERM or Ctrl-C."""
+"""`dromos localmesos`: a Mesos stand-in cluster, a master process and its agent processes.
+
+`dromos localmesos --agents N` runs the master and starts N agents, each with its own work
+dir, hostname, attributes, share of the machine and slice of the port range.
+`dromos localmesos agent --master HOST:PORT ...` runs one agent alone.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,15 +22,16 @@ from typing import Any
 import click
 from aiohttp import web
 
-from localmesos.agent import AgentConfig
-from localmesos.http import create_app
-from localmesos.master import Master
-from localmesos.model import MESOS_VERSION
+from localmesos.agent.main import AgentSettings, run_agent
+from localmesos.master.core import Master
+from localmesos.master.http import create_app
+from localmesos.model import MESOS_VERSION, parse_attributes
 from localmesos.resources import Resources
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE_SECONDS = 5.0
+SHUTDOWN_GRACE_SECONDS = 10.0
+LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 
 
 def machine_resources(data_dir: Path) -> dict[str, float]:
@@ -48,24 +56,27 @@ def parse_ports(text: str) -> tuple[int, int]:
     return first, last
 
 
+def split_ports(first: int, last: int, parts: int) -> list[str]:
+    """`parts` non-overlapping slices of a port range, as even as integers allow."""
+    size = last - first + 1
+    if size < parts:
+        raise click.BadParameter(f"{size} ports cannot be split over {parts} agents")
+    bounds = [first + size * n // parts for n in range(parts + 1)]
+    return [f"{bounds[n]}-{bounds[n + 1] - 1}" for n in range(parts)]
+
+
 def _ip_as_int(ip: str) -> int:
     """Mesos' MasterInfo.ip: the IPv4 bytes in network order read as little-endian."""
     return int.from_bytes(socket.inet_aton(ip), "little")
 
 
 def build_master(
-    host: str,
-    port: int,
-    hostname: str,
-    data_dir: Path,
-    total: Resources,
-    heartbeat_seconds: float,
+    host: str, port: int, hostname: str, heartbeat: float, ping_timeout: float, max_pings: int
 ) -> Master:
-    master_id = str(uuid.uuid4())
     ip = "127.0.0.1" if host in ("0.0.0.0", "") else host
     endpoint = f"{ip}:{port}"
     master_info: dict[str, Any] = {
-        "id": master_id,
+        "id": str(uuid.uuid4()),
         "ip": _ip_as_int(ip),
         "port": port,
         "pid": f"master@{endpoint}",
@@ -74,89 +85,135 @@ def build_master(
         "address": {"hostname": hostname, "ip": ip, "port": port},
         "capabilities": [{"type": "AGENT_UPDATE"}],
     }
-    agent_id = f"{master_id}-S0"
-    agent_info = {
-        "id": {"value": agent_id},
-        "hostname": hostname,
-        "port": port,
-        "resources": total.to_json(),
-        "attributes": [],
-    }
-    config = AgentConfig(agent_id, hostname, endpoint, data_dir, agent_info)
-    return Master(master_info, config, total, heartbeat_seconds)
+    return Master(master_info, heartbeat, ping_timeout, max_pings)
 
 
-async def serve(master: Master, host: str, port: int) -> None:
-    """Serve until SIGTERM/SIGINT, then shut executors down and stop."""
+def agent_argv(master: str, hostname: str, attributes: str, ports: str, work_dir: Path,
+               scalars: dict[str, float]) -> list[str]:  # fmt: skip
+    argv = [sys.executable, "-m", "localmesos", "agent", "--master", master,
+            "--hostname", hostname, "--attributes", attributes, "--ports", ports,
+            "--work-dir", str(work_dir)]  # fmt: skip
+    for name, value in scalars.items():
+        argv += [f"--{name}", str(value)]
+    return argv
+
+
+async def serve(master: Master, host: str, port: int, agents: list[list[str]]) -> None:
+    """Serve, start the agents; on SIGTERM/SIGINT stop them (they stop their executors)."""
     runner = web.AppRunner(create_app(master), handler_cancellation=True, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     master.start()
-    click.echo(
-        f"localmesos: master and agent on http://{host}:{port} "
-        f"(data dir {master.agent.config.work_dir})",
-        err=False,
-    )
+    children = [subprocess.Popen(argv) for argv in agents]
+    click.echo(f"localmesos: master on http://{host}:{port}, {len(children)} agent(s)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    log.info("stopping: shutting executors down")
-    await master.stop(SHUTDOWN_GRACE_SECONDS)
+    log.info("stopping: agents shut their executors down")
+    for child in children:
+        child.terminate()
+    deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+    while any(c.poll() is None for c in children) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+    master.stop()
     await runner.cleanup()
 
 
-@click.command()
+def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str, float]:
+    """Each agent's share of the machine, unless given."""
+    scalars = {k: round(v / share, 2) for k, v in machine_resources(data_dir).items()}
+    scalars.update({k: v for k, v in overrides.items() if v is not None})
+    return scalars
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=5050, show_default=True, help="Port of master and agent.")
+@click.option("--port", default=5050, show_default=True, help="Port of the master.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/localmesos"), show_default=True,
+              help="Agents' work dirs live under it.")  # fmt: skip
+@click.option("--agents", "agent_count", default=1, show_default=True,
+              type=click.IntRange(0), help="Agent processes to start.")  # fmt: skip
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="Port range the agents offer, split between them.")  # fmt: skip
+@click.option("--hostname", default=socket.gethostname(), show_default=True,
+              help="Hostname of the master, and of the agent when there is one.")  # fmt: skip
 @click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data/localmesos"),
-    show_default=True,
-    help="Work dir: executor sandboxes live under it.",
+    "--attributes",
+    "attribute_list",
+    multiple=True,
+    help="Attributes of the agents, one option per agent (default rack:rN).",
 )
-@click.option(
-    "--ports",
-    "port_range",
-    default="31000-32000",
-    show_default=True,
-    help="Port range the agent offers.",
-)
-@click.option(
-    "--hostname",
-    default=socket.gethostname(),
-    show_default=True,
-    help="Hostname the agent advertises in offers.",
-)
+@click.option("--cpus", type=float, help="Cpus of each agent (default: its share).")
+@click.option("--mem", type=float, help="Memory (MB) of each agent (default: its share).")
+@click.option("--disk", type=float, help="Disk (MB) of each agent (default: its share).")
+@click.option("--heartbeat-seconds", default=15.0, show_default=True,
+              help="Interval of HEARTBEAT events on scheduler streams.")  # fmt: skip
+@click.option("--agent-ping-timeout", default=15.0, show_default=True,
+              help="Seconds the master waits for an agent to answer a ping.")  # fmt: skip
+@click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
+              help="Unanswered pings in a row after which an agent is unreachable.")  # fmt: skip
+def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_count: int,
+               port_range: str, hostname: str, attribute_list: tuple[str, ...],
+               cpus: float | None, mem: float | None, disk: float | None,
+               heartbeat_seconds: float, agent_ping_timeout: float,
+               max_agent_ping_timeouts: int) -> None:  # fmt: skip
+    """Run an embedded Mesos (a master and its agents) speaking the v1 HTTP APIs.
+
+    With several agents on one machine each gets its own hostname (127.0.0.N, all of them
+    this machine's loopback) so that placement constraints see distinct hosts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    data_dir = data_dir.absolute()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if len(attribute_list) not in (0, agent_count):
+        raise click.BadParameter("give --attributes once per agent, or not at all")
+    master = build_master(host, port, hostname, heartbeat_seconds, agent_ping_timeout,
+                          max_agent_ping_timeouts)  # fmt: skip
+    scalars = _scalars(data_dir, max(agent_count, 1), cpus=cpus, mem=mem, disk=disk)
+    slices = split_ports(*parse_ports(port_range), max(agent_count, 1))
+    agents = []
+    for n in range(agent_count):
+        name = hostname if agent_count == 1 else f"127.0.0.{n + 1}"
+        attributes = attribute_list[n] if attribute_list else f"rack:r{n + 1}"
+        work_dir = data_dir if agent_count == 1 else data_dir / f"agent{n + 1}"
+        agents.append(agent_argv(f"127.0.0.1:{port}", name, attributes, slices[n], work_dir,
+                                 scalars))  # fmt: skip
+    asyncio.run(serve(master, host, port, agents))
+
+
+@localmesos.command()
+@click.option("--master", required=True, help="HOST:PORT of the master.")
+@click.option("--port", default=0, show_default=True, help="Port of the agent (0: any free).")
+@click.option("--hostname", default=socket.gethostname(), show_default=True,
+              help="Hostname the agent advertises in offers.")  # fmt: skip
+@click.option("--attributes", default="", help="Attributes, as Mesos takes them: 'rack:r1;zone:a'.")
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="Port range the agent offers.")  # fmt: skip
+@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Executor sandboxes and the agent's own state live under it.")  # fmt: skip
 @click.option("--cpus", type=float, help="Override the detected cpus.")
 @click.option("--mem", type=float, help="Override the detected memory (MB).")
 @click.option("--disk", type=float, help="Override the detected disk (MB).")
-@click.option(
-    "--heartbeat-seconds",
-    default=15.0,
-    show_default=True,
-    help="Interval of HEARTBEAT events on scheduler streams.",
-)
-def localmesos(
-    host: str,
-    port: int,
-    data_dir: Path,
-    port_range: str,
-    hostname: str,
-    cpus: float | None,
-    mem: float | None,
-    disk: float | None,
-    heartbeat_seconds: float,
-) -> None:
-    """Run an embedded single-node Mesos (master + one agent) speaking the v1 HTTP APIs."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    data_dir = data_dir.absolute()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    scalars = machine_resources(data_dir)
-    overrides = {"cpus": cpus, "mem": mem, "disk": disk}
-    scalars.update({k: v for k, v in overrides.items() if v is not None})
-    total = Resources.of(scalars, {"ports": [parse_ports(port_range)]})
-    master = build_master(host, port, hostname, data_dir, total, heartbeat_seconds)
-    asyncio.run(serve(master, host, port))
+def agent(master: str, port: int, hostname: str, attributes: str, port_range: str,
+          work_dir: Path, cpus: float | None, mem: float | None,
+          disk: float | None) -> None:  # fmt: skip
+    """Run one agent that registers with the master at HOST:PORT."""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{hostname}] %(name)s %(message)s")
+    work_dir = work_dir.absolute()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        parsed = parse_attributes(attributes)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    scalars = _scalars(work_dir, 1, cpus=cpus, mem=mem, disk=disk)
+    resources = Resources.of(scalars, {"ports": [parse_ports(port_range)]})
+    settings = AgentSettings(master, hostname, parsed, resources, work_dir, port)
+    asyncio.run(run_agent(settings))

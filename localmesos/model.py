@@ -128,3 +128,29 @@ def nanoseconds_to_seconds(raw: Any, default: float) -> float:
         except (KeyError, TypeError, ValueError):
             return default
     return default
+
+
+def parse_attributes(text: str) -> list[dict[str, Any]]:
+    """Agent attributes as Mesos' --attributes takes them, `rack:r1;zone:a`, as v1
+    Attributes: numbers are SCALAR, anything else TEXT."""
+    attributes: list[dict[str, Any]] = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, sep, value = item.partition(":")
+        if not sep or not name:
+            raise ValueError(f"attribute {item!r} is not NAME:VALUE")
+        try:
+            attributes.append({"name": name, "type": "SCALAR", "scalar": {"value": float(value)}})
+        except ValueError:
+            attributes.append({"name": name, "type": "TEXT", "text": {"value": value}})
+    return attributes
+
+
+def attributes_flat(attributes: list[dict[str, Any]]) -> dict[str, Any]:
+    """v1 Attributes as the state endpoints write them: `{name: value}`."""
+    flat: dict[str, Any] = {}
+    for attribute in attributes:
+        if attribute.get("type") == "SCALAR":
+            flat[attribute["name"]] = attribute["scalar"]["value"]
+        else:
+            flat[attribute["name"]] = attribute.get("text", {}).get("value", "")
+    return flat

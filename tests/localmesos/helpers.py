@@ -36,7 +36,7 @@ def sandbox_of(mesos: LocalMesos, framework_id: str | None, executor_id: str = "
     """The sandbox directory of a running executor, from the agent's state."""
     [executor] = [
         e
-        for f in mesos.get("/slave(1)/state")["frameworks"]
+        for f in mesos.agent_get("/slave(1)/state")["frameworks"]
         if f["id"] == framework_id
         for e in f["executors"]
         if e["id"] == executor_id

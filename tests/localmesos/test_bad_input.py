@@ -129,7 +129,7 @@ def test_duplicate_task_id_gets_task_error(scheduler: V1Scheduler) -> None:
 
 
 def test_malformed_executor_calls_are_refused(localmesos: LocalMesos) -> None:
-    url = localmesos.url + "/api/v1/executor"
+    url = localmesos.agent_url + "/api/v1/executor"
     assert requests.post(url, data=b"{", headers=JSON).status_code == 400
     assert requests.post(url, json={"type": "LAUNCH"}).status_code == 400
     unknown = {"type": "SUBSCRIBE", "framework_id": {"value": "f"}, "executor_id": {"value": "e"}}

@@ -21,8 +21,8 @@ from tests.support.localmesos import LocalMesos
 
 class RawExecutor:
     def __init__(self, mesos: LocalMesos, framework_id: str, executor_id: str) -> None:
-        self.url = mesos.url + "/api/v1/executor"
-        self.port = mesos.port
+        self.url = mesos.agent_url + "/api/v1/executor"
+        self.port = int(mesos.agent_url.rsplit(":", 1)[1])
         self.ids = {"framework_id": {"value": framework_id}, "executor_id": {"value": executor_id}}
         self.inbox = Inbox()
 

@@ -96,7 +96,7 @@ def test_executor_gets_the_mesos_environment_in_its_own_sandbox_and_session(
     assert sandbox.is_relative_to(localmesos.data_dir)
     seen = json.loads((sandbox / "executor-env.json").read_text())
     env = seen["env"]
-    assert env["MESOS_AGENT_ENDPOINT"] == f"127.0.0.1:{localmesos.port}"
+    assert env["MESOS_AGENT_ENDPOINT"] == localmesos.agent_url.removeprefix("http://")
     assert env["MESOS_FRAMEWORK_ID"] == scheduler.framework_id
     assert env["MESOS_EXECUTOR_ID"] == "fake"
     assert env["MESOS_DIRECTORY"] == env["MESOS_SANDBOX"] == str(sandbox) == seen["cwd"]
@@ -114,7 +114,7 @@ def test_tasks_sharing_an_executor_id_share_one_process(
     launch(scheduler, "t2", "run")
     [executor] = [
         e
-        for f in localmesos.get("/slave(1)/state")["frameworks"]
+        for f in localmesos.agent_get("/slave(1)/state")["frameworks"]
         if f["id"] == scheduler.framework_id
         for e in f["executors"]
     ]
@@ -129,14 +129,12 @@ def test_a_task_whose_terminal_update_is_acknowledged_moves_to_completed_tasks(
     scheduler.acknowledged_update("t2", "TASK_FINISHED")
     [executor] = [
         e
-        for f in localmesos.get("/slave(1)/state")["frameworks"]
+        for f in localmesos.agent_get("/slave(1)/state")["frameworks"]
         if f["id"] == scheduler.framework_id
         for e in f["executors"]
     ]
     assert [(t["id"], t["state"]) for t in executor["tasks"]] == [("t1", "TASK_RUNNING")]
-    assert [(t["id"], t["state"]) for t in executor["completed_tasks"]] == [
-        ("t2", "TASK_FINISHED")
-    ]
+    assert [(t["id"], t["state"]) for t in executor["completed_tasks"]] == [("t2", "TASK_FINISHED")]
 
 
 def test_framework_messages_reach_the_executor_and_back(scheduler: V1Scheduler) -> None:

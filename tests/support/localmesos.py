@@ -56,6 +56,20 @@ class LocalMesos:
         state: dict[str, Any] = self.get("/master/state")
         return state
 
+    def agent_urls(self) -> list[str]:
+        """http://ip:port of each registered agent, in registration order."""
+        slaves = self.state()["slaves"]
+        return ["http://" + agent["pid"].split("@", 1)[1] for agent in slaves]
+
+    @property
+    def agent_url(self) -> str:
+        """The first agent's URL (the only one unless started with --agents)."""
+        return self.agent_urls()[0]
+
+    def agent_get(self, path: str, agent: int = 0) -> Any:
+        with urllib.request.urlopen(self.agent_urls()[agent] + path, timeout=5) as response:
+            return json.load(response)
+
     def log(self) -> str:
         return (self.data_dir / "localmesos.log").read_text(errors="replace")
 
@@ -88,8 +102,9 @@ def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     mesos = LocalMesos(f"http://127.0.0.1:{port}", port, data_dir, process)
+    agents = int(args[args.index("--agents") + 1]) if "--agents" in args else 1
     try:
-        _wait_until_up(mesos)
+        _wait_until_up(mesos, agents)
         yield mesos
     finally:
         _stop(mesos)
@@ -102,16 +117,17 @@ def localmesos(tmp_path: Path) -> Iterator[LocalMesos]:
         yield mesos
 
 
-def _wait_until_up(mesos: LocalMesos) -> None:
+def _wait_until_up(mesos: LocalMesos, agents: int) -> None:
+    """Until the master answers and all its agents have registered."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if mesos.process.poll() is not None:
             raise RuntimeError(f"localmesos exited early:\n{mesos.log()}")
         with contextlib.suppress(OSError, urllib.error.URLError):
-            mesos.get("/version")
-            return
+            if mesos.state()["activated_slaves"] >= agents:
+                return
         time.sleep(0.05)
-    raise RuntimeError(f"localmesos did not answer /version:\n{mesos.log()}")
+    raise RuntimeError(f"localmesos agents did not register:\n{mesos.log()}")
 
 
 def _stop(mesos: LocalMesos) -> None:

@@ -25,6 +25,7 @@ class Task:
     info: dict[str, Any]
     framework_id: str
     executor_id: str
+    agent_id: str
     resources: Resources
     state: TaskState = TaskState.TASK_STAGING
     latest: dict[str, Any] | None = None
@@ -48,7 +49,9 @@ class Framework:
     suppressed_roles: set[str] = field(default_factory=set)
     tasks: dict[str, Task] = field(default_factory=dict)
     completed_tasks: deque[Task] = field(default_factory=lambda: deque(maxlen=COMPLETED_TASKS_KEPT))
-    executors: dict[str, Resources] = field(default_factory=dict)
+    unreachable_tasks: dict[str, Task] = field(default_factory=dict)
+    # Executors' own resources, by (agent id, executor id).
+    executors: dict[tuple[str, str], Resources] = field(default_factory=dict)
 
     @property
     def connected(self) -> bool:

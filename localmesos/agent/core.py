@@ -1,4 +1,4 @@
-"""The one agent: executors, their tasks, the executor API and reliable status updates."""
+"""An agent: executors, their tasks, the executor API and reliable status updates."""
 
 from __future__ import annotations
 
@@ -6,25 +6,29 @@ import asyncio
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localmesos import containers
-from localmesos.executors import (
+from localmesos.agent import containers
+from localmesos.agent.executors import (
     Executor,
     ExecutorPhase,
+    command_executor_info,
     mesos_environment,
     validate_executor_status,
 )
+from localmesos.agent.status_updates import StatusUpdateManager
 from localmesos.model import CallError, TaskState, id_value, make_status
-from localmesos.status_updates import StatusUpdateManager
 from localmesos.stream import EventStream, event
 
 log = logging.getLogger(__name__)
 
 EXECUTOR_HEARTBEAT_SECONDS = 1800.0
 REGISTRATION_TIMEOUT_SECONDS = 60.0
+# As a Mesos agent's --max_completed_executors_per_framework, for all frameworks.
+COMPLETED_EXECUTORS_KEPT = 150
 
 
 class Upstream(Protocol):
@@ -58,18 +62,16 @@ class Agent:
         self.upstream = upstream
         self.executors: dict[tuple[str, str], Executor] = {}
         self.removed_frameworks: set[str] = set()
+        self.completed_executors: deque[Executor] = deque(maxlen=COMPLETED_EXECUTORS_KEPT)
         self.updates = StatusUpdateManager(upstream.deliver_update)
 
     # -- from the master -------------------------------------------------------------------
 
-    def has_executor(self, framework_id: str, executor_id: str) -> bool:
-        return (framework_id, executor_id) in self.executors
-
-    def launch_task(
-        self, framework_info: dict[str, Any], task: dict[str, Any], executor_info: dict[str, Any]
-    ) -> None:
+    def launch_task(self, framework_info: dict[str, Any], task: dict[str, Any]) -> None:
         """Give a validated task to its executor, starting the executor if needed."""
         framework_id = framework_info["id"]["value"]
+        executor_info = task.get("executor") or command_executor_info(task)
+        executor_info = {**executor_info, "framework_id": {"value": framework_id}}
         executor_id = executor_info["executor_id"]["value"]
         task_id = task["task_id"]["value"]
         executor = self.executors.get((framework_id, executor_id))
@@ -175,6 +177,29 @@ class Agent:
             await asyncio.sleep(0.05)
         for executor in list(self.executors.values()):
             self._destroy(executor)
+
+    def report(self) -> dict[str, Any]:
+        """What it runs, as it tells the master when it (re-)registers."""
+        tasks = []
+        for executor in self.executors.values():
+            for task_id, task in [*executor.launched.items(), *executor.queued.items()]:
+                tasks.append(
+                    {
+                        "framework_id": executor.framework_id,
+                        "executor_id": executor.executor_id,
+                        "task": task,
+                        "state": executor.states[task_id].value,
+                    }
+                )
+        executors = [
+            {
+                "framework_id": e.framework_id,
+                "executor_id": e.executor_id,
+                "resources": e.info.get("resources", []),
+            }
+            for e in self.executors.values()
+        ]
+        return {"tasks": tasks, "executors": executors}
 
     # -- the executor API ------------------------------------------------------------------
 
@@ -369,6 +394,7 @@ class Agent:
             executor.stream.close()
             executor.stream = None
         self.executors.pop((executor.framework_id, executor.executor_id), None)
+        self.completed_executors.append(executor)
         if executor.framework_id in self.removed_frameworks:
             return
         for task_id in executor.live_task_ids():

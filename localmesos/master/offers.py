@@ -1,8 +1,8 @@
-"""Outstanding offers and refusal filters over the agent's unreserved resources."""
+"""One agent's outstanding offers and refusal filters over its unreserved resources."""
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from localmesos.resources import Resources
@@ -48,12 +48,12 @@ def allocatable(resources: Resources) -> bool:
 class OfferBook:
     """Which resources are used, offered (to whom) and refused (by whom, until when)."""
 
-    def __init__(self, total: Resources, id_prefix: str) -> None:
+    def __init__(self, total: Resources, id_prefix: str, numbers: Iterator[int]) -> None:
         self.total = total
         self.used = Resources()
         self.offers: dict[str, Offer] = {}
         self.refusals: dict[str, list[Refusal]] = {}
-        self._ids = (f"{id_prefix}-O{n}" for n in itertools.count())
+        self._ids = (f"{id_prefix}-O{n}" for n in numbers)
 
     def offered(self) -> Resources:
         total = Resources()

@@ -9,14 +9,13 @@ import time
 from collections import deque
 from typing import Any
 
-from localmesos import validation
-from localmesos.agent import Agent, AgentConfig
-from localmesos.allocator import Allocator
-from localmesos.executors import command_executor_info
-from localmesos.frameworks import Framework, Task
+from localmesos.master import partitions, validation
+from localmesos.master.agents import AgentRecord, AgentRegistry
+from localmesos.master.allocator import Allocator
+from localmesos.master.frameworks import Framework, Task
+from localmesos.master.offers import Offer, refuse_seconds
+from localmesos.master.reconciliation import reconcile
 from localmesos.model import CallError, TaskState, id_value, is_uuid, make_status
-from localmesos.offers import OfferBook, refuse_seconds
-from localmesos.reconciliation import reconcile
 from localmesos.resources import Resources
 from localmesos.stream import HEARTBEAT, EventStream, event
 
@@ -40,9 +39,9 @@ class Master:
     def __init__(
         self,
         master_info: dict[str, Any],
-        agent_config: AgentConfig,
-        total: Resources,
         heartbeat_seconds: float,
+        ping_timeout: float,
+        max_ping_timeouts: int,
     ) -> None:
         self.id: str = master_info["id"]
         self.info = master_info
@@ -51,20 +50,27 @@ class Master:
         self.frameworks: dict[str, Framework] = {}
         self.completed_frameworks: deque[Framework] = deque(maxlen=COMPLETED_FRAMEWORKS_KEPT)
         self.removed: set[str] = set()
-        self.book = OfferBook(total, self.id)
-        self.agent = Agent(agent_config, self)
+        self.agents = AgentRegistry(self.id, ping_timeout, max_ping_timeouts, self._agent_lost)
         self._framework_ids = (f"{self.id}-{n:04d}" for n in itertools.count())
-        self.allocator = Allocator(self.book, self.frameworks, self.agent)
+        self.allocator = Allocator(self.agents, self.frameworks)
 
     def start(self) -> None:
         self.allocator.start()
+        self.agents.start()
 
-    async def stop(self, executor_grace_seconds: float) -> None:
+    def stop(self) -> None:
         self.allocator.stop()
+        self.agents.stop()
         for framework in self.frameworks.values():
             if framework.stream is not None:
                 framework.stream.close()
-        await self.agent.shutdown(executor_grace_seconds)
+
+    def _withdraw(self, framework_id: str) -> None:
+        for agent in self.agents.by_id.values():
+            agent.book.withdraw(framework_id)
+
+    def _agent_of_task(self, task: Task) -> AgentRecord:
+        return self.agents.by_id[task.agent_id]
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -101,7 +107,8 @@ class Master:
         )
         stream.send(HEARTBEAT)
         log.info("framework %s (%s) subscribed", framework.id, info.get("name"))
-        self.agent.updates.flush(framework.id)
+        for agent in self.agents.reachable():
+            agent.send("FLUSH", framework_id=framework.id)
         self.allocator.request()
         return stream
 
@@ -114,7 +121,7 @@ class Master:
         if framework.failover_timer is not None:
             framework.failover_timer.cancel()
             framework.failover_timer = None
-        self.book.withdraw(framework.id)
+        self._withdraw(framework.id)
 
     @staticmethod
     def _apply_info(framework: Framework, body: dict[str, Any]) -> None:
@@ -131,7 +138,7 @@ class Master:
         if framework is None:
             return
         framework.stream = None
-        self.book.withdraw(framework.id)
+        self._withdraw(framework.id)
         log.info(
             "framework %s disconnected; failover in %ss", framework.id, framework.failover_timeout
         )
@@ -147,18 +154,23 @@ class Master:
         if framework.stream is not None:
             framework.stream.close()
             framework.stream = None
-        self.book.withdraw(framework.id)
-        self.book.clear_refusals(framework.id)
+        for agent in self.agents.by_id.values():
+            agent.book.withdraw(framework.id)
+            agent.book.clear_refusals(framework.id)
+            agent.send("REMOVE_FRAMEWORK", framework_id=framework.id)
+        framework.tasks.update(framework.unreachable_tasks)
+        framework.unreachable_tasks.clear()
         for task in list(framework.tasks.values()):
             if not task.state.terminal:
-                self.book.used = self.book.used - task.resources
+                book = self._agent_of_task(task).book
+                book.used = book.used - task.resources
                 task.state = TaskState.TASK_KILLED
                 task.statuses.append({"state": task.state.value, "timestamp": time.time()})
             framework.complete(task)
-        for resources in framework.executors.values():
-            self.book.used = self.book.used - resources
+        for (agent_id, _), resources in framework.executors.items():
+            book = self.agents.by_id[agent_id].book
+            book.used = book.used - resources
         framework.executors.clear()
-        self.agent.remove_framework(framework.id)
         del self.frameworks[framework.id]
         self.removed.add(framework.id)
         self.completed_frameworks.append(framework)
@@ -194,8 +206,12 @@ class Master:
     def _accept(self, framework: Framework, body: dict[str, Any]) -> None:
         offer_ids = [id_value(o) for o in body.get("offer_ids", [])]
         operations = body.get("operations", [])
-        offers, error = self.book.take(framework.id, offer_ids)
-        if error:
+        agent = self._agent_of_offer(offer_ids[0] if offer_ids else None)
+        offers: list[Offer] = []
+        error = f"Offer {offer_ids[0]} is no longer valid" if offer_ids else "No offers specified"
+        if agent is not None:
+            offers, error = agent.book.take(framework.id, offer_ids)
+        if agent is None or error:
             self._reject_launches(framework, operations, error)
             self.allocator.request()
             return
@@ -205,13 +221,14 @@ class Master:
         for operation in operations:
             if operation["type"] == "LAUNCH":
                 for task in operation.get("launch", {}).get("task_infos", []):
-                    pool = self._launch(framework, task, pool)
+                    pool = self._launch(framework, agent, task, pool)
             elif operation["type"] == "LAUNCH_GROUP":
                 for task in (
                     operation.get("launch_group", {}).get("task_group", {}).get("tasks", [])
                 ):
                     self._task_error(
                         framework,
+                        agent.id,
                         task,
                         "LAUNCH_GROUP is not supported here",
                         "REASON_TASK_GROUP_INVALID",
@@ -223,8 +240,11 @@ class Master:
                     operation["type"],
                 )
         now = asyncio.get_running_loop().time()
-        self.book.refuse(framework.id, pool, refuse_seconds(body.get("filters")), now)
+        agent.book.refuse(framework.id, pool, refuse_seconds(body.get("filters")), now)
         self.allocator.request()
+
+    def _agent_of_offer(self, offer_id: str | None) -> AgentRecord | None:
+        return next((a for a in self.agents.reachable() if offer_id in a.book.offers), None)
 
     def _reject_launches(self, framework: Framework, operations: list[Any], error: str) -> None:
         state = TaskState.TASK_DROPPED if framework.partition_aware else TaskState.TASK_LOST
@@ -242,38 +262,43 @@ class Master:
                     )
                 )
 
-    def _launch(self, framework: Framework, task: dict[str, Any], pool: Resources) -> Resources:
+    def _launch(
+        self, framework: Framework, agent: AgentRecord, task: dict[str, Any], pool: Resources
+    ) -> Resources:
         """Validate and start one task; returns what is left of the offered pool."""
-        error = validation.task_error(task, framework, self.agent.config.agent_id, pool)
+        error = validation.task_error(task, framework, agent.id, pool)
         if error is not None:
-            self._task_error(framework, task, error, "REASON_TASK_INVALID")
+            self._task_error(framework, agent.id, task, error, "REASON_TASK_INVALID")
             return pool
         task_resources = Resources.from_json(task.get("resources", []))
         resources = task_resources
-        executor_info = task.get("executor") or command_executor_info(task)
-        executor_id = executor_info["executor_id"]["value"]
-        executor_info = {**executor_info, "framework_id": {"value": framework.id}}
-        if not self.agent.has_executor(framework.id, executor_id):
-            executor_resources = Resources.from_json(executor_info.get("resources", []))
-            framework.executors[executor_id] = executor_resources
-            resources = resources + executor_resources
+        executor = task.get("executor")
+        executor_id = executor["executor_id"]["value"] if executor else task["task_id"]["value"]
+        new_executor = (framework.id, executor_id) not in agent.executors
+        if new_executor and executor:
+            resources = resources + Resources.from_json(executor.get("resources", []))
         if not pool.contains(resources):
-            framework.executors.pop(executor_id, None)
             self._task_error(
                 framework,
+                agent.id,
                 task,
                 "Task and its executor need more resources than offered",
                 "REASON_TASK_INVALID",
             )
             return pool
-        record = Task(task, framework.id, executor_id, task_resources)
+        if new_executor:
+            agent.executors.add((framework.id, executor_id))
+            framework.executors[(agent.id, executor_id)] = resources - task_resources
+        record = Task(task, framework.id, executor_id, agent.id, task_resources)
         record.statuses.append({"state": record.state.value, "timestamp": time.time()})
         framework.tasks[record.id] = record
-        self.book.used = self.book.used + resources
-        self.agent.launch_task(framework.info, task, executor_info)
+        agent.book.used = agent.book.used + resources
+        agent.send("LAUNCH", framework_info=framework.info, task=task)
         return pool - resources
 
-    def _task_error(self, framework: Framework, task: Any, message: str, reason: str) -> None:
+    def _task_error(
+        self, framework: Framework, agent_id: str, task: Any, message: str, reason: str
+    ) -> None:
         task_id = id_value(task.get("task_id")) if isinstance(task, dict) else None
         framework.send(
             _update(
@@ -283,22 +308,24 @@ class Master:
                     source="SOURCE_MASTER",
                     reason=reason,
                     message=message,
-                    agent_id=self.agent.config.agent_id,
+                    agent_id=agent_id,
                 )
             )
         )
 
     def _decline(self, framework: Framework, body: dict[str, Any]) -> None:
         offer_ids = [i for o in body.get("offer_ids", []) if (i := id_value(o))]
-        declined = self.book.withdraw(framework.id, offer_ids)
         now = asyncio.get_running_loop().time()
-        self.book.refuse(framework.id, declined, refuse_seconds(body.get("filters")), now)
+        for agent in self.agents.reachable():
+            declined = agent.book.withdraw(framework.id, offer_ids)
+            agent.book.refuse(framework.id, declined, refuse_seconds(body.get("filters")), now)
         self.allocator.request()
 
     def _revive(self, framework: Framework, body: dict[str, Any]) -> None:
         roles = body.get("roles") or framework.roles
         framework.suppressed_roles -= set(roles)
-        self.book.clear_refusals(framework.id)
+        for agent in self.agents.by_id.values():
+            agent.book.clear_refusals(framework.id)
         self.allocator.request()
 
     def _suppress(self, framework: Framework, body: dict[str, Any]) -> None:
@@ -310,79 +337,69 @@ class Master:
         if task is None:
             self._reconcile(framework, {"tasks": [body]})
         elif not task.state.terminal:
-            self.agent.kill_task(framework.id, task_id, body.get("kill_policy"))
+            self._agent_of_task(task).send(
+                "KILL",
+                framework_id=framework.id,
+                task_id=task_id,
+                kill_policy=body.get("kill_policy"),
+            )
 
     def _shutdown(self, framework: Framework, body: dict[str, Any]) -> None:
-        self.agent.shutdown_executor(framework.id, body["executor_id"]["value"])
+        agent = self.agents.by_id.get(body["agent_id"]["value"])
+        if agent is not None:
+            agent.send(
+                "SHUTDOWN_EXECUTOR",
+                framework_id=framework.id,
+                executor_id=body["executor_id"]["value"],
+            )
 
     def _message(self, framework: Framework, body: dict[str, Any]) -> None:
         if not isinstance(body.get("data"), str):
             raise CallError(400, "Missing required fields: message.data")
-        self.agent.message_executor(framework.id, body["executor_id"]["value"], body["data"])
+        agent = self.agents.by_id.get(body["agent_id"]["value"])
+        if agent is not None:
+            agent.send(
+                "MESSAGE",
+                framework_id=framework.id,
+                executor_id=body["executor_id"]["value"],
+                data=body["data"],
+            )
 
     def _acknowledge(self, framework: Framework, body: dict[str, Any]) -> None:
+        """Forwarded to the agent; the master retires a task whose terminal update it is."""
         if not is_uuid(body.get("uuid")):
             raise CallError(400, "'uuid' must be 16 bytes, base64 encoded")
         task_id = body["task_id"]["value"]
-        acked = self.agent.acknowledge(framework.id, task_id, body["uuid"])
+        agent = self.agents.by_id.get(body["agent_id"]["value"])
+        if agent is None:
+            return
+        agent.send("ACKNOWLEDGE", framework_id=framework.id, task_id=task_id, uuid=body["uuid"])
         task = framework.tasks.get(task_id)
-        if acked is not None and task is not None and TaskState(acked["state"]).terminal:
+        latest = task.latest if task is not None else None
+        if task is not None and task.state.terminal and (latest or {}).get("uuid") == body["uuid"]:
             framework.complete(task)
 
     def _reconcile(self, framework: Framework, body: dict[str, Any]) -> None:
-        for status in reconcile(framework, body.get("tasks", []), self.agent.config.agent_id):
+        for status in reconcile(framework, body.get("tasks", []), self.agents):
             framework.send(_update(status))
 
-    # -- from the agent --------------------------------------------------------------------
+    # -- from the agents -------------------------------------------------------------------
 
-    def task_status_changed(self, framework_id: str, status: dict[str, Any]) -> None:
-        framework = self.frameworks.get(framework_id)
-        task = framework.tasks.get(status["task_id"]["value"]) if framework else None
-        if task is None:
-            return
-        was_terminal = task.state.terminal
-        task.state = TaskState(status["state"])
-        task.latest = status
-        task.statuses.append(
-            {k: status[k] for k in ("state", "timestamp", "healthy") if k in status}
-        )
-        if task.state.terminal and not was_terminal:
-            self.book.used = self.book.used - task.resources
-            self.allocator.request()
+    def register_agent(self, report: dict[str, Any]) -> tuple[AgentRecord, EventStream]:
+        """An agent (re-)subscribes with what it runs; its command link is returned."""
+        agent, new = self.agents.admit(report)
+        for framework_id in partitions.agent_back(self.frameworks, agent, report):
+            if framework_id in self.removed:
+                agent.send("REMOVE_FRAMEWORK", framework_id=framework_id)
+        assert agent.link is not None
+        agent.link.send(event("REGISTERED", agent_id=agent.id))
+        log.info("agent %s (%s) %sregistered", agent.id, agent.hostname, "" if new else "re")
+        self.allocator.request()
+        return agent, agent.link
 
-    def deliver_update(self, framework_id: str, status: dict[str, Any]) -> None:
-        framework = self.frameworks.get(framework_id)
-        if framework is not None:
-            framework.send(_update(status))
-
-    def executor_message(self, framework_id: str, executor_id: str, data: str) -> None:
-        framework = self.frameworks.get(framework_id)
-        if framework is not None:
-            framework.send(
-                event(
-                    "MESSAGE",
-                    agent_id={"value": self.agent.config.agent_id},
-                    executor_id={"value": executor_id},
-                    data=data,
-                )
-            )
-
-    def executor_exited(
-        self, framework_id: str, executor_id: str, wait_status: int, custom: bool
-    ) -> None:
-        framework = self.frameworks.get(framework_id)
-        if framework is None:
-            return
-        self.book.used = self.book.used - framework.executors.pop(executor_id, Resources())
-        if custom:
-            framework.send(
-                event(
-                    "FAILURE",
-                    agent_id={"value": self.agent.config.agent_id},
-                    executor_id={"value": executor_id},
-                    status=wait_status,
-                )
-            )
+    def _agent_lost(self, agent: AgentRecord) -> None:
+        log.info("agent %s (%s) is unreachable", agent.id, agent.hostname)
+        partitions.agent_lost(self.frameworks, agent)
         self.allocator.request()
 
 

@@ -64,6 +64,7 @@ def launch(
     """Start `argv` in `directory` (created) with stdout/stderr files, in its own session."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
+    _link_latest(directory)
     with open(directory / "stdout", "ab") as out, open(directory / "stderr", "ab") as err:
         process = subprocess.Popen(
             argv,
@@ -77,6 +78,13 @@ def launch(
         )
     _watch_exit(process, on_exit)
     return Container(container_id, process)
+
+
+def _link_latest(directory: Path) -> None:
+    """`runs/latest` points at the newest run, as a Mesos agent keeps it."""
+    latest = directory.parent / "latest"
+    latest.unlink(missing_ok=True)
+    latest.symlink_to(directory.name)
 
 
 def new_container_id() -> str:

@@ -66,10 +66,11 @@ class StatusUpdateManager:
             self._send_head(key)
         return acked
 
-    def flush(self, framework_id: str) -> None:
-        """Send every in-flight update of a framework now (it has just re-subscribed)."""
+    def flush(self, framework_id: str | None = None) -> None:
+        """Send every in-flight update of a framework (or of all) now: it has just
+        re-subscribed, or the agent has just re-registered."""
         for key, stream in list(self._streams.items()):
-            if key[0] == framework_id and stream.pending:
+            if framework_id in (None, key[0]) and stream.pending:
                 if stream.retry is not None:
                     stream.retry.cancel()
                 stream.backoff = self._first_retry

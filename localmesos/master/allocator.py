@@ -1,0 +1,105 @@
+"""The allocator: each agent's available resources go to one framework at a time,
+round robin over frameworks.
+
+A real master allocates every second; a small cluster can afford to allocate right after
+anything changes (subscription, REVIVE, resources freed), plus a one-second tick that
+lets refusals expire. One allocation sends each framework its offers in one event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from localmesos.master.agents import AgentRecord, AgentRegistry
+from localmesos.master.frameworks import Framework
+from localmesos.master.offers import allocatable
+from localmesos.resources import Resources
+from localmesos.stream import event
+
+ALLOCATION_INTERVAL_SECONDS = 1.0
+
+
+class Allocator:
+    def __init__(self, agents: AgentRegistry, frameworks: dict[str, Framework]) -> None:
+        self.agents = agents
+        self.frameworks = frameworks
+        self._pending = False
+        self._tick: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        self._on_tick()
+
+    def stop(self) -> None:
+        if self._tick is not None:
+            self._tick.cancel()
+
+    def request(self) -> None:
+        """Allocate soon (once per loop turn): freed resources are re-offered promptly."""
+        if not self._pending:
+            self._pending = True
+            asyncio.get_running_loop().call_soon(self._allocate)
+
+    def _on_tick(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tick = loop.call_later(ALLOCATION_INTERVAL_SECONDS, self._on_tick)
+        self.request()
+
+    def _allocate(self) -> None:
+        """Offer every connected agent's available resources to the next framework
+        that wants them."""
+        self._pending = False
+        now = asyncio.get_running_loop().time()
+        batches: dict[str, list[dict[str, Any]]] = {}
+        for agent in self.agents.by_id.values():
+            if not agent.connected:
+                continue
+            available = agent.book.available()
+            if not allocatable(available):
+                continue
+            framework = self._next_framework(agent, available, now)
+            if framework is None:
+                continue
+            role = framework.offer_role()
+            assert role is not None
+            offer = agent.book.create(framework.id, available)
+            offer_json = _offer_json(framework, agent, offer.id, available, role)
+            batches.setdefault(framework.id, []).append(offer_json)
+        for framework_id, offers in batches.items():
+            self.frameworks[framework_id].send(event("OFFERS", offers=offers))
+
+    def _next_framework(
+        self, agent: AgentRecord, available: Resources, now: float
+    ) -> Framework | None:
+        for framework in list(self.frameworks.values()):
+            if not framework.connected or framework.offer_role() is None:
+                continue
+            if agent.book.refused(framework.id, available, now):
+                continue
+            # Rotate so that the next agent starts with another framework.
+            self.frameworks[framework.id] = self.frameworks.pop(framework.id)
+            return framework
+        return None
+
+
+def _offer_json(
+    framework: Framework, agent: AgentRecord, offer_id: str, resources: Resources, role: str
+) -> dict[str, Any]:
+    ip, port = agent.endpoint.rsplit(":", 1)
+    offer: dict[str, Any] = {
+        "id": {"value": offer_id},
+        "framework_id": {"value": framework.id},
+        "agent_id": {"value": agent.id},
+        "hostname": agent.hostname,
+        "url": {
+            "scheme": "http",
+            "path": "/slave(1)",
+            "address": {"hostname": agent.hostname, "ip": ip, "port": int(port)},
+        },
+        "resources": resources.to_json(role if framework.multi_role else None),
+        "attributes": agent.attributes,
+        "executor_ids": [{"value": e} for f, e in sorted(agent.executors) if f == framework.id],
+    }
+    if framework.multi_role:
+        offer["allocation_info"] = {"role": role}
+    return offer
