@@ -8,6 +8,7 @@ dir, hostname, attributes, share of the machine and slice of the port range.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import shutil
@@ -31,6 +32,7 @@ from localmesos.resources import Resources
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 
 
@@ -63,6 +65,11 @@ def split_ports(first: int, last: int, parts: int) -> list[str]:
         raise click.BadParameter(f"{size} ports cannot be split over {parts} agents")
     bounds = [first + size * n // parts for n in range(parts + 1)]
     return [f"{bounds[n]}-{bounds[n + 1] - 1}" for n in range(parts)]
+
+
+def _die_with_parent() -> None:
+    """In an agent before exec: if the master process is killed, its agents stop too."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _ip_as_int(ip: str) -> int:
@@ -104,7 +111,7 @@ async def serve(master: Master, host: str, port: int, agents: list[list[str]]) -
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     master.start()
-    children = [subprocess.Popen(argv) for argv in agents]
+    children = [subprocess.Popen(argv, preexec_fn=_die_with_parent) for argv in agents]
     click.echo(f"localmesos: master on http://{host}:{port}, {len(children)} agent(s)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

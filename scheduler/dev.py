@@ -63,9 +63,18 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--agents", default=1, show_default=True, type=click.IntRange(1),
+              help="Mesos agent processes (each its own host, 127.0.0.N, when more than one)")
+@click.option("--ports", default="31000-32000", show_default=True,
+              help="port range the agents offer, split between them")
+@click.option("--agent-ping-timeout", default=15.0, show_default=True, type=float,
+              help="seconds Mesos waits for an agent's answer to a ping")
+@click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
+              help="unanswered pings after which Mesos marks an agent unreachable")
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, agents: int, ports: str, agent_ping_timeout: float,
+    max_agent_ping_timeouts: int,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
@@ -73,7 +82,10 @@ def dev(
     master = f"127.0.0.1:{mesos_port}"
     children = [
         Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
-                                 "--data-dir", str(data_dir / "localmesos")),
+                                 "--data-dir", str(data_dir / "localmesos"),
+                                 "--agents", str(agents), "--ports", ports,
+                                 "--agent-ping-timeout", str(agent_ping_timeout),
+                                 "--max-agent-ping-timeouts", str(max_agent_ping_timeouts)),
               data_dir / "localmesos.pid"),
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),

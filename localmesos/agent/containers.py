@@ -87,6 +87,17 @@ def _link_latest(directory: Path) -> None:
     latest.symlink_to(directory.name)
 
 
+def destroy_leftovers(work_dir: Path) -> None:
+    """SIGKILL what runs in containers of an earlier life of this agent: it restarted and
+    cannot take them back, so their tasks are gone (as a Mesos agent without recovery)."""
+    for run in work_dir.glob("slaves/*/frameworks/*/executors/*/runs/*"):
+        if run.is_symlink():
+            continue
+        for pid in _container_pids(None, run.name):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 def new_container_id() -> str:
     return str(uuid.uuid4())
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from localmesos.agent import containers
 from localmesos.agent.core import Agent, AgentConfig
 from localmesos.agent.http import create_app
 from localmesos.agent.link import MasterLink
@@ -40,6 +41,7 @@ async def run_agent(settings: AgentSettings) -> None:
     """Serve and stay registered until SIGTERM/SIGINT, then shut executors down."""
     work_dir = settings.work_dir
     work_dir.mkdir(parents=True, exist_ok=True)
+    containers.destroy_leftovers(work_dir)
     id_file = _id_file(work_dir)
     known_id = id_file.read_text().strip() if id_file.exists() else None
     identity: dict[str, Any] = {

@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class LocalMesos:
     port: int
     data_dir: Path
     process: subprocess.Popen[bytes]
+    restarted: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
     def address(self) -> str:
@@ -49,7 +50,11 @@ class LocalMesos:
         return f"127.0.0.1:{self.port}"
 
     def get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=5) as response:
+        return self.get_url(self.url + path)
+
+    @staticmethod
+    def get_url(url: str) -> Any:
+        with urllib.request.urlopen(url, timeout=5) as response:
             return json.load(response)
 
     def state(self) -> dict[str, Any]:
@@ -67,11 +72,38 @@ class LocalMesos:
         return self.agent_urls()[0]
 
     def agent_get(self, path: str, agent: int = 0) -> Any:
-        with urllib.request.urlopen(self.agent_urls()[agent] + path, timeout=5) as response:
-            return json.load(response)
+        return self.get_url(self.agent_urls()[agent] + path)
 
     def log(self) -> str:
         return (self.data_dir / "localmesos.log").read_text(errors="replace")
+
+    def agent_dir(self, n: int) -> Path:
+        """The work dir of agent n (1-based) of `--agents N`; the data dir with one agent."""
+        return self.data_dir / f"agent{n}" if (self.data_dir / "agent1").is_dir() else self.data_dir
+
+    def agent_pid(self, n: int) -> int:
+        return int((self.agent_dir(n) / "agent.pid").read_text())
+
+    def signal_agent(self, n: int, signum: int) -> None:
+        """SIGSTOP, SIGCONT or SIGKILL agent n (1-based) alone."""
+        os.kill(self.agent_pid(n), signum)
+
+    def kill_agent(self, n: int) -> list[str]:
+        """SIGKILL agent n; returns its command line, to `start_agent` it again."""
+        pid = self.agent_pid(n)
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        return [arg.decode() for arg in argv]
+
+    def start_agent(self, argv: list[str]) -> None:
+        """Start an agent process (a killed one again, from its argv); stopped with the cluster."""
+        with open(self.data_dir / "localmesos.log", "ab") as log:
+            process = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.restarted.append(process)
 
 
 def free_port() -> int:
@@ -131,6 +163,8 @@ def _wait_until_up(mesos: LocalMesos, agents: int) -> None:
 
 
 def _stop(mesos: LocalMesos) -> None:
+    for agent in mesos.restarted:
+        stop_tree(agent, mesos.data_dir, STOP_TIMEOUT_S)
     stop_tree(mesos.process, mesos.data_dir, STOP_TIMEOUT_S)
 
 
