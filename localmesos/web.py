@@ -17,12 +17,15 @@ SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
 
 
 async def parse_call(request: web.Request) -> Any:
-    if "Content-Type" not in request.headers:
+    """A v1 call's JSON body. Mesos compares the Content-Type header as a whole, so
+    `application/json; charset=utf-8` is refused as unsupported, as there."""
+    content_type = request.headers.get("Content-Type")
+    if content_type is None:
         raise CallError(400, "Expecting 'Content-Type' to be present")
-    if request.content_type == "application/x-protobuf":
+    if content_type == "application/x-protobuf":
         raise CallError(415, "localmesos speaks JSON only; use 'application/json'")
-    if request.content_type != "application/json":
-        raise CallError(415, f"Unsupported 'Content-Type': {request.content_type}")
+    if content_type.strip() != "application/json":
+        raise CallError(415, f"Expecting 'Content-Type' of application/json; got {content_type}")
     try:
         return json.loads(await request.read())
     except ValueError as error:

@@ -51,6 +51,9 @@ def _status_changed(
     task.state = TaskState(status["state"])
     task.latest = status
     task.statuses.append({k: status[k] for k in ("state", "timestamp", "healthy") if k in status})
+    master.publish(
+        "TASK_UPDATED", framework_id={"value": framework_id}, status=status, state=status["state"]
+    )
     if task.state.terminal and not was_terminal:
         agent.book.used = agent.book.used - task.resources
         master.allocator.request()

@@ -9,14 +9,13 @@ import time
 from collections import deque
 from typing import Any
 
-from localmesos.master import partitions, validation
+from localmesos.master import launches, partitions, v1json
 from localmesos.master.agents import AgentRecord, AgentRegistry
 from localmesos.master.allocator import Allocator
 from localmesos.master.frameworks import Framework, Task
-from localmesos.master.offers import Offer, refuse_seconds
+from localmesos.master.offers import refuse_seconds
 from localmesos.master.reconciliation import reconcile
-from localmesos.model import CallError, TaskState, id_value, is_uuid, make_status
-from localmesos.resources import Resources
+from localmesos.model import CallError, TaskState, id_value, is_uuid
 from localmesos.stream import HEARTBEAT, EventStream, event
 
 log = logging.getLogger(__name__)
@@ -50,6 +49,8 @@ class Master:
         self.frameworks: dict[str, Framework] = {}
         self.completed_frameworks: deque[Framework] = deque(maxlen=COMPLETED_FRAMEWORKS_KEPT)
         self.removed: set[str] = set()
+        # Operator API subscribers (SUBSCRIBE on /api/v1).
+        self.observers: list[EventStream] = []
         self.agents = AgentRegistry(self.id, ping_timeout, max_ping_timeouts, self._agent_lost)
         self._framework_ids = (f"{self.id}-{n:04d}" for n in itertools.count())
         self.allocator = Allocator(self.agents, self.frameworks)
@@ -64,6 +65,12 @@ class Master:
         for framework in self.frameworks.values():
             if framework.stream is not None:
                 framework.stream.close()
+
+    def publish(self, kind: str, **body: Any) -> None:
+        """An event for every operator API subscriber still listening."""
+        self.observers = [o for o in self.observers if not o.closed]
+        for observer in self.observers:
+            observer.send(event(kind, **body))
 
     def _withdraw(self, framework_id: str) -> None:
         for agent in self.agents.by_id.values():
@@ -90,12 +97,15 @@ class Master:
             stream.close()
             return stream
         framework = self.frameworks.get(info_id) if info_id else None
+        new = framework is None
         if framework is None:
             framework = Framework(info_id or next(self._framework_ids), info)
             self.frameworks[framework.id] = framework
         else:
             self._fail_over(framework)
         self._apply_info(framework, body)
+        if new:
+            self.publish("FRAMEWORK_ADDED", framework=v1json.framework(framework, []))
         framework.stream = stream
         stream.send(
             event(
@@ -204,114 +214,7 @@ class Master:
         self.allocator.request()
 
     def _accept(self, framework: Framework, body: dict[str, Any]) -> None:
-        offer_ids = [id_value(o) for o in body.get("offer_ids", [])]
-        operations = body.get("operations", [])
-        agent = self._agent_of_offer(offer_ids[0] if offer_ids else None)
-        offers: list[Offer] = []
-        error = f"Offer {offer_ids[0]} is no longer valid" if offer_ids else "No offers specified"
-        if agent is not None:
-            offers, error = agent.book.take(framework.id, offer_ids)
-        if agent is None or error:
-            self._reject_launches(framework, operations, error)
-            self.allocator.request()
-            return
-        pool = Resources()
-        for offer in offers:
-            pool = pool + offer.resources
-        for operation in operations:
-            if operation["type"] == "LAUNCH":
-                for task in operation.get("launch", {}).get("task_infos", []):
-                    pool = self._launch(framework, agent, task, pool)
-            elif operation["type"] == "LAUNCH_GROUP":
-                for task in (
-                    operation.get("launch_group", {}).get("task_group", {}).get("tasks", [])
-                ):
-                    self._task_error(
-                        framework,
-                        agent.id,
-                        task,
-                        "LAUNCH_GROUP is not supported here",
-                        "REASON_TASK_GROUP_INVALID",
-                    )
-            else:
-                log.warning(
-                    "framework %s: operation %s is not supported; ignored",
-                    framework.id,
-                    operation["type"],
-                )
-        now = asyncio.get_running_loop().time()
-        agent.book.refuse(framework.id, pool, refuse_seconds(body.get("filters")), now)
-        self.allocator.request()
-
-    def _agent_of_offer(self, offer_id: str | None) -> AgentRecord | None:
-        return next((a for a in self.agents.reachable() if offer_id in a.book.offers), None)
-
-    def _reject_launches(self, framework: Framework, operations: list[Any], error: str) -> None:
-        state = TaskState.TASK_DROPPED if framework.partition_aware else TaskState.TASK_LOST
-        for operation in operations:
-            for task in operation.get("launch", {}).get("task_infos", []):
-                framework.send(
-                    _update(
-                        make_status(
-                            task["task_id"]["value"],
-                            state,
-                            source="SOURCE_MASTER",
-                            reason="REASON_INVALID_OFFERS",
-                            message=error,
-                        )
-                    )
-                )
-
-    def _launch(
-        self, framework: Framework, agent: AgentRecord, task: dict[str, Any], pool: Resources
-    ) -> Resources:
-        """Validate and start one task; returns what is left of the offered pool."""
-        error = validation.task_error(task, framework, agent.id, pool)
-        if error is not None:
-            self._task_error(framework, agent.id, task, error, "REASON_TASK_INVALID")
-            return pool
-        task_resources = Resources.from_json(task.get("resources", []))
-        resources = task_resources
-        executor = task.get("executor")
-        executor_id = executor["executor_id"]["value"] if executor else task["task_id"]["value"]
-        new_executor = (framework.id, executor_id) not in agent.executors
-        if new_executor and executor:
-            resources = resources + Resources.from_json(executor.get("resources", []))
-        if not pool.contains(resources):
-            self._task_error(
-                framework,
-                agent.id,
-                task,
-                "Task and its executor need more resources than offered",
-                "REASON_TASK_INVALID",
-            )
-            return pool
-        if new_executor:
-            agent.executors.add((framework.id, executor_id))
-            framework.executors[(agent.id, executor_id)] = resources - task_resources
-        record = Task(task, framework.id, executor_id, agent.id, task_resources)
-        record.statuses.append({"state": record.state.value, "timestamp": time.time()})
-        framework.tasks[record.id] = record
-        agent.book.used = agent.book.used + resources
-        agent.send("LAUNCH", framework_info=framework.info, task=task)
-        return pool - resources
-
-    def _task_error(
-        self, framework: Framework, agent_id: str, task: Any, message: str, reason: str
-    ) -> None:
-        task_id = id_value(task.get("task_id")) if isinstance(task, dict) else None
-        framework.send(
-            _update(
-                make_status(
-                    task_id or "",
-                    TaskState.TASK_ERROR,
-                    source="SOURCE_MASTER",
-                    reason=reason,
-                    message=message,
-                    agent_id=agent_id,
-                )
-            )
-        )
+        launches.accept(self, framework, body)
 
     def _decline(self, framework: Framework, body: dict[str, Any]) -> None:
         offer_ids = [i for o in body.get("offer_ids", []) if (i := id_value(o))]
@@ -388,7 +291,8 @@ class Master:
     def register_agent(self, report: dict[str, Any]) -> tuple[AgentRecord, EventStream]:
         """An agent (re-)subscribes with what it runs; its command link is returned."""
         agent, new = self.agents.admit(report)
-        for framework_id in partitions.agent_back(self.frameworks, agent, report):
+        self.publish("AGENT_ADDED", agent=v1json.agent(agent))
+        for framework_id in partitions.agent_back(self.frameworks, agent, report, self.publish):
             if framework_id in self.removed:
                 agent.send("REMOVE_FRAMEWORK", framework_id=framework_id)
         assert agent.link is not None
@@ -399,7 +303,8 @@ class Master:
 
     def _agent_lost(self, agent: AgentRecord) -> None:
         log.info("agent %s (%s) is unreachable", agent.id, agent.hostname)
-        partitions.agent_lost(self.frameworks, agent)
+        self.publish("AGENT_REMOVED", agent_id={"value": agent.id})
+        partitions.agent_lost(self.frameworks, agent, self.publish)
         self.allocator.request()
 
 

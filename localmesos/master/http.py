@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from localmesos.master import agent_upstream, state
+from localmesos.master import agent_upstream, endpoints, operator
 from localmesos.master.core import Master
 from localmesos.master.validation import validate_call
 from localmesos.model import CallError
@@ -21,27 +21,21 @@ MASTER = web.AppKey("master", Master)
 def create_app(master: Master) -> web.Application:
     app = web.Application()
     app[MASTER] = master
-    app.router.add_get("/version", _version)
-    for path in ("/master/state", "/master/state.json", "/state", "/state.json"):
-        app.router.add_get(path, _master_state)
+    endpoints.add_routes(app, MASTER)
     app.router.add_post("/api/v1/scheduler", _scheduler_api)
+    # libprocess hands a path to its longest registered prefix: pymesos' operator client
+    # posts to /api/v1/operator, which a Mesos master serves as /api/v1.
+    for path in ("/api/v1", "/api/v1/", "/api/v1/{tail:(?!scheduler$).*}"):
+        app.router.add_post(path, _operator_api)
     app.router.add_post("/internal/agent/subscribe", _agent_subscribe)
     app.router.add_post("/internal/agent/upstream", _agent_upstream)
     return app
 
 
-async def _version(request: web.Request) -> web.Response:
-    return web.json_response(state.version())
-
-
-async def _master_state(request: web.Request) -> web.Response:
-    return web.json_response(state.master_state(request.app[MASTER]))
-
-
 async def _scheduler_api(request: web.Request) -> web.StreamResponse:
     master = request.app[MASTER]
     try:
-        call = scheduler_call(await parse_call(request))
+        call = repeated_fields(await parse_call(request))
         kind = validate_call(call)
         if kind == "SUBSCRIBE":
             if "Mesos-Stream-Id" in request.headers:
@@ -56,6 +50,18 @@ async def _scheduler_api(request: web.Request) -> web.StreamResponse:
         log.warning("malformed scheduler call: %r", error, exc_info=True)
         return web.Response(status=400, text=f"Failed to process call: {error!r}")
     return web.Response(status=200 if kind == "UPDATE_FRAMEWORK" else 202)
+
+
+async def _operator_api(request: web.Request) -> web.StreamResponse:
+    master = request.app[MASTER]
+    try:
+        call = await parse_call(request)
+        if isinstance(call, dict) and call.get("type") == "SUBSCRIBE":
+            _check_accept(request)
+            return await pump(request, operator.subscribe(master), lambda s: None)
+        return web.json_response(operator.answer(master, call))
+    except CallError as error:
+        return web.Response(status=error.status, text=error.message)
 
 
 async def _agent_subscribe(request: web.Request) -> web.StreamResponse:
@@ -77,18 +83,40 @@ async def _agent_upstream(request: web.Request) -> web.Response:
     return web.Response(status=202)
 
 
-def scheduler_call(call: Any) -> Any:
-    """The scheduler call as the master reads it: a launched task's agent id spelt
-    `slave_id` (as mesoshttp sends it) becomes `agent_id`. Malformed shapes are left as
-    they are for validation to refuse."""
-    accept = call.get("accept") if isinstance(call, dict) else None
+# The repeated fields of scheduler calls, by call body: stout's JSON parser takes a single
+# object for a repeated field as a list of one, and so does this master.
+REPEATED = {
+    "accept": ("offer_ids", "operations"),
+    "decline": ("offer_ids",),
+    "reconcile": ("tasks",),
+    "revive": ("roles",),
+    "suppress": ("roles",),
+}
+REPEATED_IN_TASK = ("resources",)
+
+
+def _as_list(holder: Any, key: str) -> None:
+    if isinstance(holder, dict) and isinstance(holder.get(key), dict):
+        holder[key] = [holder[key]]
+
+
+def repeated_fields(call: Any) -> Any:
+    """The call with each single object given for a repeated field made a list of one;
+    anything malformed is left as it is for validation to refuse."""
+    if not isinstance(call, dict):
+        return call
+    for body_key, keys in REPEATED.items():
+        for key in keys:
+            _as_list(call.get(body_key), key)
+    accept = call.get("accept")
     operations = accept.get("operations") if isinstance(accept, dict) else None
     for operation in operations if isinstance(operations, list) else []:
         launch = operation.get("launch") if isinstance(operation, dict) else None
+        _as_list(launch, "task_infos")
         tasks = launch.get("task_infos") if isinstance(launch, dict) else None
         for task in tasks if isinstance(tasks, list) else []:
-            if isinstance(task, dict) and "agent_id" not in task and "slave_id" in task:
-                task["agent_id"] = task.pop("slave_id")
+            for key in REPEATED_IN_TASK:
+                _as_list(task, key)
     return call
 
 

@@ -10,6 +10,7 @@ REASON_AGENT_REREGISTERED; tasks it no longer has are gone.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from localmesos.master.agents import AgentRecord
@@ -18,8 +19,10 @@ from localmesos.model import TaskState, make_status
 from localmesos.resources import Resources
 from localmesos.stream import event
 
+Publish = Callable[..., None]
 
-def agent_lost(frameworks: dict[str, Framework], agent: AgentRecord) -> None:
+
+def agent_lost(frameworks: dict[str, Framework], agent: AgentRecord, publish: Publish) -> None:
     """The agent is unreachable: its offers are rescinded and its tasks reported lost."""
     for offer in list(agent.book.offers.values()):
         framework = frameworks.get(offer.framework_id)
@@ -38,14 +41,14 @@ def agent_lost(frameworks: dict[str, Framework], agent: AgentRecord) -> None:
             state = TaskState.TASK_UNREACHABLE if framework.partition_aware else TaskState.TASK_LOST
             status = _status(task, state, "REASON_AGENT_REMOVED", "health check timed out")
             status["unreachable_time"] = {"nanoseconds": nanos}
-            _record(task, status)
+            _record(task, status, publish)
             del framework.tasks[task.id]
             framework.unreachable_tasks[task.id] = task
             framework.send(event("UPDATE", status=status))
 
 
 def agent_back(
-    frameworks: dict[str, Framework], agent: AgentRecord, report: dict[str, Any]
+    frameworks: dict[str, Framework], agent: AgentRecord, report: dict[str, Any], publish: Publish
 ) -> list[str]:
     """Re-admit what a (re-)registering agent reports; returns the ids of frameworks it
     still runs tasks for that this master does not know (for it to shut down)."""
@@ -67,14 +70,16 @@ def agent_back(
         if owner is None:
             unknown.append(entry["framework_id"])
             continue
-        task = _readmit(owner, agent, entry)
+        task = _readmit(owner, agent, entry, publish)
         reported.add((owner.id, task.id))
     for framework in frameworks.values():
-        _gone(framework, agent.id, reported)
+        _gone(framework, agent.id, reported, publish)
     return sorted(set(unknown))
 
 
-def _readmit(framework: Framework, agent: AgentRecord, entry: dict[str, Any]) -> Task:
+def _readmit(
+    framework: Framework, agent: AgentRecord, entry: dict[str, Any], publish: Publish
+) -> Task:
     info = entry["task"]
     task_id = info["task_id"]["value"]
     was_unreachable = task_id in framework.unreachable_tasks
@@ -91,12 +96,14 @@ def _readmit(framework: Framework, agent: AgentRecord, entry: dict[str, Any]) ->
         status = _status(
             task, task.state, "REASON_AGENT_REREGISTERED", "Unreachable agent re-reregistered"
         )
-        _record(task, status)
+        _record(task, status, publish)
         framework.send(event("UPDATE", status=status))
     return task
 
 
-def _gone(framework: Framework, agent_id: str, reported: set[tuple[str, str]]) -> None:
+def _gone(
+    framework: Framework, agent_id: str, reported: set[tuple[str, str]], publish: Publish
+) -> None:
     """Tasks on the agent it did not report (it restarted without them) are gone."""
     tasks = [*framework.tasks.values(), *framework.unreachable_tasks.values()]
     for task in tasks:
@@ -107,7 +114,7 @@ def _gone(framework: Framework, agent_id: str, reported: set[tuple[str, str]]) -
             continue
         state = TaskState.TASK_GONE if framework.partition_aware else TaskState.TASK_LOST
         status = _status(task, state, "REASON_AGENT_REREGISTERED", "Task is gone from the agent")
-        _record(task, status)
+        _record(task, status, publish)
         framework.unreachable_tasks.pop(task.id, None)
         framework.complete(task)
         framework.send(event("UPDATE", status=status))
@@ -130,7 +137,13 @@ def _status(task: Task, state: TaskState, reason: str, message: str) -> dict[str
     )
 
 
-def _record(task: Task, status: dict[str, Any]) -> None:
+def _record(task: Task, status: dict[str, Any], publish: Publish) -> None:
     task.state = TaskState(status["state"])
     task.latest = status
     task.statuses.append({"state": status["state"], "timestamp": time.time()})
+    publish(
+        "TASK_UPDATED",
+        framework_id={"value": task.framework_id},
+        status=status,
+        state=status["state"],
+    )

@@ -110,7 +110,7 @@ def framework_json(master: Master, framework: Framework) -> dict[str, Any]:
         "unreachable_tasks": [task_json(t) for t in framework.unreachable_tasks.values()],
         "completed_tasks": [task_json(t) for t in framework.completed_tasks],
         "offers": offers,
-        "executors": [],
+        "executors": executors_json(framework),
     }
     if "principal" in info:
         entry["principal"] = info["principal"]
@@ -141,3 +141,60 @@ def task_json(task: Task) -> dict[str, Any]:
         if key in info:
             entry[key] = info[key]
     return entry
+
+
+def executors_json(framework: Framework) -> list[dict[str, Any]]:
+    """The framework's custom executors (command executors are the agents' own)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for task in framework.tasks.values():
+        executor = task.info.get("executor")
+        if isinstance(executor, dict):
+            entry = {**executor, "framework_id": {"value": framework.id}}
+            seen[(task.agent_id, task.executor_id)] = {**entry, "slave_id": task.agent_id}
+    return list(seen.values())
+
+
+def all_tasks(framework: Framework) -> list[Task]:
+    return [
+        *framework.tasks.values(),
+        *framework.unreachable_tasks.values(),
+        *framework.completed_tasks,
+    ]
+
+
+COUNTED_STATES = (
+    "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_FINISHED",
+    "TASK_KILLED", "TASK_FAILED", "TASK_LOST", "TASK_ERROR", "TASK_UNREACHABLE",
+)  # fmt: skip
+
+
+def _counts(tasks: list[Task]) -> dict[str, int]:
+    counts = dict.fromkeys(COUNTED_STATES, 0)
+    for task in tasks:
+        if task.state.value in counts:
+            counts[task.state.value] += 1
+    return counts
+
+
+def state_summary(master: Master) -> dict[str, Any]:
+    """`/master/state-summary`: agents and frameworks with task counts, no tasks."""
+    frameworks = [*master.frameworks.values()]
+    tasks = [t for f in frameworks for t in all_tasks(f)]
+    slaves = []
+    for agent in master.agents.reachable():
+        own = [t for t in tasks if t.agent_id == agent.id]
+        slaves.append(
+            {
+                **agent_summary(agent),
+                **_counts(own),
+                "framework_ids": sorted({t.framework_id for t in own}),
+            }
+        )
+    summaries = []
+    for framework in frameworks:
+        own = all_tasks(framework)
+        entry = framework_json(master, framework)
+        for key in ("tasks", "unreachable_tasks", "completed_tasks", "offers", "executors"):
+            del entry[key]
+        summaries.append({**entry, **_counts(own), "slave_ids": sorted({t.agent_id for t in own})})
+    return {"hostname": master.info["hostname"], "slaves": slaves, "frameworks": summaries}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from localmesos.master.http import scheduler_call
+from localmesos.master.http import repeated_fields
 from localmesos.master.validation import validate_call
 from localmesos.model import CallError
 
@@ -21,23 +21,34 @@ def accept_call(task: Any) -> dict[str, Any]:
     }
 
 
-def mesoshttp_task() -> dict[str, Any]:
-    return {"name": "t", "task_id": {"value": "t"}, "slave_id": {"value": "S0"}}
-
-
-def test_slave_id_of_a_launched_task_is_read_as_its_agent_id() -> None:
-    call = scheduler_call(accept_call(mesoshttp_task()))
-    [task] = call["accept"]["operations"][0]["launch"]["task_infos"]
-    assert task == {"name": "t", "task_id": {"value": "t"}, "agent_id": {"value": "S0"}}
-    assert validate_call(call) == "ACCEPT"
-
-
-def test_validation_changes_nothing_in_the_call() -> None:
-    call = accept_call(mesoshttp_task())
+def test_a_task_with_slave_id_but_no_agent_id_is_refused_as_by_mesos() -> None:
+    call = accept_call({"name": "t", "task_id": {"value": "t"}, "slave_id": {"value": "S0"}})
     before = copy.deepcopy(call)
-    with pytest.raises(CallError, match="agent_id"):
-        validate_call(call)
+    with pytest.raises(CallError, match="agent_id") as refused:
+        validate_call(repeated_fields(call))
+    assert refused.value.status == 400
     assert call == before
+
+
+def test_a_single_object_for_a_repeated_field_is_a_list_of_one() -> None:
+    resource = {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}}
+    task = {"name": "t", "task_id": {"value": "t"}, "agent_id": {"value": "S0"}}
+    call = {
+        "type": "ACCEPT",
+        "framework_id": {"value": "f"},
+        "accept": {
+            "offer_ids": {"value": "o"},
+            "operations": {
+                "type": "LAUNCH",
+                "launch": {"task_infos": {**task, "resources": resource}},
+            },
+        },
+    }
+    read = repeated_fields(call)
+    assert validate_call(read) == "ACCEPT"
+    assert read["accept"]["offer_ids"] == [{"value": "o"}]
+    [operation] = read["accept"]["operations"]
+    assert operation["launch"]["task_infos"] == [{**task, "resources": [resource]}]
 
 
 @pytest.mark.parametrize(
@@ -45,4 +56,4 @@ def test_validation_changes_nothing_in_the_call() -> None:
     [[], {"type": "ACCEPT", "accept": "x"}, accept_call("x"), {"accept": {"operations": ["x"]}}],
 )
 def test_malformed_calls_are_left_for_validation(call: Any) -> None:
-    assert scheduler_call(copy.deepcopy(call)) == call
+    assert repeated_fields(copy.deepcopy(call)) == call

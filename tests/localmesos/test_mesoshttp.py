@@ -68,7 +68,8 @@ def launch(framework: MesoshttpFramework, task_id: str, command: str) -> None:
             {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}},
         ],
         "command": {"value": command},
-    }  # no agent_id: mesoshttp adds its `slave_id` spelling
+        "agent_id": offer.get_offer()["agent_id"],
+    }  # mesoshttp adds its own `slave_id` too, a field Mesos does not know and ignores
     offer.accept([task], {"filters": {"refuse_seconds": 0}})
 
 
