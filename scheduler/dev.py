@@ -59,21 +59,22 @@ def _cli(*args: str) -> list[str]:
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="the agents' port range, BEGIN-END, split between them (give each cluster on a "
+                   "machine its own)")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
 @click.option("--agents", default=1, show_default=True, type=click.IntRange(1),
               help="Mesos agent processes (each its own host, 127.0.0.N, when more than one)")
-@click.option("--ports", default="31000-32000", show_default=True,
-              help="port range the agents offer, split between them")
 @click.option("--agent-ping-timeout", default=15.0, show_default=True, type=float,
               help="seconds Mesos waits for an agent's answer to a ping")
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
               help="unanswered pings after which Mesos marks an agent unreachable")
 def dev(
-    port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float, agents: int, ports: str, agent_ping_timeout: float,
+    port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
+    job_retry_delay: float, job_launch_lead: float, agents: int, agent_ping_timeout: float,
     max_agent_ping_timeouts: int,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
@@ -81,9 +82,9 @@ def dev(
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
     children = [
-        Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
+        Child("localmesos", _cli("localmesos", "--port", str(mesos_port), "--ports", port_range,
                                  "--data-dir", str(data_dir / "localmesos"),
-                                 "--agents", str(agents), "--ports", ports,
+                                 "--agents", str(agents),
                                  "--agent-ping-timeout", str(agent_ping_timeout),
                                  "--max-agent-ping-timeouts", str(max_agent_ping_timeouts)),
               data_dir / "localmesos.pid"),

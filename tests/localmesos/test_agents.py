@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.localmesos.v1client import V1Scheduler, task
-from tests.support.localmesos import LocalMesos, running_localmesos
+from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
 # Unreachable after 3 unanswered pings 0.3 s apart.
 FAST_PINGS = ("--agent-ping-timeout", "0.3", "--max-agent-ping-timeouts", "3")
@@ -20,9 +20,10 @@ FAST_PINGS = ("--agent-ping-timeout", "0.3", "--max-agent-ping-timeouts", "3")
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[LocalMesos]:
-    args = ("--agents", "3", "--ports", "41000-41029", "--heartbeat-seconds", "1", *FAST_PINGS)
-    with running_localmesos(tmp_path / "mesos", *args) as mesos:
-        yield mesos
+    with reserved_port_range() as ports:
+        args = ("--agents", "3", "--ports", ports, "--heartbeat-seconds", "1", *FAST_PINGS)
+        with running_localmesos(tmp_path / "mesos", *args) as mesos:
+            yield mesos
 
 
 def offers_by_host(client: V1Scheduler, count: int) -> dict[str, dict[str, Any]]:
@@ -48,8 +49,11 @@ def test_each_agent_has_its_id_host_attributes_and_port_slice(cluster: LocalMeso
     assert len({s["id"] for s in slaves}) == 3
     assert len({s["pid"] for s in slaves}) == 3
     assert [s["attributes"] for s in slaves] == [{"rack": "r1"}, {"rack": "r2"}, {"rack": "r3"}]
-    ports = [s["resources"]["ports"] for s in slaves]
-    assert ports == ["[41000-41009]", "[41010-41019]", "[41020-41029]"]
+    ranges = [s["resources"]["ports"].strip("[]").split("-") for s in slaves]
+    bounds = [(int(first), int(last)) for first, last in ranges]
+    assert [last + 1 for _, last in bounds[:-1]] == [first for first, _ in bounds[1:]]
+    assert all(first < last for first, last in bounds)
+    assert f"{bounds[0][0]}-{bounds[-1][1]}" in list(cluster.process.args)  # type: ignore[arg-type]
 
 
 def test_tasks_run_on_the_agent_offered_in_its_own_work_dir(cluster: LocalMesos) -> None:
@@ -69,10 +73,13 @@ def test_tasks_run_on_the_agent_offered_in_its_own_work_dir(cluster: LocalMesos)
 
 
 def test_an_agent_alone_registers_with_a_master(tmp_path: Path) -> None:
-    with running_localmesos(tmp_path / "mesos", "--agents", "0") as mesos:
+    with (
+        running_localmesos(tmp_path / "mesos", "--agents", "0") as mesos,
+        reserved_port_range() as ports,
+    ):
         argv = [sys.executable, "-m", "localmesos", "agent", "--master", mesos.address,
                 "--hostname", "h1.example", "--attributes", "rack:r7;zone:a;level:3",
-                "--ports", "42000-42004", "--work-dir", str(tmp_path / "a1"), "--cpus", "2",
+                "--ports", ports, "--work-dir", str(tmp_path / "a1"), "--cpus", "2",
                 "--mem", "512", "--disk", "100"]  # fmt: skip
         mesos.start_agent(argv)
         deadline = time.monotonic() + 20
@@ -81,7 +88,7 @@ def test_an_agent_alone_registers_with_a_master(tmp_path: Path) -> None:
         [agent] = mesos.state()["slaves"]
         assert agent["hostname"] == "h1.example"
         assert agent["attributes"] == {"rack": "r7", "zone": "a", "level": 3.0}
-        resources = {"cpus": 2, "gpus": 0, "mem": 512, "disk": 100, "ports": "[42000-42004]"}
+        resources = {"cpus": 2, "gpus": 0, "mem": 512, "disk": 100, "ports": f"[{ports}]"}
         assert agent["resources"] == resources
         assert (tmp_path / "a1" / "meta" / "slave.id").read_text() == agent["id"]
 
