@@ -28,6 +28,7 @@ from localmesos.master.core import Master
 from localmesos.master.http import create_app
 from localmesos.model import MESOS_VERSION, parse_attributes
 from localmesos.resources import Resources
+from localmesos.simulated import register as register_simulated
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def agent_argv(master: str, hostname: str, attributes: str, ports: str, work_dir
     return argv
 
 
-async def serve(master: Master, host: str, port: int, agents: list[list[str]]) -> None:
+async def serve(
+    master: Master, host: str, port: int, agents: list[list[str]], simulated: tuple[int, float]
+) -> None:
     """Serve, start the agents; on SIGTERM/SIGINT stop them (they stop their executors)."""
     runner = web.AppRunner(create_app(master), handler_cancellation=True, access_log=None)
     await runner.setup()
@@ -113,6 +116,11 @@ async def serve(master: Master, host: str, port: int, agents: list[list[str]]) -
     master.start()
     children = [subprocess.Popen(argv, preexec_fn=_die_with_parent) for argv in agents]
     click.echo(f"localmesos: master on http://{host}:{port}, {len(children)} agent(s)")
+    if simulated[0]:
+        started = asyncio.get_running_loop().time()
+        register_simulated(master, *simulated)
+        loop_time = asyncio.get_running_loop().time()
+        click.echo(f"localmesos: {simulated[0]} simulated agents in {loop_time - started:.2f}s")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -162,6 +170,10 @@ def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str,
 @click.option("--disk", type=float, help="Disk (MB) of each agent (default: its share).")
 @click.option("--heartbeat-seconds", default=15.0, show_default=True,
               help="Interval of HEARTBEAT events on scheduler streams.")  # fmt: skip
+@click.option("--simulated-agents", default=0, show_default=True, type=click.IntRange(0),
+              help="Agents in the master's process whose tasks are bookkeeping only.")  # fmt: skip
+@click.option("--simulated-failure-rate", default=0.0, show_default=True,
+              type=click.FloatRange(0, 1), help="Share of simulated tasks that fail at once.")
 @click.option("--agent-ping-timeout", default=15.0, show_default=True,
               help="Seconds the master waits for an agent to answer a ping.")  # fmt: skip
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
@@ -169,7 +181,8 @@ def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str,
 def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_count: int,
                port_range: str, hostname: str, attribute_list: tuple[str, ...],
                cpus: float | None, mem: float | None, disk: float | None,
-               heartbeat_seconds: float, agent_ping_timeout: float,
+               heartbeat_seconds: float, simulated_agents: int,
+               simulated_failure_rate: float, agent_ping_timeout: float,
                max_agent_ping_timeouts: int) -> None:  # fmt: skip
     """Run an embedded Mesos (a master and its agents) speaking the v1 HTTP APIs.
 
@@ -193,7 +206,8 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
         work_dir = data_dir if agent_count == 1 else data_dir / f"agent{n + 1}"
         agents.append(agent_argv(f"127.0.0.1:{port}", name, attributes, slices[n], work_dir,
                                  scalars))  # fmt: skip
-    asyncio.run(serve(master, host, port, agents))
+    simulated = (simulated_agents, simulated_failure_rate)
+    asyncio.run(serve(master, host, port, agents, simulated))
 
 
 @localmesos.command()

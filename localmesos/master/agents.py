@@ -13,7 +13,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from localmesos.master.offers import OfferBook
 from localmesos.resources import Resources
@@ -21,6 +21,17 @@ from localmesos.stream import EventStream, event
 
 # Commands are few and small; a long heartbeat keeps the link quiet between them.
 LINK_HEARTBEAT_SECONDS = 3600.0
+
+
+class Link(Protocol):
+    """Where the master's commands to an agent go: the stream its process subscribed
+    with, or a simulated agent."""
+
+    closed: bool
+
+    def send(self, event: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -35,7 +46,7 @@ class AgentRecord:
     registered_time: float = field(default_factory=time.time)
     reregistered_time: float | None = None
     unreachable_time: float | None = None
-    link: EventStream | None = None
+    link: Link | None = None
     executors: set[tuple[str, str]] = field(default_factory=set)
     missed_pings: int = 0
     answered: bool = True
@@ -107,9 +118,10 @@ class AgentRegistry:
     def unreachable(self) -> list[AgentRecord]:
         return [a for a in self.by_id.values() if not a.reachable]
 
-    def admit(self, report: dict[str, Any]) -> tuple[AgentRecord, bool]:
+    def admit(self, report: dict[str, Any], link: Link | None) -> tuple[AgentRecord, bool]:
         """Register (no id) or re-register an agent; returns it and whether it is new.
-        A re-registering agent keeps its id even if this master has never seen it."""
+        A re-registering agent keeps its id even if this master has never seen it. Its
+        commands go to `link`, or to a new stream its process reads."""
         agent_id = report.get("agent_id")
         agent = self.by_id.get(agent_id) if isinstance(agent_id, str) else None
         new = agent is None
@@ -129,10 +141,10 @@ class AgentRegistry:
         agent.missed_pings, agent.answered = 0, True
         if agent.link is not None:
             agent.link.close()
-        agent.link = EventStream(LINK_HEARTBEAT_SECONDS)
+        agent.link = link or EventStream(LINK_HEARTBEAT_SECONDS)
         return agent, new
 
-    def link_closed(self, agent: AgentRecord, link: EventStream) -> None:
+    def link_closed(self, agent: AgentRecord, link: Link) -> None:
         """The agent's subscription ended (it died or lost the network): pings now go
         unanswered, so it becomes unreachable after the ping timeouts."""
         if agent.link is link:

@@ -10,7 +10,7 @@ from collections import deque
 from typing import Any
 
 from localmesos.master import launches, partitions, v1json
-from localmesos.master.agents import AgentRecord, AgentRegistry
+from localmesos.master.agents import AgentRecord, AgentRegistry, Link
 from localmesos.master.allocator import Allocator
 from localmesos.master.frameworks import Framework, Task
 from localmesos.master.offers import refuse_seconds
@@ -288,9 +288,11 @@ class Master:
 
     # -- from the agents -------------------------------------------------------------------
 
-    def register_agent(self, report: dict[str, Any]) -> tuple[AgentRecord, EventStream]:
+    def register_agent(
+        self, report: dict[str, Any], link: Link | None = None
+    ) -> tuple[AgentRecord, Link]:
         """An agent (re-)subscribes with what it runs; its command link is returned."""
-        agent, new = self.agents.admit(report)
+        agent, new = self.agents.admit(report, link)
         self.publish("AGENT_ADDED", agent=v1json.agent(agent))
         for framework_id in partitions.agent_back(self.frameworks, agent, report, self.publish):
             if framework_id in self.removed:

@@ -11,6 +11,7 @@ from localmesos.master import agent_upstream, endpoints, operator
 from localmesos.master.core import Master
 from localmesos.master.validation import validate_call
 from localmesos.model import CallError
+from localmesos.stream import EventStream
 from localmesos.web import SHAPE_ERRORS, parse_call, pump
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ async def _agent_subscribe(request: web.Request) -> web.StreamResponse:
     """An agent process (re-)registers; the response streams the master's commands."""
     master = request.app[MASTER]
     agent, link = master.register_agent(await request.json())
+    assert isinstance(link, EventStream)
     return await pump(request, link, lambda s: master.agents.link_closed(agent, s))
 
 
