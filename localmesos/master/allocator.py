@@ -34,15 +34,24 @@ class Allocator:
         if self._tick is not None:
             self._tick.cancel()
 
-    def request(self) -> None:
-        """Allocate soon (once per loop turn): freed resources are re-offered promptly."""
+    def request(self, everywhere: bool = False) -> None:
+        """Allocate soon (once per loop turn): freed resources are re-offered promptly.
+        `everywhere`: a framework's wants changed, so every agent is worth a look, not
+        only those whose resources changed."""
+        if everywhere:
+            for agent in self.agents.by_id.values():
+                agent.book.dirty = True
         if not self._pending:
             self._pending = True
             asyncio.get_running_loop().call_soon(self._allocate)
 
     def _on_tick(self) -> None:
+        """Refusals expire: agents with some are looked at again."""
         loop = asyncio.get_running_loop()
         self._tick = loop.call_later(ALLOCATION_INTERVAL_SECONDS, self._on_tick)
+        for agent in self.agents.by_id.values():
+            if agent.book.refusals:
+                agent.book.dirty = True
         self.request()
 
     def _allocate(self) -> None:
@@ -52,8 +61,9 @@ class Allocator:
         now = asyncio.get_running_loop().time()
         batches: dict[str, list[dict[str, Any]]] = {}
         for agent in self.agents.by_id.values():
-            if not agent.connected:
+            if not agent.connected or not agent.book.dirty:
                 continue
+            agent.book.dirty = False
             available = agent.book.available()
             if not allocatable(available):
                 continue
@@ -63,6 +73,7 @@ class Allocator:
             role = framework.offer_role()
             assert role is not None
             offer = agent.book.create(framework.id, available)
+            agent.book.dirty = False  # all it has is offered now
             offer_json = _offer_json(framework, agent, offer.id, available, role)
             batches.setdefault(framework.id, []).append(offer_json)
         for framework_id, offers in batches.items():

@@ -119,7 +119,7 @@ class Master:
         log.info("framework %s (%s) subscribed", framework.id, info.get("name"))
         for agent in self.agents.reachable():
             agent.send("FLUSH", framework_id=framework.id)
-        self.allocator.request()
+        self.allocator.request(everywhere=True)
         return stream
 
     def _fail_over(self, framework: Framework) -> None:
@@ -211,7 +211,7 @@ class Master:
         if id_value(body["framework_info"].get("id")) != framework.id:
             raise CallError(400, "'framework_info.id' does not match 'framework_id'")
         self._apply_info(framework, body)
-        self.allocator.request()
+        self.allocator.request(everywhere=True)
 
     def _accept(self, framework: Framework, body: dict[str, Any]) -> None:
         launches.accept(self, framework, body)
@@ -229,7 +229,7 @@ class Master:
         framework.suppressed_roles -= set(roles)
         for agent in self.agents.by_id.values():
             agent.book.clear_refusals(framework.id)
-        self.allocator.request()
+        self.allocator.request(everywhere=True)
 
     def _suppress(self, framework: Framework, body: dict[str, Any]) -> None:
         framework.suppressed_roles |= set(body.get("roles") or framework.roles)

@@ -46,14 +46,31 @@ def allocatable(resources: Resources) -> bool:
 
 
 class OfferBook:
-    """Which resources are used, offered (to whom) and refused (by whom, until when)."""
+    """Which resources are used, offered (to whom) and refused (by whom, until when).
+
+    `dirty` says what is available may have changed since the allocator last looked, so
+    that with thousands of agents an allocation visits only those that changed."""
 
     def __init__(self, total: Resources, id_prefix: str, numbers: Iterator[int]) -> None:
         self.total = total
-        self.used = Resources()
+        self._used = Resources()
+        self.dirty = True
         self.offers: dict[str, Offer] = {}
         self.refusals: dict[str, list[Refusal]] = {}
         self._ids = (f"{id_prefix}-O{n}" for n in numbers)
+
+    @property
+    def used(self) -> Resources:
+        return self._used
+
+    @used.setter
+    def used(self, used: Resources) -> None:
+        self._used = used
+        self.dirty = True
+
+    def clear_offers(self) -> None:
+        self.offers.clear()
+        self.dirty = True
 
     def offered(self) -> Resources:
         total = Resources()
@@ -67,6 +84,7 @@ class OfferBook:
     def create(self, framework_id: str, resources: Resources) -> Offer:
         offer = Offer(next(self._ids), framework_id, resources)
         self.offers[offer.id] = offer
+        self.dirty = True
         return offer
 
     def take(self, framework_id: str, offer_ids: list[str | None]) -> tuple[list[Offer], str]:
@@ -76,6 +94,7 @@ class OfferBook:
             for i in dict.fromkeys(offer_ids)
             if i in self.offers and self.offers[i].framework_id == framework_id
         ]
+        self.dirty = self.dirty or bool(own)
         if not offer_ids:
             return [], "No offers specified"
         if len(set(offer_ids)) != len(offer_ids):
@@ -92,6 +111,7 @@ class OfferBook:
             if offer.framework_id == framework_id and (offer_ids is None or offer.id in offer_ids):
                 del self.offers[offer.id]
                 freed = freed + offer.resources
+                self.dirty = True
         return freed
 
     def refuse(self, framework_id: str, resources: Resources, seconds: float, now: float) -> None:
@@ -99,7 +119,8 @@ class OfferBook:
             self.refusals.setdefault(framework_id, []).append(Refusal(resources, now + seconds))
 
     def clear_refusals(self, framework_id: str) -> None:
-        self.refusals.pop(framework_id, None)
+        if self.refusals.pop(framework_id, None):
+            self.dirty = True
 
     def refused(self, framework_id: str, resources: Resources, now: float) -> bool:
         """True if the framework refused a superset of `resources` and the refusal holds."""

@@ -28,7 +28,7 @@ def agent_lost(frameworks: dict[str, Framework], agent: AgentRecord, publish: Pu
         framework = frameworks.get(offer.framework_id)
         if framework is not None:
             framework.send(event("RESCIND", offer_id={"value": offer.id}))
-    agent.book.offers.clear()
+    agent.book.clear_offers()
     agent.book.used = Resources()
     assert agent.unreachable_time is not None
     nanos = int(agent.unreachable_time * 1e9)
