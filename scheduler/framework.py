@@ -22,6 +22,7 @@ from scheduler.mesos_driver import DriverPort
 from scheduler.store.store import Store
 from scheduler.task_request import Placement, TaskRequest, is_job
 from scheduler.tasks import TERMINAL_STATES, Goal, TaskRecord, TaskTracker
+from scheduler.unreachable import WAITING_STATES, UnreachableTasks
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class Framework:
         )
         self._reconcile_timer: Timer | None = None
         self.exit: Callable[[int], None] = os._exit
+        self.unreachable = UnreachableTasks(core, self._give_up_unreachable)
 
     # wiring -----------------------------------------------------------------------------
     def attach_driver(self, driver: DriverPort) -> None:
@@ -160,7 +162,15 @@ class Framework:
             self._unknown_task(task_id, state, status)
         else:
             self._apply_status(record, state, status)
+            self.unreachable.observe(task_id, record.run_spec_id, state, status)
         self.driver.acknowledge(status)
+
+    def _give_up_unreachable(self, task_id: str, status: Json) -> None:
+        """Unreachable too long: the task counts as lost, and is replaced."""
+        record = self.tracker.get(task_id)
+        if record is not None and record.state in WAITING_STATES:
+            lost = {**status, "state": "TASK_LOST", "message": "Unreachable for too long"}
+            self._apply_status(record, "TASK_LOST", lost)
 
     def _unknown_task(self, task_id: str, state: str, status: Json) -> None:
         if state not in TERMINAL_STATES:
@@ -194,7 +204,8 @@ class Framework:
     # reconciliation ---------------------------------------------------------------------
     def reconcile(self) -> None:
         """Explicit for the tasks we know, then implicit for those we do not."""
-        known = [{"task_id": {"value": t.task_id}} for t in self.tracker]
+        # With its agent id, Mesos answers for a task on an unreachable agent.
+        known = [_reconcile_query(t) for t in self.tracker]
         if known:
             self.driver.reconcile(known)
         self.driver.reconcile([])
@@ -229,3 +240,10 @@ class Framework:
 
     def _launched(self, record: TaskRecord) -> None:
         self.owner_of(record.run_spec_id).task_launched(record)
+
+
+def _reconcile_query(record: TaskRecord) -> Json:
+    query: Json = {"task_id": {"value": record.task_id}}
+    if record.agent_id:
+        query["agent_id"] = {"value": record.agent_id}
+    return query

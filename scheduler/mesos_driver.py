@@ -62,7 +62,7 @@ def framework_info(name: str, framework_id: str | None, webui_url: str, role: st
         "checkpoint": True,
         "role": role,
         "webui_url": webui_url,
-        "capabilities": [{"type": "TASK_KILLING_STATE"}],
+        "capabilities": [{"type": "TASK_KILLING_STATE"}, {"type": "PARTITION_AWARE"}],
     }
     if framework_id:
         info["id"] = {"value": framework_id}

@@ -10,6 +10,7 @@ constraints of the requests after them.
 from __future__ import annotations
 
 import enum
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +84,9 @@ class _Rejection:
 _MILLI = 1000  # scalars are tracked in thousandths, as Mesos' fixed-point values
 
 
+_PORTS_RANDOM = random.Random()
+
+
 def _milli(amount: float) -> int:
     return round(amount * _MILLI)
 
@@ -145,6 +149,7 @@ def match(
     offers: Sequence[Offer],
     placed: Sequence[PlacedTask],
     max_per_offer: int = 100,
+    rng: random.Random = _PORTS_RANDOM,
 ) -> MatchPlan:
     """Place as many requests as the offers allow; give every other request a reason."""
     states = [_OfferState(offer) for offer in offers]
@@ -158,7 +163,7 @@ def match(
         for state in states:
             rejection = _evaluate(request, state, index, max_per_offer)
             if rejection is None:
-                placements.append(_place(request, state, index))
+                placements.append(_place(request, state, index, rng))
                 seen[state.offer.id] = None
                 break
             rejections.append(rejection)
@@ -269,13 +274,15 @@ _STAGES = (
 )
 
 
-def _place(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> Placement:
+def _place(
+    request: TaskRequest, state: _OfferState, index: _PlacedIndex, rng: random.Random
+) -> Placement:
     """Consume the request's share of the offer (all stages passed) and record it."""
     if request.required_ports:
         ports = request.required_ports
         state.ports = _take_exact(state.ports, ports) or ()
     else:
-        ports, state.ports = _take_lowest(state.ports, request.port_count)
+        ports, state.ports = _take_random(state.ports, request.port_count, rng)
     resources = request.resources
     state.cpus -= _milli(resources.cpus)
     state.mem -= _milli(resources.mem)
@@ -294,22 +301,21 @@ def _place(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> Pla
     )
 
 
-def _take_lowest(
-    free: tuple[PortRange, ...], count: int
+def _take_random(
+    free: tuple[PortRange, ...], count: int, rng: random.Random
 ) -> tuple[tuple[int, ...], tuple[PortRange, ...]]:
-    """The `count` lowest free ports, and the ranges left (caller checked there are enough)."""
-    taken: list[int] = []
-    rest: list[PortRange] = []
-    for r in free:
-        want = count - len(taken)
-        if want <= 0:
-            rest.append(r)
-            continue
-        end = min(r.end, r.begin + want - 1)
-        taken.extend(range(r.begin, end + 1))
-        if end < r.end:
-            rest.append(PortRange(end + 1, r.end))
-    return tuple(taken), tuple(rest)
+    """`count` free ports picked at random, as Marathon picks them (so a port some other
+    process holds does not fail every retry), and the ranges left (caller checked there
+    are enough)."""
+    sizes = [r.end - r.begin + 1 for r in free]
+    picked = []
+    for index in sorted(rng.sample(range(sum(sizes)), count)):
+        for r, size in zip(free, sizes, strict=True):
+            if index < size:
+                picked.append(r.begin + index)
+                break
+            index -= size
+    return tuple(picked), _take_exact(free, picked) or ()
 
 
 def _take_exact(

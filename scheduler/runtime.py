@@ -13,6 +13,8 @@ from scheduler.framework import Framework
 from scheduler.health.engine import HealthEngine
 from scheduler.job_manager import JobManager
 from scheduler.store.store import Store
+from scheduler.task_request import is_job
+from scheduler.unreachable import inactive_after
 
 T = TypeVar("T")
 
@@ -30,10 +32,17 @@ class Runtime:
         self.jobs = JobManager(self.framework)
         self.framework.add_owner("app", self.apps)
         self.framework.add_owner("job", self.jobs)
+        self.framework.unreachable.wait_of = self._unreachable_wait
         self.health_engine = HealthEngine(
             self.clock, lambda reports: self.core.post(lambda: self.apps.health.apply(reports)),
             max_in_flight=config.max_concurrent_health_checks,
         )
+
+    def _unreachable_wait(self, run_spec_id: str) -> float | None:
+        if is_job(run_spec_id):
+            return 0.0
+        app = self.apps.apps.get(run_spec_id)
+        return inactive_after(app.unreachable_strategy if app is not None else None)
 
     def restore(self) -> None:
         """Load durable state; run before the core thread starts."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from collections import Counter
 from typing import Any
 
@@ -185,14 +186,21 @@ def test_max_per_offer_caps_tasks_per_offer_in_one_round() -> None:
     assert placed_on(plan) == {"t0": "o1", "t1": "o1", "t2": "o2"}
 
 
-def test_ports_are_the_lowest_free_across_fragmented_ranges() -> None:
+def test_ports_are_picked_at_random_across_fragmented_ranges() -> None:
     ranges = ((31000, 31001), (31005, 31005), (31010, 31020))
-    plan = match(
-        [request("a", cpus=0.1, port_count=4), request("b", cpus=0.1, port_count=2)],
-        [offer(ports=ranges)],
-        [],
-    )
-    assert [p.ports for p in plan.placements] == [(31000, 31001, 31005, 31010), (31011, 31012)]
+    free = {p for begin, end in ranges for p in range(begin, end + 1)}
+    firsts = set()
+    for seed in range(40):
+        plan = match(
+            [request("a", cpus=0.1, port_count=4), request("b", cpus=0.1, port_count=2)],
+            [offer(ports=ranges)],
+            [],
+            rng=random.Random(seed),
+        )
+        a, b = (p.ports for p in plan.placements)
+        assert len(set(a + b)) == 6 and set(a + b) <= free
+        firsts.add(a[0])
+    assert len(firsts) > 3  # not always the lowest
 
 
 def test_required_ports_are_given_exactly_and_skipped_by_later_tasks() -> None:

@@ -48,6 +48,11 @@ class Dev:
     def scheduler_pid(self) -> int:
         return int((self.data_dir / "scheduler.pid").read_text())
 
+    def signal_agent(self, n: int, signum: int) -> None:
+        """SIGKILL, SIGSTOP or SIGCONT agent n (1-based) of `dromos dev --agents N`."""
+        agent_dir = self.data_dir / "localmesos" / f"agent{n}"
+        os.kill(int((agent_dir / "agent.pid").read_text()), signum)
+
     def kill_scheduler(self) -> None:
         """SIGKILL the scheduler process; `dromos dev` starts it again."""
         os.kill(self.scheduler_pid(), signal.SIGKILL)
