@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CLIENT_VENV := .venv-chronos-client
 CLIENT_STAMP := $(CLIENT_VENV)/.installed
+# Python modules of Apache Mesos's v1 .proto files, for the tests' protocol oracle.
+PROTO_STAMP := tests/protocol/generated/.generated
 OPS_VENV := .venv-ops
 OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
@@ -12,13 +14,17 @@ DATA_DIR ?= data
 
 .PHONY: install ops-deps run test lint bench clean
 
-install: $(STAMP) $(CLIENT_STAMP)
+install: $(STAMP) $(CLIENT_STAMP) $(PROTO_STAMP)
 
 $(STAMP): setup.cfg pyproject.toml tools/install_http_parser.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 	tools/install_http_parser.sh $(PY)
 	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(PROTO_STAMP): $(STAMP) tools/gen_mesos_protos.sh $(wildcard tests/protocol/proto/mesos/v1/*.proto tests/protocol/proto/mesos/v1/*/*.proto)
+	tools/gen_mesos_protos.sh $(PY)
 	touch $@
 
 # chronos-python's module is called `chronos`, like our package: it gets its own venv.

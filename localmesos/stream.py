@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from localmesos import recordio
+from localmesos import recordio, wirelog
 
 HEARTBEAT = {"type": "HEARTBEAT"}
 
@@ -25,8 +25,9 @@ class EventStream:
     record once the next one arrives, so this keeps their latency low.
     """
 
-    def __init__(self, heartbeat_seconds: float) -> None:
+    def __init__(self, heartbeat_seconds: float, wire_kind: str | None = None) -> None:
         self.id = str(uuid.uuid4())
+        self.wire_kind = wire_kind  # what the wire log calls its events, if it logs them
         self.heartbeat_seconds = heartbeat_seconds
         self.closed = False
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -50,6 +51,8 @@ class EventStream:
                 event = HEARTBEAT
             if event is None:
                 return
+            if self.wire_kind is not None:
+                wirelog.record(self.wire_kind, event)
             await write(recordio.encode(event))
             if event is not HEARTBEAT and self._queue.empty():
                 await write(recordio.encode(HEARTBEAT))

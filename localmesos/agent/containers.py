@@ -32,7 +32,7 @@ class Container:
     def destroy(self) -> None:
         """SIGKILL the executor and everything that belongs to its container."""
         root = self.process.pid if self.process.returncode is None else None
-        for pid in _container_pids(root, self.id):
+        for pid in container_pids(root, self.id):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
@@ -93,7 +93,7 @@ def destroy_leftovers(work_dir: Path) -> None:
     for run in work_dir.glob("slaves/*/frameworks/*/executors/*/runs/*"):
         if run.is_symlink():
             continue
-        for pid in _container_pids(None, run.name):
+        for pid in container_pids(None, run.name):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
@@ -117,7 +117,7 @@ def _watch_exit(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]
     loop.add_reader(pidfd, reap)
 
 
-def _container_pids(root: int | None, container_id: str) -> set[int]:
+def container_pids(root: int | None, container_id: str) -> set[int]:
     """The root (if still alive), its descendants and processes carrying the marker."""
     parents: dict[int, int] = {}
     marked: set[int] = {root} if root is not None else set()

@@ -224,7 +224,7 @@ class Agent:
             validate_executor_status(status, executor.executor_id)
         if executor.stream is not None:
             executor.stream.close()
-        stream = EventStream(EXECUTOR_HEARTBEAT_SECONDS)
+        stream = EventStream(EXECUTOR_HEARTBEAT_SECONDS, "executor.Event")
         executor.stream = stream
         if executor.phase is ExecutorPhase.LAUNCHING:
             executor.phase = ExecutorPhase.RUNNING

@@ -7,7 +7,8 @@ import time
 
 from aiohttp import web
 
-from localmesos.agent import files
+from localmesos import wirelog
+from localmesos.agent import files, monitor
 from localmesos.agent.core import Agent
 from localmesos.agent.link import MasterLink
 from localmesos.agent.state import agent_state
@@ -28,6 +29,9 @@ def create_app(link: MasterLink) -> web.Application:
     for path in ("/state", "/state.json", "/slave(1)/state", "/slave(1)/state.json"):
         app.router.add_get(path, _state)
     app.router.add_get("/health", _health)
+    app.router.add_get("/monitor/statistics", _statistics)
+    app.router.add_get("/monitor/statistics.json", _statistics)
+    app.router.add_get("/metrics/snapshot", _metrics)
     app.router.add_post("/api/v1/executor", _executor_api)
     files.add_routes(app, lambda request: _agent(request).config.work_dir)
     return app
@@ -46,6 +50,14 @@ async def _state(request: web.Request) -> web.Response:
     return web.json_response(agent_state(_agent(request), master, request.app[STARTED]))
 
 
+async def _statistics(request: web.Request) -> web.Response:
+    return web.json_response(monitor.statistics(_agent(request)))
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    return web.json_response(monitor.metrics(_agent(request)))
+
+
 async def _health(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
@@ -60,15 +72,18 @@ async def _executor_api(request: web.Request) -> web.StreamResponse:
         if kind not in EXECUTOR_CALLS:
             raise CallError(400, f"Failed to validate executor::Call: unknown type {kind!r}")
         if kind == "HEARTBEAT":
+            wirelog.record("executor.Call", call)
             return web.Response(status=202)
         executor = agent.executor_for_call(call)
         if kind == "SUBSCRIBE":
             stream = agent.subscribe(executor, call.get("subscribe") or {})
+            wirelog.record("executor.Call", call)
             return await pump(request, stream, lambda s: agent.stream_closed(executor, s))
         if kind == "UPDATE":
             agent.update(executor, (call.get("update") or {}).get("status"))
         else:
             agent.message(executor, call.get("message"))
+        wirelog.record("executor.Call", call)
     except CallError as error:
         return web.Response(status=error.status, text=error.message)
     except SHAPE_ERRORS as error:

@@ -100,6 +100,7 @@ class AgentRegistry:
         self._on_unreachable = on_unreachable
         self._numbers = itertools.count()
         self._offers = itertools.count()
+        self.offer_agents: dict[str, str] = {}
         self._tick: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
@@ -128,7 +129,7 @@ class AgentRegistry:
         total = Resources.from_json(report["resources"])
         if agent is None:
             agent_id = agent_id or f"{self.master_id}-S{next(self._numbers)}"
-            book = OfferBook(total, self.master_id, self._offers)
+            book = OfferBook(total, self.master_id, self._offers, self.offer_agents, agent_id)
             agent = AgentRecord(agent_id, report["hostname"], report["endpoint"], [], book)
             self.by_id[agent.id] = agent
         else:
@@ -143,6 +144,11 @@ class AgentRegistry:
             agent.link.close()
         agent.link = link or EventStream(LINK_HEARTBEAT_SECONDS)
         return agent, new
+
+    def of_offer(self, offer_id: str | None) -> AgentRecord | None:
+        """The reachable agent an outstanding offer is for."""
+        agent = self.by_id.get(self.offer_agents.get(offer_id or "", ""))
+        return agent if agent is not None and agent.reachable else None
 
     def link_closed(self, agent: AgentRecord, link: Link) -> None:
         """The agent's subscription ended (it died or lost the network): pings now go

@@ -91,7 +91,7 @@ class Master:
         call_id, info_id = id_value(call.get("framework_id")), id_value(info.get("id"))
         if call_id != info_id:
             raise CallError(400, "'framework_id' differs from 'subscribe.framework_info.id'")
-        stream = EventStream(self.heartbeat_seconds)
+        stream = EventStream(self.heartbeat_seconds, "scheduler.Event")
         if info_id in self.removed:
             stream.send(event("ERROR", message="Framework has been removed"))
             stream.close()

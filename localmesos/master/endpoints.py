@@ -29,6 +29,9 @@ def add_routes(app: web.Application, master_key: web.AppKey[Master]) -> None:
         "frameworks": _frameworks,
         "tasks": _tasks,
     }
+    metrics = _json_handler(master_key, _metrics)
+    for path in ("/metrics/snapshot", "/metrics/snapshot/"):
+        app.router.add_get(path, metrics)
     for name, view in views.items():
         handler = _json_handler(master_key, view)
         for prefix in ("/master/", "/"):
@@ -57,6 +60,21 @@ def _json_handler(
 
 async def _health(request: web.Request) -> web.Response:
     return web.Response(status=200)
+
+
+def _metrics(master: Master, request: web.Request) -> dict[str, float]:
+    """A few of a Mesos master's metrics, under their names."""
+    live = [t for f in master.frameworks.values() for t in f.tasks.values()]
+    unreachable = sum(len(f.unreachable_tasks) for f in master.frameworks.values())
+    return {
+        "master/elected": 1.0,
+        "master/slaves_active": float(len(master.agents.reachable())),
+        "master/slaves_unreachable": float(len(master.agents.unreachable())),
+        "master/frameworks_active": float(sum(f.connected for f in master.frameworks.values())),
+        "master/tasks_running": float(sum(t.state.value == "TASK_RUNNING" for t in live)),
+        "master/tasks_staging": float(sum(t.state.value == "TASK_STAGING" for t in live)),
+        "master/tasks_unreachable": float(unreachable),
+    }
 
 
 def _slaves(master: Master, request: web.Request) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from localmesos import wirelog
 from localmesos.master import agent_upstream, endpoints, operator
 from localmesos.master.core import Master
 from localmesos.master.validation import validate_call
@@ -43,8 +44,10 @@ async def _scheduler_api(request: web.Request) -> web.StreamResponse:
                 raise CallError(400, "Subscribe calls should not include the 'Mesos-Stream-Id'")
             _check_accept(request)
             stream = master.subscribe(call)
+            wirelog.record("scheduler.Call", call)
             return await pump(request, stream, master.stream_closed, stream.id)
         master.call(call, request.headers.get("Mesos-Stream-Id"))
+        wirelog.record("scheduler.Call", call)
     except CallError as error:
         return web.Response(status=error.status, text=error.message)
     except SHAPE_ERRORS as error:

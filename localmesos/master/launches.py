@@ -62,7 +62,7 @@ def accept(master: Master, framework: Framework, body: dict[str, Any]) -> None:
 
 
 def _agent_of_offer(master: Master, offer_id: str | None) -> AgentRecord | None:
-    return next((a for a in master.agents.reachable() if offer_id in a.book.offers), None)
+    return master.agents.of_offer(offer_id)
 
 
 def _reject_launches(framework: Framework, operations: list[Any], error: str) -> None:
@@ -113,7 +113,8 @@ def _launch(
     record = Task(task, framework.id, executor_id, agent.id, task_resources)
     record.statuses.append({"state": record.state.value, "timestamp": time.time()})
     framework.tasks[record.id] = record
-    master.publish("TASK_ADDED", task=v1json.task(record))
+    if master.observers:
+        master.publish("TASK_ADDED", task=v1json.task(record))
     agent.book.used = agent.book.used + resources
     agent.send("LAUNCH", framework_info=framework.info, task=task)
     return pool - resources

@@ -51,8 +51,19 @@ class OfferBook:
     `dirty` says what is available may have changed since the allocator last looked, so
     that with thousands of agents an allocation visits only those that changed."""
 
-    def __init__(self, total: Resources, id_prefix: str, numbers: Iterator[int]) -> None:
+    def __init__(
+        self,
+        total: Resources,
+        id_prefix: str,
+        numbers: Iterator[int],
+        index: dict[str, str] | None = None,
+        owner: str = "",
+    ) -> None:
+        """`numbers` and `index` (offer id to `owner`, the agent id) are shared by all
+        agents' books."""
         self.total = total
+        self.owner = owner
+        self.index: dict[str, str] = {} if index is None else index
         self._used = Resources()
         self.dirty = True
         self.offers: dict[str, Offer] = {}
@@ -69,6 +80,8 @@ class OfferBook:
         self.dirty = True
 
     def clear_offers(self) -> None:
+        for offer_id in self.offers:
+            self.index.pop(offer_id, None)
         self.offers.clear()
         self.dirty = True
 
@@ -84,6 +97,7 @@ class OfferBook:
     def create(self, framework_id: str, resources: Resources) -> Offer:
         offer = Offer(next(self._ids), framework_id, resources)
         self.offers[offer.id] = offer
+        self.index[offer.id] = self.owner
         self.dirty = True
         return offer
 
@@ -94,6 +108,8 @@ class OfferBook:
             for i in dict.fromkeys(offer_ids)
             if i in self.offers and self.offers[i].framework_id == framework_id
         ]
+        for offer in own:
+            self.index.pop(offer.id, None)
         self.dirty = self.dirty or bool(own)
         if not offer_ids:
             return [], "No offers specified"
@@ -110,6 +126,7 @@ class OfferBook:
         for offer in list(self.offers.values()):
             if offer.framework_id == framework_id and (offer_ids is None or offer.id in offer_ids):
                 del self.offers[offer.id]
+                self.index.pop(offer.id, None)
                 freed = freed + offer.resources
                 self.dirty = True
         return freed

@@ -137,6 +137,18 @@ def test_files_paths_as_mesos_names_them(mesos: LocalMesos, running: V1Scheduler
     assert files(mesos, "download", path=sandbox(mesos, "cmd")).status_code == 400
 
 
+def test_agent_monitor_metrics_and_health(mesos: LocalMesos, running: V1Scheduler) -> None:
+    statistics = {s["executor_id"]: s for s in mesos.agent_get("/monitor/statistics")}
+    assert set(statistics) == {"cmd", "fake"}
+    cmd = statistics["cmd"]["statistics"]
+    assert cmd["cpus_limit"] == 0.1 and cmd["mem_limit_bytes"] == 32 * 2**20
+    assert cmd["mem_rss_bytes"] > 0
+    assert mesos.agent_get("/metrics/snapshot")["slave/tasks_running"] == 2
+    master = mesos.get("/metrics/snapshot")
+    assert master["master/tasks_running"] == 2 and master["master/slaves_active"] == 1
+    assert requests.get(mesos.agent_url + "/health", timeout=5).status_code == 200
+
+
 def operator_call(mesos: LocalMesos, kind: str) -> dict[str, Any]:
     response = requests.post(mesos.url + "/api/v1", json={"type": kind}, timeout=5)
     assert response.status_code == 200, response.text

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from tests.support.localmesos import free_port, reserved_port_range, stop_tree
+from tests.protocol import oracle
+from tests.support.localmesos import WIRE_LOG, free_port, reserved_port_range, stop_tree
 
 T = TypeVar("T")
 
@@ -95,9 +96,10 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...]) -> 
     command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
                "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
                "--ports", agent_ports, *options]
+    env = {**os.environ, "LOCALMESOS_WIRE_LOG": str(data_dir / WIRE_LOG)}
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True, env=env)
     dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process,
               agent_ports)
     try:
@@ -105,6 +107,7 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...]) -> 
         yield dev
     finally:
         _stop(dev)
+    oracle.check(data_dir / WIRE_LOG)
 
 
 def _stop(dev: Dev) -> None:

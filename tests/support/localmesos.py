@@ -32,7 +32,11 @@ from typing import Any
 
 import pytest
 
+from tests.protocol import oracle
+
 START_TIMEOUT_S = 20.0
+# Every message that crossed localmesos, checked against Mesos's protobuf definitions.
+WIRE_LOG = "wire.jsonl"
 STOP_TIMEOUT_S = 15.0
 # Agent port ranges of test clusters: blocks below the kernel's ephemeral ports (32768+),
 # each held by a lock file while its cluster runs, so clusters of parallel test runs (other
@@ -138,8 +142,12 @@ def reserved_port_range() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
-    """Start localmesos with `args` (e.g. "--heartbeat-seconds", "1"); stop it on exit."""
+def running_localmesos(
+    data_dir: Path, *args: str, oracle_checks: bool = True
+) -> Iterator[LocalMesos]:
+    """Start localmesos with `args` (e.g. "--heartbeat-seconds", "1"); stop it on exit.
+    With `oracle_checks`, every message that crossed it is checked against Mesos's
+    protobuf definitions once it stops (benchmarks turn that off)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
@@ -153,9 +161,12 @@ def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
         str(data_dir),
         *args,
     ]
+    env = {**os.environ}
+    if oracle_checks:
+        env["LOCALMESOS_WIRE_LOG"] = str(data_dir / WIRE_LOG)
     with open(data_dir / "localmesos.log", "ab") as log:
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
     mesos = LocalMesos(f"http://127.0.0.1:{port}", port, data_dir, process)
     agents = int(args[args.index("--agents") + 1]) if "--agents" in args else 1
@@ -164,6 +175,7 @@ def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
         yield mesos
     finally:
         _stop(mesos)
+    oracle.check(data_dir / WIRE_LOG)
 
 
 @pytest.fixture
