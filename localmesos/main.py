@@ -172,8 +172,13 @@ def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str,
               help="Interval of HEARTBEAT events on scheduler streams.")  # fmt: skip
 @click.option("--simulated-agents", default=0, show_default=True, type=click.IntRange(0),
               help="Agents in the master's process whose tasks are bookkeeping only.")  # fmt: skip
-@click.option("--simulated-failure-rate", default=0.0, show_default=True,
-              type=click.FloatRange(0, 1), help="Share of simulated tasks that fail at once.")
+@click.option(
+    "--simulated-failure-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of simulated tasks that fail at once.",
+)
 @click.option("--agent-ping-timeout", default=15.0, show_default=True,
               help="Seconds the master waits for an agent to answer a ping.")  # fmt: skip
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),

@@ -178,29 +178,6 @@ class Agent:
         for executor in list(self.executors.values()):
             self._destroy(executor)
 
-    def report(self) -> dict[str, Any]:
-        """What it runs, as it tells the master when it (re-)registers."""
-        tasks = []
-        for executor in self.executors.values():
-            for task_id, task in [*executor.launched.items(), *executor.queued.items()]:
-                tasks.append(
-                    {
-                        "framework_id": executor.framework_id,
-                        "executor_id": executor.executor_id,
-                        "task": task,
-                        "state": executor.states[task_id].value,
-                    }
-                )
-        executors = [
-            {
-                "framework_id": e.framework_id,
-                "executor_id": e.executor_id,
-                "resources": e.info.get("resources", []),
-            }
-            for e in self.executors.values()
-        ]
-        return {"tasks": tasks, "executors": executors}
-
     # -- the executor API ------------------------------------------------------------------
 
     def executor_for_call(self, call: dict[str, Any]) -> Executor:

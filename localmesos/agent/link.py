@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from localmesos.agent.core import Agent
+from localmesos.agent.state import registration_report
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class MasterLink:
     async def _subscribe(self, session: aiohttp.ClientSession) -> None:
         body = {**self.identity, "agent_id": self.agent_id}
         if self.agent is not None:
-            body.update(self.agent.report())
+            body.update(registration_report(self.agent))
         self._reports.clear()
         try:
             async with session.post(f"{self.url}/internal/agent/subscribe", json=body) as response:

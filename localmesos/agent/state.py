@@ -1,4 +1,5 @@
-"""The JSON snapshot of an agent's `/state`, in the shapes a Mesos agent writes."""
+"""The JSON snapshot of an agent's `/state`, in the shapes a Mesos agent writes, and what
+it tells the master of its executors and tasks when it (re-)registers."""
 
 from __future__ import annotations
 
@@ -88,3 +89,27 @@ def _task(
         "state": state.value,
         "resources": Resources.from_json(task.get("resources", [])).flat(),
     }
+
+
+def registration_report(agent: Agent) -> dict[str, Any]:
+    """What it runs, as it tells the master when it (re-)registers."""
+    tasks = []
+    for executor in agent.executors.values():
+        for task_id, task in [*executor.launched.items(), *executor.queued.items()]:
+            tasks.append(
+                {
+                    "framework_id": executor.framework_id,
+                    "executor_id": executor.executor_id,
+                    "task": task,
+                    "state": executor.states[task_id].value,
+                }
+            )
+    executors = [
+        {
+            "framework_id": e.framework_id,
+            "executor_id": e.executor_id,
+            "resources": e.info.get("resources", []),
+        }
+        for e in agent.executors.values()
+    ]
+    return {"tasks": tasks, "executors": executors}

@@ -219,8 +219,10 @@ class Master:
     def _decline(self, framework: Framework, body: dict[str, Any]) -> None:
         offer_ids = [i for o in body.get("offer_ids", []) if (i := id_value(o))]
         now = asyncio.get_running_loop().time()
-        for agent in self.agents.reachable():
-            declined = agent.book.withdraw(framework.id, offer_ids)
+        agents = {a.id: a for i in offer_ids if (a := self.agents.of_offer(i)) is not None}
+        wanted = set(offer_ids)
+        for agent in agents.values():
+            declined = agent.book.withdraw(framework.id, wanted)
             agent.book.refuse(framework.id, declined, refuse_seconds(body.get("filters")), now)
         self.allocator.request()
 

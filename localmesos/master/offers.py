@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from localmesos.resources import Resources
@@ -120,7 +120,7 @@ class OfferBook:
             return [], f"Offer {invalid} is no longer valid"
         return own, ""
 
-    def withdraw(self, framework_id: str, offer_ids: list[str] | None = None) -> Resources:
+    def withdraw(self, framework_id: str, offer_ids: Collection[str] | None = None) -> Resources:
         """Drop a framework's offers (those listed, or all); their resources combined."""
         freed = Resources()
         for offer in list(self.offers.values()):

@@ -24,13 +24,12 @@ from tests.localmesos.inbox import WAIT_S, Event, Inbox
 def parse_records(buffer: bytearray) -> list[Event]:
     """Cut complete `<length>\\n<json>` records off the front of `buffer`."""
     events = []
-    while b"\n" in buffer:
-        head, _, rest = bytes(buffer).partition(b"\n")
-        length = int(head)
-        if len(rest) < length:
+    while (newline := buffer.find(b"\n")) >= 0:
+        end = newline + 1 + int(buffer[:newline])
+        if len(buffer) < end:
             break
-        events.append(json.loads(rest[:length]))
-        del buffer[: len(head) + 1 + length]
+        events.append(json.loads(buffer[newline + 1 : end]))
+        del buffer[:end]
     return events
 
 
