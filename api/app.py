@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler.errors import (
+from scheduler.base.errors import (
     AlreadyExists,
     DromosError,
     InvalidJob,

@@ -16,7 +16,7 @@ from croniter import CroniterBadDateError, CroniterError, croniter
 from chronos.schedule import Schedule, zone_for
 from chronos.timefmt import require_aware
 from chronos.wallclock import fold_shift, to_instant
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 _TICK = timedelta(microseconds=1)
 MACROS = frozenset(

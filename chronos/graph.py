@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from chronos.dependencies import DependencyState
 from chronos.job import Job
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 FRESH_STATES = ("fresh", "idle")
 

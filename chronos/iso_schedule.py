@@ -14,7 +14,7 @@ from chronos.period import Period
 from chronos.schedule import Schedule, zone_for
 from chronos.timefmt import format_instant, require_aware
 from chronos.wallclock import to_instant
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 _FORM = re.compile(r"(R[0-9]*)/(.*)/(P.*)")
 _EARLIEST_START = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)

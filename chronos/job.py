@@ -22,8 +22,8 @@ from chronos.json_fields import JsonObject
 from chronos.period import format_epsilon, parse_epsilon
 from chronos.schedule import Schedule
 from chronos.timefmt import format_instant, parse_instant
-from scheduler.constraints import Constraint, Operator
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
+from scheduler.launch.constraints import Constraint, Operator
 
 NAME_PATTERN = re.compile(r"[\w.-]+", re.ASCII)
 CONSTRAINT_OPERATORS = {"EQUALS": Operator.EQUALS, "LIKE": Operator.LIKE, "UNLIKE": Operator.UNLIKE}
@@ -304,7 +304,7 @@ def _constraints(body: JsonObject) -> tuple[Constraint, ...]:
 
 
 def _container(body: JsonObject) -> Mapping[str, object] | None:
-    """Passed through to Mesos as given, once what chronos.task_info reads is known sound."""
+    """Passed through to Mesos as given, once what scheduler.jobs.task_info reads is known sound."""
     if not body.has("container"):
         return None
     container = JsonObject(body.raw("container"), "container.")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import isodate
 
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 
 class Schedule(ABC):

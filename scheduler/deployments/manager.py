@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scheduler.apps.model import AppDefinition
-from scheduler.core import Timer
+from scheduler.base.core import Timer
+from scheduler.base.errors import NotFound
 from scheduler.deployments.plan import ActionKind, Deployment
-from scheduler.errors import NotFound
 
 if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
+    from scheduler.apps.app_manager import AppManager
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from scheduler.apps.model import AppDefinition, ReadinessCheck
 from scheduler.deployments.plan import ActionKind
 from scheduler.health import probes
 from scheduler.health.engine import ProbeReport
-from scheduler.tasks import Goal, TaskRecord
+from scheduler.launch.tasks import Goal, TaskRecord
 
 if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
+    from scheduler.apps.app_manager import AppManager
     from scheduler.health.monitor import EnginePort
 
 log = logging.getLogger(__name__)

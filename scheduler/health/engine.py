@@ -24,7 +24,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from scheduler.clock import Clock
+from scheduler.base.clock import Clock
 from scheduler.health.probes import Outcome, Target, Verdict, probe
 
 Key = tuple[str, int]

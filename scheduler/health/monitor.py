@@ -22,11 +22,11 @@ from scheduler.deployments.readiness import READINESS_INDEX
 from scheduler.health import probes
 from scheduler.health.engine import Key, ProbeReport
 from scheduler.health.results import HealthResult, combined, next_result
-from scheduler.task_request import is_job
-from scheduler.tasks import Goal, TaskRecord
+from scheduler.launch.task_request import is_job
+from scheduler.launch.tasks import Goal, TaskRecord
 
 if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
+    from scheduler.apps.app_manager import AppManager
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from chronos.job import (
     job_from_json,
     job_to_json,
 )
-from scheduler.constraints import Constraint, Operator
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
+from scheduler.launch.constraints import Constraint, Operator
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 SCHEDULE = "R/2026-05-01T12:00:00.000Z/PT2H"

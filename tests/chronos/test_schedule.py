@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chronos.schedule import Schedule
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")

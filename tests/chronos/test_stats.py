@@ -13,7 +13,7 @@ from chronos.stats import (
     job_stat_json,
     stats_by_percentile,
 )
-from scheduler.errors import InvalidJob
+from scheduler.base.errors import InvalidJob
 
 START = datetime(2026, 3, 8, 16, 57, 17, tzinfo=UTC)
 

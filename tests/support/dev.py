@@ -81,7 +81,7 @@ def running_dev(data_dir: Path, *options: str) -> Iterator[Dev]:
     """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port, mesos_port = free_port(), free_port()
-    command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
+    command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
                "--mesos-port", str(mesos_port), "--data-dir", str(data_dir), *options]
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,

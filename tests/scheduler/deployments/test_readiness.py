@@ -13,8 +13,8 @@ from scheduler.deployments.manager import deployment_json
 from scheduler.deployments.readiness import READINESS_INDEX
 from scheduler.health.engine import ProbeReport
 from scheduler.health.probes import HttpResponse, Outcome, Protocol, Verdict
+from tests.scheduler.apps.test_app_manager import Cluster
 from tests.scheduler.health.test_monitor import RecordingEngine
-from tests.scheduler.test_app_manager import Cluster
 from tests.support.marathon_client import MarathonApp
 
 Json = dict[str, Any]
