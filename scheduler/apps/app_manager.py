@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from scheduler.apps import pathid
+from scheduler.apps.app_events import publish_status
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
@@ -51,9 +52,10 @@ class AppManager:
         self.groups: dict[str, Json] = {}
         self.backoff = Backoff()
         self.last_failure: dict[str, Json] = {}
+        # Wired here, once: each of them knows the manager only as the Protocol it declares.
         self.deployments = DeploymentManager(self)
-        self.health = HealthMonitor(self)
-        self.readiness = ReadinessTracker(self)
+        self.readiness = ReadinessTracker(self, self.deployments)
+        self.health = HealthMonitor(self, self.readiness)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
 
@@ -265,6 +267,10 @@ class AppManager:
         if decision.unqueue or decision.kill:
             self.fw.launcher.after_change()
 
+    def checks_changed(self, app_id: str) -> None:
+        self.reconcile(app_id)
+        self.deployments.on_app_changed(app_id)
+
     def _view(self, record: TaskRecord, app: AppDefinition) -> rolling.InstanceView:
         return rolling.InstanceView(
             record.task_id, self.is_ready(record, app), record.goal is Goal.KILL,
@@ -320,7 +326,7 @@ class AppManager:
         app_id = record.run_spec_id
         app = self.apps.get(app_id)
         now = self.fw.clock.now()
-        self._publish_status(record, status)
+        publish_status(self.fw.events, now, record)
         if record.is_terminal and record.goal is Goal.RUNNING and app is not None:
             if record.state in FAILURE_STATES:
                 self.backoff.on_failure(
@@ -340,20 +346,6 @@ class AppManager:
         self.deployments.on_app_changed(app_id)
         if app is None and not self.tasks(app_id):
             self.fw.events.publish("app_terminated_event", now, appId=app_id)
-
-    def _publish_status(self, record: TaskRecord, status: Json) -> None:
-        now = self.fw.clock.now()
-        self.fw.events.publish(
-            "status_update_event", now, slaveId=record.agent_id, taskId=record.task_id,
-            taskStatus=record.state, message=record.message, appId=record.run_spec_id,
-            host=record.hostname, ipAddresses=[], ports=list(record.ports),
-            version=record.version,
-        )
-        self.fw.events.publish(
-            "instance_changed_event", now, instanceId=pathid.instance_id_of(record.task_id),
-            condition=_condition(record.state), runSpecId=record.run_spec_id,
-            agentId=record.agent_id, host=record.hostname, runSpecVersion=record.version,
-        )
 
     # for deployments --------------------------------------------------------------------
     def action_done(self, action: Action) -> bool:
@@ -394,8 +386,3 @@ class AppManager:
             parts.append(f"{len(unready)} running but not ready (readiness check)")
         return "; ".join(parts)
 
-
-def _condition(state: str) -> str:
-    """Marathon's instance condition for a Mesos task state."""
-    name = state.removeprefix("TASK_").lower()
-    return "".join(part.capitalize() for part in name.split("_"))
