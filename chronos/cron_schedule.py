@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-from chronos.schedule import Schedule, zone_for
+from chronos.errors import InvalidJob
+from chronos.schedule_base import ScheduleBase, zone_for
 from chronos.timefmt import require_aware
 from chronos.wallclock import fold_shift, to_instant
-from scheduler.base.errors import InvalidJob
 
 _TICK = timedelta(microseconds=1)
 MACROS = frozenset(
@@ -25,7 +25,7 @@ MACROS = frozenset(
 
 
 @dataclass(frozen=True)
-class CronSchedule(Schedule):
+class CronSchedule(ScheduleBase):
     """`expression` in `zone`; slots are the matches at or after `origin` (the acceptance time).
 
     Two schedules with the same line and zone are equal whenever they were accepted.

@@ -10,11 +10,11 @@ from functools import cached_property
 
 import isodate
 
+from chronos.errors import InvalidJob
 from chronos.period import Period
-from chronos.schedule import Schedule, zone_for
+from chronos.schedule_base import ScheduleBase, zone_for
 from chronos.timefmt import format_instant, require_aware
 from chronos.wallclock import to_instant
-from scheduler.base.errors import InvalidJob
 
 _FORM = re.compile(r"(R[0-9]*)/(.*)/(P.*)")
 _EARLIEST_START = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)
@@ -22,7 +22,7 @@ _TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
-class IsoSchedule(Schedule):
+class IsoSchedule(ScheduleBase):
     """Slot k (k >= 0) is `wall_start` stepped k periods in `zone`.
 
     `repeats` counts slots from the start (None = forever); the first `consumed` slots are

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chronos.constraints import Constraint, Operator
+from chronos.errors import InvalidJob
 from chronos.json_fields import JsonObject
 from chronos.period import format_epsilon, parse_epsilon
 from chronos.schedule import Schedule
 from chronos.timefmt import format_instant, parse_instant
-from scheduler.base.errors import InvalidJob
-from scheduler.launch.constraints import Constraint, Operator
 
 NAME_PATTERN = re.compile(r"[\w.-]+", re.ASCII)
-CONSTRAINT_OPERATORS = {"EQUALS": Operator.EQUALS, "LIKE": Operator.LIKE, "UNLIKE": Operator.UNLIKE}
+CONSTRAINT_OPERATORS = {operator.value: operator for operator in Operator}
 RUN_ONCE_NOW = "R1//PT24H"
 JobKind = Literal["iso8601", "dependency"]
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import isodate
 
-from scheduler.base.errors import InvalidJob
+from chronos.errors import InvalidJob
 
 
 @dataclass(frozen=True)

@@ -22,26 +22,27 @@ All slot times are UTC-aware datetimes. `after` bounds are exclusive, `until` in
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
+from typing import Protocol
 
-from scheduler.base.errors import InvalidJob
+from chronos.cron_schedule import CronSchedule
+from chronos.errors import InvalidJob
+from chronos.iso_schedule import IsoSchedule
 
 
-class Schedule(ABC):
-    """When a job is due; immutable. `zone_name` is the `scheduleTimeZone` given ("" if none)."""
+class Schedule(Protocol):
+    """When a job is due; immutable. `zone_name` is the `scheduleTimeZone` given ("" if none).
 
-    zone_name: str
+    Both kinds implement it on chronos.schedule_base.ScheduleBase; `parse` picks the kind.
+    """
+
+    @property
+    def zone_name(self) -> str: ...
 
     @classmethod
     def parse(cls, text: str, tz_name: str, now: datetime) -> Schedule:
         """Parse a Chronos ISO schedule or a cron line; `now` fixes an empty start."""
-        # Imported here: both forms subclass Schedule, so they import this module.
-        from chronos.cron_schedule import CronSchedule
-        from chronos.iso_schedule import IsoSchedule
-
         text = text.strip()
         if text.startswith("R"):
             return IsoSchedule.parse(text, tz_name, now)
@@ -49,38 +50,13 @@ class Schedule(ABC):
             return CronSchedule.parse(text, tz_name, now)
         raise InvalidJob("Cannot parse schedule '': it is empty")
 
-    @abstractmethod
-    def next_slot(self, after: datetime | None) -> datetime | None:
-        """The first slot strictly after `after` (the first slot if None), or None if exhausted."""
 
-    @abstractmethod
-    def prev_slot(self, before: datetime) -> datetime | None:
-        """The last slot strictly before `before`, or None."""
+    def next_slot(self, after: datetime | None) -> datetime | None: ...
 
-    @abstractmethod
-    def advanced_to(self, slot: datetime) -> Schedule:
-        """This schedule as Chronos shows it once `slot` has been handled."""
+    def prev_slot(self, before: datetime) -> datetime | None: ...
 
-    @abstractmethod
-    def __str__(self) -> str:
-        """The `schedule` field as Chronos clients read it."""
+    def advanced_to(self, slot: datetime) -> Schedule: ...
 
-    def first_slot(self) -> datetime | None:
-        return self.next_slot(None)
+    def first_slot(self) -> datetime | None: ...
 
-    def slots(self, after: datetime | None, until: datetime) -> Iterator[datetime]:
-        """Slots in (after, until], oldest first (from the first slot when `after` is None)."""
-        slot = self.next_slot(after)
-        while slot is not None and slot <= until:
-            yield slot
-            slot = self.next_slot(slot)
-
-
-def zone_for(tz_name: str) -> tzinfo | None:
-    """The IANA zone named by `scheduleTimeZone`, or None when it is empty."""
-    if not tz_name:
-        return None
-    try:
-        return ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise InvalidJob(f"Invalid scheduleTimeZone '{tz_name}': not an IANA time zone") from exc
+    def slots(self, after: datetime | None, until: datetime) -> Iterator[datetime]: ...

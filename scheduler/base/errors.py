@@ -55,6 +55,3 @@ class Locked(DromosError):
         super().__init__(message)
         self.deployment_ids = tuple(deployment_ids)
 
-
-class InvalidJob(DromosError, ValueError):
-    """A Chronos job or request is invalid, or names an unknown job: Chronos answers 400."""

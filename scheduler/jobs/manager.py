@@ -12,11 +12,11 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from chronos.errors import InvalidJob
 from chronos.graph import JobGraph
 from chronos.job import Job, JobKind, job_from_json
 from chronos.runs import Run, Trigger
 from chronos.stats import RunRecord
-from scheduler.base.errors import InvalidJob
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.runs import RunEngine
 from scheduler.jobs.slots import SlotTimer

@@ -20,6 +20,7 @@ from typing import Any
 
 from chronos.job import Job
 from executor.task_spec import START_AT_LABEL
+from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import JOB_PREFIX, Placement, TaskRequest
 from scheduler.mesos import mesos_json
 from scheduler.mesos.resources import Resources
@@ -36,7 +37,9 @@ def task_request_for(job: Job, task_id: str) -> TaskRequest:
         task_id=task_id,
         run_spec_id=run_spec_id_for(job.name),
         resources=_scalars(job),
-        constraints=job.constraints,
+        # Chronos's operators are Marathon's by name (EQUALS included, see Operator).
+        constraints=tuple(Constraint(c.field, Operator(c.operator.value), c.value)
+                          for c in job.constraints),
     )
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from chronos.errors import InvalidJob
 from chronos.runs import RunStatus, Trigger
 from chronos.task_id import parse_task_id
-from scheduler.base.errors import InvalidJob
 from scheduler.store.store import Store
 from tests.scheduler.jobs.jobs_harness import START, Jobs, at
 

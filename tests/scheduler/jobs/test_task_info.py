@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from chronos.errors import InvalidJob
 from chronos.job import job_from_json
 from chronos.task_id import TaskId, parse_task_id, task_id_for
-from scheduler.base.errors import InvalidJob
 from scheduler.jobs.task_info import build_task_info, task_request_for
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import Placement
