@@ -12,6 +12,7 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from mesos_vocab.states import TaskState
 from scheduler.apps import pathid
 from scheduler.apps.app_events import publish_status
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
@@ -333,7 +334,7 @@ class AppManager:
                     (app_id, config_version(app)), now, app.backoff_seconds,
                     app.backoff_factor, app.max_launch_delay_seconds,
                 )
-            if record.state != "TASK_FINISHED":
+            if record.state != TaskState.FINISHED:
                 self.last_failure[app_id] = {
                     "appId": app_id, "host": record.hostname, "message": record.message,
                     "state": record.state, "taskId": record.task_id,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from mesos_vocab.states import TERMINAL_STATES, TaskState
 from scheduler.base.clock import Clock
 from scheduler.base.config import Config
 from scheduler.base.core import Core, Timer
@@ -19,7 +20,7 @@ from scheduler.base.events import EventBus
 from scheduler.launch.launch_queue import LaunchQueue
 from scheduler.launch.launcher import Launch, Launcher
 from scheduler.launch.task_request import Placement, TaskRequest, is_job
-from scheduler.launch.tasks import TERMINAL_STATES, Goal, TaskRecord, TaskTracker
+from scheduler.launch.tasks import Goal, TaskRecord, TaskTracker
 from scheduler.mesos.driver import DriverPort
 from scheduler.store.store import Store
 
@@ -174,7 +175,7 @@ class Framework:
         changes: dict[str, Any] = {"state": state, "message": status.get("message", "")}
         if "healthy" in status:
             changes["healthy"] = bool(status["healthy"])
-        if state == "TASK_RUNNING" and record.started_at is None:
+        if state == TaskState.RUNNING and record.started_at is None:
             changes["started_at"] = self.clock.now()
         agent_id = status.get("agent_id", {}).get("value")
         if agent_id and not record.agent_id:
@@ -216,7 +217,7 @@ class Framework:
     def _expire_stuck_launches(self) -> None:
         deadline = self.clock.now() - self.config.launch_timeout_s
         for record in self.tracker:
-            if record.state == "TASK_STAGING" and record.staged_at < deadline:
+            if record.state == TaskState.STAGING and record.staged_at < deadline:
                 log.warning("task %s did not start in time; killing it", record.task_id)
                 self.kill(record)
 

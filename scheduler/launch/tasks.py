@@ -7,16 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from mesos_vocab.states import TERMINAL_STATES, TaskState
 from scheduler.store.store import Store
 
-TERMINAL_STATES = frozenset({
-    "TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_ERROR", "TASK_LOST",
-    "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR",
-})
 # Terminal states that count as a failure for launch backoff (Marathon: not KILLED).
-FAILURE_STATES = frozenset({
-    "TASK_FINISHED", "TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE",
-})
+FAILURE_STATES = TERMINAL_STATES - {TaskState.KILLED, TaskState.GONE_BY_OPERATOR}
 
 
 class Goal(enum.Enum):
