@@ -3,6 +3,6 @@
 `manager` is the jobs' owner (API verbs, restore); `definitions` persists jobs and the DAG;
 `slots` fires due schedule slots; `runs` launches, retries and settles runs;
 `task_info` builds a run's Mesos TaskInfo.
-May import: chronos, scheduler.base, scheduler.store, scheduler.mesos, scheduler.launch,
-executor.task_spec (the label contract with the executor).
+May import: chronos, mesos_vocab, scheduler.base, scheduler.store, scheduler.mesos,
+scheduler.launch.
 """

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chronos.job import Job
-from executor.task_spec import START_AT_LABEL
+from mesos_vocab.labels import START_AT_LABEL
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import JOB_PREFIX, Placement, TaskRequest
 from scheduler.mesos import mesos_json
