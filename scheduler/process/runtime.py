@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from scheduler.apps.app_manager import AppManager
+from scheduler.appmanager.manager import AppManager
 from scheduler.base.clock import Clock, SystemClock
 from scheduler.base.config import Config
 from scheduler.base.core import Core

@@ -12,7 +12,7 @@ from api.marathon_json import app_info
 from scheduler.deployments.manager import deployment_json
 from scheduler.health.engine import READINESS_INDEX, ProbeReport
 from scheduler.health.probes import HttpResponse, Outcome, Protocol, Verdict
-from tests.scheduler.apps.test_app_manager import Cluster
+from tests.scheduler.appmanager.test_app_manager import Cluster
 from tests.scheduler.health.test_monitor import RecordingEngine
 from tests.support.marathon_client import MarathonApp
 

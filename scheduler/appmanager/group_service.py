@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from scheduler.appmanager.manager import AppManager
 from scheduler.apps import pathid
-from scheduler.apps.app_manager import AppManager
 from scheduler.apps.groups import (
     Group,
     find_group,

@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mesos_vocab.states import TaskState
+from scheduler.appmanager.status_events import publish_status
 from scheduler.apps import pathid
-from scheduler.apps.app_events import publish_status
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
