@@ -1,4 +1,4 @@
 """The ground floor: the clock, the owner thread (`core`), user errors, the event bus, settings.
 
-May import: nothing of the project but chronos/ (for the Chronos error type).
+May import: nothing of the project.
 """
