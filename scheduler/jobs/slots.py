@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chronos.due import due_slots
 from chronos.runs import Trigger, slot_key
-from chronos.timeline import Timeline
+from chronos.schedules.due import due_slots
+from chronos.schedules.timeline import Timeline
 from scheduler.base.core import Timer
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.runs import RunEngine

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from chronos.errors import InvalidJob
-from chronos.period import format_epsilon, parse_epsilon
+from chronos.schedules.period import format_epsilon, parse_epsilon
 from chronos.timefmt import format_instant, from_millis, parse_instant, to_millis
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localmesos.frameworks import Framework
+from localmesos.master.frameworks import Framework
 from localmesos.model import CallError, id_value
 from localmesos.resources import ResourceError, Resources
 

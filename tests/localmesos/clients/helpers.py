@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import LocalMesos, processes_under
 
 FAKE_EXECUTOR = Path(__file__).with_name("fake_executor.py")

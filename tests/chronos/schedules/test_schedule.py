@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chronos.errors import InvalidJob
-from chronos.schedule import Schedule
+from chronos.schedules.schedule import Schedule
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 NEW_YORK = ZoneInfo("America/New_York")

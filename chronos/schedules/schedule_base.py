@@ -1,5 +1,5 @@
 """What both schedule kinds (iso_schedule, cron_schedule) share: the slot interface and the
-time zone rule. The kinds import this module; chronos.schedule imports the kinds.
+time zone rule. The kinds import this module; chronos.schedules.schedule imports the kinds.
 """
 
 from __future__ import annotations

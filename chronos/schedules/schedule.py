@@ -13,7 +13,7 @@ Cron (a Dromos addition): `schedule` is a plain 5-field cron line, e.g. `*/5 * *
 (or one of @yearly @annually @monthly @weekly @daily @midnight @hourly), read in
 `scheduleTimeZone` (UTC when empty). It repeats forever; its slots start at acceptance.
 
-DST (both forms, see chronos.wallclock): a wall-clock slot inside a spring-forward gap runs
+DST (both forms, see schedules.wallclock): a wall-clock slot inside a spring-forward gap runs
 once, at the first valid instant after the gap; a slot in a fall-back overlap runs once, at
 its first occurrence.
 
@@ -26,15 +26,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
-from chronos.cron_schedule import CronSchedule
 from chronos.errors import InvalidJob
-from chronos.iso_schedule import IsoSchedule
+from chronos.schedules.cron_schedule import CronSchedule
+from chronos.schedules.iso_schedule import IsoSchedule
 
 
 class Schedule(Protocol):
     """When a job is due; immutable. `zone_name` is the `scheduleTimeZone` given ("" if none).
 
-    Both kinds implement it on chronos.schedule_base.ScheduleBase; `parse` picks the kind.
+    Both kinds implement it on chronos.schedules.schedule_base.ScheduleBase; `parse` picks the kind.
     """
 
     @property

@@ -9,14 +9,14 @@ import time
 from collections import deque
 from typing import Any
 
-from localmesos import validation
-from localmesos.agent import Agent, AgentConfig
-from localmesos.allocator import Allocator
-from localmesos.executors import command_executor_info
-from localmesos.frameworks import Framework, Task
+from localmesos.agent.agent import Agent, AgentConfig
+from localmesos.agent.executors import command_executor_info
+from localmesos.master import validation
+from localmesos.master.allocator import Allocator
+from localmesos.master.frameworks import Framework, Task
+from localmesos.master.offers import OfferBook, refuse_seconds
+from localmesos.master.reconciliation import reconcile
 from localmesos.model import CallError, TaskState, id_value, is_uuid, make_status
-from localmesos.offers import OfferBook, refuse_seconds
-from localmesos.reconciliation import reconcile
 from localmesos.resources import Resources
 from localmesos.stream import HEARTBEAT, EventStream, event
 

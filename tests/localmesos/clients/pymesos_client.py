@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.localmesos.inbox import WAIT_S, Event, Inbox
+from tests.localmesos.clients.inbox import WAIT_S, Event, Inbox
 
 SCRIPT = Path(__file__).with_name("pymesos_scheduler.py")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from tests.localmesos.inbox import WAIT_S, Event, Inbox
+from tests.localmesos.clients.inbox import WAIT_S, Event, Inbox
 
 
 def parse_records(buffer: bytearray) -> list[Event]:

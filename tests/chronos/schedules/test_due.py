@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chronos.due import due_slots
-from chronos.schedule import Schedule
+from chronos.schedules.due import due_slots
+from chronos.schedules.schedule import Schedule
 
 ACCEPTED = datetime(2026, 1, 1, tzinfo=UTC)
 EPSILON = timedelta(seconds=60)

@@ -1,4 +1,4 @@
-"""Chronos's ISO 8601 repeating intervals `R[n]/<start>/<period>` (see chronos.schedule)."""
+"""Chronos's ISO 8601 repeating intervals `R[n]/<start>/<period>` (see schedules.schedule)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from functools import cached_property
 import isodate
 
 from chronos.errors import InvalidJob
-from chronos.period import Period
-from chronos.schedule_base import ScheduleBase, zone_for
+from chronos.schedules.period import Period
+from chronos.schedules.schedule_base import ScheduleBase, zone_for
+from chronos.schedules.wallclock import to_instant
 from chronos.timefmt import format_instant, require_aware
-from chronos.wallclock import to_instant
 
 _FORM = re.compile(r"(R[0-9]*)/(.*)/(P.*)")
 _EARLIEST_START = datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)

@@ -1,6 +1,6 @@
-"""Cron schedules: a plain 5-field cron line read in a time zone (see chronos.schedule).
+"""Cron schedules: a plain 5-field cron line read in a time zone (see schedules.schedule).
 
-croniter steps the naive wall clock; chronos.wallclock turns each wall-clock match into an
+croniter steps the naive wall clock; schedules.wallclock turns each wall-clock match into an
 instant, which is where the DST rule lives. Matches that land on the same instant (several
 minutes inside one gap) are one slot.
 """
@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from chronos.errors import InvalidJob
-from chronos.schedule_base import ScheduleBase, zone_for
+from chronos.schedules.schedule_base import ScheduleBase, zone_for
+from chronos.schedules.wallclock import fold_shift, to_instant
 from chronos.timefmt import require_aware
-from chronos.wallclock import fold_shift, to_instant
 
 _TICK = timedelta(microseconds=1)
 MACROS = frozenset(

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from localmesos import containers
-from localmesos.executors import (
+from localmesos.agent import containers
+from localmesos.agent.executors import (
     Executor,
     ExecutorPhase,
     mesos_environment,
     validate_executor_status,
 )
+from localmesos.agent.status_updates import StatusUpdateManager
 from localmesos.model import CallError, TaskState, id_value, make_status
-from localmesos.status_updates import StatusUpdateManager
 from localmesos.stream import EventStream, event
 
 log = logging.getLogger(__name__)

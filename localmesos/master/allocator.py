@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from localmesos.agent import Agent
-from localmesos.frameworks import Framework
-from localmesos.offers import OfferBook, allocatable
+from localmesos.agent.agent import Agent
+from localmesos.master.frameworks import Framework
+from localmesos.master.offers import OfferBook, allocatable
 from localmesos.resources import Resources
 from localmesos.stream import event
 

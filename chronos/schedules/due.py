@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from chronos.schedule import Schedule
+from chronos.schedules.schedule import Schedule
 
 MAX_MISSED = 100
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localmesos.frameworks import Framework, Task
+from localmesos.master.frameworks import Framework, Task
 from localmesos.model import TaskState, id_value, make_status
 
 

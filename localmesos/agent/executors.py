@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localmesos import containers
+from localmesos.agent import containers
 from localmesos.model import (
     CallError,
     TaskState,

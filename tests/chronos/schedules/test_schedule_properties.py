@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chronos.schedule import Schedule
+from chronos.schedules.schedule import Schedule
 
 ACCEPTED = datetime(2026, 1, 1, tzinfo=UTC)
 SCHEDULES = st.sampled_from(
