@@ -1,7 +1,5 @@
 """Marathon-style apps: definitions, validation, JSON, task infos and groups (pure logic),
-and the apps' owner `app_manager` with the groups service over it.
+and `ports`, the Protocol through which health checks and deployments see the apps' owner.
 
-May import: scheduler.base, scheduler.store, scheduler.mesos, scheduler.launch; the app
-manager also wires scheduler.health and scheduler.deployments, which reach it back only
-through the narrow ports they declare themselves.
+May import: scheduler.launch, scheduler.mesos, scheduler.store, scheduler.base.
 """
