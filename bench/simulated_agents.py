@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from tests.localmesos.v1client import V1Scheduler, task
+from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support.localmesos import LocalMesos, running_localmesos
 
 CYCLES = 5

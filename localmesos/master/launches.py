@@ -5,18 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from localmesos.master import v1json, validation
-from localmesos.master.agents import AgentRecord
+from localmesos.master.agents import AgentRecord, AgentRegistry
+from localmesos.master.allocator import Allocator
 from localmesos.master.frameworks import Framework, Task
 from localmesos.master.offers import Offer, refuse_seconds
 from localmesos.model import TaskState, id_value, make_status
 from localmesos.resources import Resources
-from localmesos.stream import event
+from localmesos.stream import EventStream, event
 
-if TYPE_CHECKING:
-    from localmesos.master.core import Master
+
+class Master(Protocol):
+    """What of the master a launch uses."""
+
+    agents: AgentRegistry
+    allocator: Allocator
+    observers: list[EventStream]
+
+    def publish(self, kind: str, **body: Any) -> None: ...
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.localmesos.v1client import V1Scheduler, task
+from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
 # Unreachable after 3 unanswered pings 0.3 s apart.

@@ -14,8 +14,8 @@ import pytest
 import requests
 from pymesos import MesosOperatorMasterDriver, OperatorMaster
 
-from tests.localmesos.helpers import fake_executor
-from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.localmesos.clients.helpers import fake_executor
+from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import LocalMesos, running_localmesos
 
 JSON = {"Content-Type": "application/json"}

@@ -153,7 +153,7 @@ def running_localmesos(
     command = [
         sys.executable,
         "-m",
-        "scheduler.cli",
+        "scheduler.process.cli",
         "localmesos",
         "--port",
         str(port),
