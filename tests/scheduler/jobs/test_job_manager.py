@@ -234,7 +234,9 @@ def test_a_run_that_ended_while_the_scheduler_was_down_settles_on_reconciliation
     [task] = jobs.offer()
     jobs.status(task, "TASK_RUNNING")
     jobs.restart()
-    assert jobs.driver.reconciles[0] == [{"task_id": {"value": task}}]
+    # With the agent id, so that Mesos answers even if that agent is unreachable.
+    query = {"task_id": {"value": task}, "agent_id": {"value": "agent-1"}}
+    assert jobs.driver.reconciles[0] == [query]
     jobs.status(task, "TASK_FINISHED")  # Mesos's answer
     assert jobs.offer() == []
     [run] = jobs.runs("tick")
