@@ -48,6 +48,16 @@ def wait_hosts(client: MarathonClient, app_id: str, count: int, timeout_s: float
     )
 
 
+def waiting_reasons(dev: Dev, app_id: str, count: int) -> list[str] | None:
+    """Why the app's `count` queued instances wait, once the queue says so."""
+    queue = requests.get(dev.url + "/v2/queue", timeout=5).json()["queue"]
+    items = [q for q in queue if q["app"]["id"] == app_id]
+    if not items or items[0]["count"] != count:
+        return None
+    waiting = items[0]["processedOffersSummary"]["waitingReasons"]
+    return [w["reason"] for w in waiting] or None
+
+
 def test_unique_hostname_puts_one_instance_on_each_agent_and_a_fourth_waits(
     dev: Dev, client: MarathonClient
 ) -> None:
@@ -58,19 +68,24 @@ def test_unique_hostname_puts_one_instance_on_each_agent_and_a_fourth_waits(
 
     client.scale_app("/unique", instances=4)
 
-    def reasons() -> list[str] | None:
-        queue = requests.get(dev.url + "/v2/queue", timeout=5).json()["queue"]
-        items = [q for q in queue if q["app"]["id"] == "/unique"]
-        if not items or items[0]["count"] != 1:
-            return None
-        waiting = items[0]["processedOffersSummary"]["waitingReasons"]
-        return [w["reason"] for w in waiting] or None
-
-    found = wait_for(reasons, 15, "queue never explained why the 4th /unique waits")
+    found = wait_for(lambda: waiting_reasons(dev, "/unique", 1), 15,
+                     "queue never explained why the 4th /unique waits")  # fmt: skip
     assert all("UNIQUE" in r for r in found), found
     assert set(running_hosts(client, "/unique")) == HOSTS
     client.delete_app("/unique", force=True)
     wait_for(lambda: all(t.app_id != "/unique" for t in client.list_tasks()), 20)
+
+
+def test_like_and_max_per_hold_across_agents(dev: Dev, client: MarathonClient) -> None:
+    client.create_app("picky", MarathonApp(
+        cmd=SLEEPER, cpus=0.01, mem=16, instances=3,
+        constraints=[["rack", "LIKE", "r[12]"], ["hostname", "MAX_PER", "1"]],
+    ))
+    assert wait_hosts(client, "/picky", 2) == ["127.0.0.1", "127.0.0.2"]
+    wait_for(lambda: waiting_reasons(dev, "/picky", 1), 15, "the 3rd /picky never waited")
+    assert running_hosts(client, "/picky") == ["127.0.0.1", "127.0.0.2"]
+    client.delete_app("/picky", force=True)
+    wait_for(lambda: all(t.app_id != "/picky" for t in client.list_tasks()), 20)
 
 
 def test_group_by_rack_spreads_evenly_and_a_killed_agents_task_is_replaced(
