@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from scheduler import task_failures
 from scheduler.clock import Clock
 from scheduler.config import Config
 from scheduler.core import Core, Timer
@@ -180,6 +181,7 @@ class Framework:
         if agent_id and not record.agent_id:
             changes["agent_id"] = agent_id
         updated = replace(record, **changes)
+        task_failures.report(record, state, changes["message"])
         # Forgetting a terminal task and its owner recording the end commit together, so a
         # crash in between cannot leave an ended run that no one will hear about again.
         with self.store.transaction():
