@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
+from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system, ui
 from scheduler.runtime import Runtime
 
 
@@ -23,6 +23,8 @@ def create_app(runtime: Runtime) -> Flask:
         marathon_misc.blueprint,
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
+        ui.blueprint,
+        ui.root,
     ):
         app.register_blueprint(blueprint)
     return app
