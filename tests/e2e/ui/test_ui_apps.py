@@ -110,6 +110,29 @@ def test_a_rolling_restart_shows_its_progress(
     assert len(after) == 2 and not after & before
 
 
+def test_an_edit_through_the_form_and_a_roll_back_from_the_versions(
+    dev: Dev, open_page: Callable[[str], Chrome],
+) -> None:
+    browser = open_page(f"/ui/app_form?id={APP}")
+    form = browser.find_element(By.ID, "app-form")
+    assert form.find_element(By.NAME, "instances").get_attribute("value") == "2"
+    assert form.find_element(By.NAME, "health").get_attribute("value") == "HTTP"
+    fill_app_form(browser, mem="48")
+    WebDriverWait(browser, WAIT_S).until(lambda d: "/ui/app?" in d.current_url)
+    wait_text(browser, "#config", '"mem": 48')
+    wait_text(browser, "#app-deployments", "None running.", 60)
+    assert dev.get(f"/v2/apps{APP}")["app"]["mem"] == 48
+
+    oldest = dev.get(f"/v2/apps{APP}/versions")["versions"][-1]
+    browser.find_element(By.CSS_SELECTOR, f'#versions button[data-version="{oldest}"]').click()
+    alert = WebDriverWait(browser, WAIT_S).until(lambda d: d.switch_to.alert)
+    assert "Roll" in alert.text
+    alert.accept()
+    wait_text(browser, "#config", '"mem": 32')
+    wait_text(browser, "#app-status", "2 of 2 healthy", 60)
+    assert dev.get(f"/v2/apps{APP}")["app"]["mem"] == 32
+
+
 def test_a_declined_confirmation_deletes_nothing(
     dev: Dev, open_page: Callable[[str], Chrome],
 ) -> None:

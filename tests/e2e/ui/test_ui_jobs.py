@@ -84,6 +84,19 @@ def test_a_run_and_its_dependents_show_their_output(
     screenshot(browser, "jobs-390", PHONE[0])
 
 
+def test_a_job_edited_through_the_form_keeps_its_place(
+    dev: Dev, open_page: Callable[[str], Chrome],
+) -> None:
+    browser = open_page("/ui/job_form?job=load")
+    form = browser.find_element(By.ID, "job-form")
+    assert form.find_element(By.NAME, "parents").get_attribute("value") == "extract"
+    fill_job_form(browser, command="echo loaded again")
+    WebDriverWait(browser, WAIT_S).until(lambda d: "/ui/job?job=load" in d.current_url)
+    wait_text(browser, "#job-facts", "echo loaded again")
+    job = dev.get("/v1/scheduler/job/load")
+    assert job["command"] == "echo loaded again" and job["parents"] == ["extract"]
+
+
 def test_the_dependency_graph_is_drawn(dev: Dev, open_page: Callable[[str], Chrome]) -> None:
     browser = open_page("/ui/graph")
     wait_text(browser, "#graph", "report")

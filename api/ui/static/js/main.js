@@ -17,4 +17,5 @@ const MODULES = {
 const [path, name] = MODULES[view().dataset.page];
 const module = await import(path);
 await module[name](view().dataset);
+performance.mark("dromos-ready");  // when the page first shows its data (bench/ui_apps.py)
 document.body.dataset.ready = "true";
