@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 from collections.abc import Iterator
@@ -43,13 +44,18 @@ def chromium(profile_dir: Path) -> Iterator[webdriver.Chrome]:
 
 
 def screenshot(driver: webdriver.Chrome, name: str, width: int = DESKTOP[0]) -> Path:
-    """The whole page at `width` px as ARTIFACTS/<name>.png; the window's size is kept."""
+    """The whole page laid out `width` px wide, as ARTIFACTS/<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    before = driver.get_window_size()
-    driver.set_window_size(width, DESKTOP[1])
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, max(int(height), 300) + 100)
-    driver.save_screenshot(str(path))
-    driver.set_window_size(before["width"], before["height"])
+    metrics = {"width": width, "height": DESKTOP[1], "deviceScaleFactor": 1,
+               "mobile": width < DESKTOP[0]}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {**metrics, "height": max(int(height), 300)})
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -19,7 +19,7 @@ function groupRow(id, apps) {
   const running = apps.reduce((n, a) => n + a.tasksRunning, 0);
   const target = apps.reduce((n, a) => n + a.instances, 0);
   return `<tr data-group="${esc(id)}"><td class="id">${pageLink("apps", { group: id }, id + "/")}</td>
-    <td>${badge(`${apps.length} apps`, "unknown")}</td><td>${running} / ${target}</td>
+    <td>${badge(apps.length === 1 ? "1 app" : `${apps.length} apps`, "unknown")}</td><td>${running} / ${target}</td>
     <td></td><td class="wide"></td><td class="wide"></td></tr>`;
 }
 
