@@ -59,7 +59,7 @@ def test_an_app_created_through_the_form_becomes_healthy(
 
     browser = open_page("/ui/apps")
     group = wait_text(browser, "#apps tr[data-group]", "/shop/")
-    assert "2 / 2" in group
+    assert "2 / 2" in group and "Running" in group and "1 app" in group
     screenshot(browser, "apps")
     screenshot(browser, "apps-390", PHONE[0])
     browser.find_element(By.CSS_SELECTOR, '#apps tr[data-group="/shop"] a').click()
@@ -163,6 +163,8 @@ def test_the_deployments_and_queue_pages_say_why_an_app_waits(
     assert "/shop/huge" in card and "Waiting" in card
     screenshot(browser, "queue")
     screenshot(browser, "queue-390", PHONE[0])
+    browser = open_page("/ui/apps")
+    assert "Deploying" in wait_text(browser, '#apps tr[data-group="/shop"]', "2 apps")
     browser = open_page("/ui/apps?group=/shop")
     row = wait_text(browser, "#apps tr[data-app]", "/shop/huge")
     assert "Deploying" in row

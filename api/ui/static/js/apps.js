@@ -2,7 +2,7 @@
 // filtered list. Rows are built as one string and set once: fast at 1,000 apps.
 
 import { get } from "./api.js";
-import { $, badge, esc, flash, pageLink, setHTML } from "./dom.js";
+import { $, badge, capped, esc, flash, pageLink, ROWS_SHOWN, setHTML } from "./dom.js";
 import { live } from "./live.js";
 import { appHealth, appStatus, queueByApp } from "./status.js";
 
@@ -15,11 +15,17 @@ function row(app, queued) {
     <td class="wide">${app.mem} MiB</td></tr>`;
 }
 
-function groupRow(id, apps) {
+// A group shows the status of its app that most needs a look.
+const URGENCY = ["Delayed", "Waiting", "Deploying", "Running", "Suspended"];
+
+function groupRow(id, apps, queue) {
   const running = apps.reduce((n, a) => n + a.tasksRunning, 0);
   const target = apps.reduce((n, a) => n + a.instances, 0);
+  const statuses = new Set(apps.map((a) => appStatus(a, queue.get(a.id))));
+  const status = URGENCY.find((s) => statuses.has(s));
+  const count = apps.length === 1 ? "1 app" : `${apps.length} apps`;
   return `<tr data-group="${esc(id)}"><td class="id">${pageLink("apps", { group: id }, id + "/")}</td>
-    <td>${badge(apps.length === 1 ? "1 app" : `${apps.length} apps`, "unknown")}</td><td>${running} / ${target}</td>
+    <td>${badge(status)} <span class="muted">${count}</span></td><td>${running} / ${target}</td>
     <td></td><td class="wide"></td><td class="wide"></td></tr>`;
 }
 
@@ -52,6 +58,7 @@ export async function appsPage(params) {
   const filter = $("#filter");
   const body = $("#apps tbody");
   let state = { apps: [], queue: new Map() };
+  let limit = ROWS_SHOWN;
   setHTML($("#group-path"), crumbs(group));
 
   const draw = () => {
@@ -61,12 +68,15 @@ export async function appsPage(params) {
       rows = state.apps.filter((a) => a.id.includes(text)).map((a) => row(a, state.queue.get(a.id)));
     } else {
       const { groups, own } = level(state.apps, group);
-      rows = [...groups].map(([id, apps]) => groupRow(id, apps))
+      rows = [...groups].map(([id, apps]) => groupRow(id, apps, state.queue))
         .concat(own.map((a) => row(a, state.queue.get(a.id))));
     }
-    setHTML(body, rows.join("") || `<tr><td colspan="6">No apps yet. ${pageLink("app_form", {}, "Create one")}.</td></tr>`);
+    setHTML(body, capped(rows, limit, 6) || `<tr><td colspan="6">No apps yet. ${pageLink("app_form", {}, "Create one")}.</td></tr>`);
   };
   filter.addEventListener("input", draw);
+  body.addEventListener("click", (event) => {
+    if ("showAll" in event.target.dataset) { limit = Infinity; draw(); }
+  });
 
   await live(async () => {
     try {

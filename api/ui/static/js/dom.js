@@ -49,3 +49,12 @@ export function setHTML(element, html) {
   drawn.set(element, html);
   element.innerHTML = html;
 }
+
+/** A long list shows its first ROWS_SHOWN rows (a browser lays out 1,000 table rows slowly)
+ *  and a last row whose button asks for all. */
+export const ROWS_SHOWN = 200;
+export function capped(rows, limit, colspan) {
+  if (rows.length <= limit) return rows.join("");
+  return rows.slice(0, limit).join("") + `<tr class="more"><td colspan="${colspan}">Showing ${limit} of ${rows.length}.
+    Narrow the filter, or <button type="button" data-show-all>show all</button></td></tr>`;
+}

@@ -1,7 +1,7 @@
 // The jobs page: state, last run, success and error counts, schedule or parents, next run.
 
 import { get } from "./api.js";
-import { $, badge, esc, flash, pageLink, setHTML, when } from "./dom.js";
+import { $, badge, capped, esc, flash, pageLink, ROWS_SHOWN, setHTML, when } from "./dom.js";
 import { live } from "./live.js";
 
 /** The last run's outcome and time, from Chronos's lastSuccess/lastError. */
@@ -34,12 +34,16 @@ export async function jobsPage() {
   const filter = $("#filter");
   const body = $("#jobs tbody");
   let state = { jobs: [], states: new Map() };
+  let limit = ROWS_SHOWN;
   const draw = () => {
     const text = filter.value.trim();
     const rows = state.jobs.filter((j) => j.name.includes(text)).map((j) => row(j, state.states.get(j.name)));
-    setHTML(body, rows.join("") || `<tr><td colspan="6">No jobs. ${pageLink("job_form", {}, "Create one")}.</td></tr>`);
+    setHTML(body, capped(rows, limit, 6) || `<tr><td colspan="6">No jobs. ${pageLink("job_form", {}, "Create one")}.</td></tr>`);
   };
   filter.addEventListener("input", draw);
+  body.addEventListener("click", (event) => {
+    if ("showAll" in event.target.dataset) { limit = Infinity; draw(); }
+  });
   await live(async () => {
     try {
       const [jobs, summary] = await Promise.all([get("/v1/scheduler/jobs"), get("/v1/scheduler/jobs/summary")]);
