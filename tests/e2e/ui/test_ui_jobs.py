@@ -84,6 +84,20 @@ def test_a_run_and_its_dependents_show_their_output(
     screenshot(browser, "jobs-390", PHONE[0])
 
 
+def test_a_failed_run_shows_its_exit_status_and_stderr(
+    dev: Dev, open_page: Callable[[str], Chrome],
+) -> None:
+    response = requests.post(dev.url + "/v1/scheduler/iso8601", timeout=10, json={
+        "name": "flaky", "command": "echo starting; echo disk full >&2; exit 3", "retries": 0,
+        "schedule": LATER, "cpus": 0.01, "mem": 16})
+    assert response.status_code == 204, response.text
+    browser = open_page("/ui/job?job=flaky")
+    browser.find_element(By.ID, "run-now").click()
+    run = wait_text(browser, "#runs tr[data-run]", "FAILED")
+    assert "Command exited with status 3; stderr: disk full" in run
+    assert "failed" in wait_text(browser, "#job-facts", "0 / 1")
+
+
 def test_a_job_edited_through_the_form_keeps_its_place(
     dev: Dev, open_page: Callable[[str], Chrome],
 ) -> None:

@@ -19,7 +19,9 @@ async function show(taskId, stream) {
     try { const json = JSON.parse(text); if (typeof json.data === "string") body = json.data; } catch { /* plain text */ }
     out.textContent = body || "(empty)";
   } catch (error) {
-    out.textContent = `Could not read the log: ${error.message}`;
+    out.textContent = error.message === "URI not found"
+      ? "This scheduler does not serve task logs (GET /dromos/tasks/<id>/log)."
+      : `Could not read the log: ${error.message}`;
   }
   panel.scrollIntoView({ block: "nearest" });
 }
