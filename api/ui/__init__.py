@@ -3,7 +3,8 @@ renders them from the JSON APIs (/v2, /v1/scheduler) and keeps them live from /v
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 blueprint = Blueprint(
     "ui", __name__, url_prefix="/ui", template_folder="templates",
@@ -25,14 +26,13 @@ PAGES = {
 }
 
 
-@root.get("/")
-def index() -> Response:
-    return redirect(url_for("ui.page", name="apps"))  # type: ignore[return-value]
+def to_apps() -> WerkzeugResponse:
+    """`/` and `/ui` open the apps page."""
+    return redirect(url_for("ui.page", name="apps"))
 
 
-@blueprint.get("/")
-def home() -> Response:
-    return redirect(url_for("ui.page", name="apps"))  # type: ignore[return-value]
+root.add_url_rule("/", "index", to_apps)
+blueprint.add_url_rule("/", "home", to_apps)
 
 
 @blueprint.get("/<name>")

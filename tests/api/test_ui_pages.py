@@ -28,6 +28,13 @@ def test_query_values_are_escaped_in_the_page(client: FlaskClient) -> None:
     assert "&lt;script&gt;" in html
 
 
+@pytest.mark.parametrize("path", ["/", "/ui", "/ui/"])
+def test_the_root_and_ui_open_the_apps_page(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code in (301, 302, 308)
+    assert client.get(path, follow_redirects=True).request.path == "/ui/apps"
+
+
 def test_an_unknown_page_is_not_found(client: FlaskClient) -> None:
     assert client.get("/ui/nothing-here").status_code == 404
 
