@@ -169,6 +169,16 @@ def test_the_deployments_and_queue_pages_say_why_an_app_waits(
     row = wait_text(browser, "#apps tr[data-app]", "/shop/huge")
     assert "Deploying" in row
 
+    browser = open_page("/ui/deployments")
+    wait_text(browser, ".deployment", "/shop/huge")
+    browser.find_element(By.CSS_SELECTOR, ".deployment button[data-rollback]").click()
+    alert = WebDriverWait(browser, WAIT_S).until(lambda d: d.switch_to.alert)
+    assert "Roll back deployment" in alert.text
+    alert.accept()
+    wait_text(browser, "#deployments", "No deployment is running.")
+    wait_for(lambda: requests.get(f"{dev.url}/v2/apps/shop/huge", timeout=10).status_code == 404,
+             30, "rolling back the deployment that created /shop/huge left it in place")
+
 
 def test_every_asset_comes_from_dromos(dev: Dev, open_page: Callable[[str], Chrome]) -> None:
     browser = open_page(f"/ui/app?id={APP}")
