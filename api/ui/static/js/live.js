@@ -30,12 +30,28 @@ export function live(refresh) {
       if (again) schedule();
     }, Math.max(REFRESH_MS, 3 * lastMs));
   };
-  const poll = () => setTimeout(() => { schedule(); poll(); }, Math.max(POLL_MS, 20 * lastMs));
-  const source = new EventSource("/v2/events");
-  source.onopen = () => { dot.textContent = "live"; dot.classList.add("on"); };
-  source.onerror = () => { dot.textContent = "reconnecting"; dot.classList.remove("on"); };
-  for (const type of EVENTS) source.addEventListener(type, schedule);
-  window.addEventListener("beforeunload", () => source.close());
+  const poll = () => setTimeout(() => { if (!document.hidden) schedule(); poll(); }, Math.max(POLL_MS, 20 * lastMs));
+  // Each open stream holds one of the API server's threads: a hidden tab lets go of its
+  // stream and catches up when it is shown again.
+  let source = null;
+  const connect = () => {
+    source = new EventSource("/v2/events");
+    source.onopen = () => { dot.textContent = "live"; dot.classList.add("on"); };
+    source.onerror = () => { dot.textContent = "reconnecting"; dot.classList.remove("on"); };
+    for (const type of EVENTS) source.addEventListener(type, schedule);
+  };
+  const disconnect = () => {
+    if (source) source.close();
+    source = null;
+    dot.textContent = "paused";
+    dot.classList.remove("on");
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) disconnect();
+    else if (!source) { connect(); schedule(); }
+  });
+  window.addEventListener("beforeunload", disconnect);
+  connect();
   poll();
   return run();
 }
