@@ -94,6 +94,7 @@ def test_a_rolling_restart_shows_its_progress(
     alert.accept()
     card = wait_text(browser, "#app-deployments .deployment", "RestartApplication")
     assert "new instances ready" in card
+    screenshot(browser, "app-restarting")
     seen = set()
 
     def finished() -> bool:
