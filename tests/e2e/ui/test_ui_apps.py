@@ -176,7 +176,7 @@ def test_the_deployments_and_queue_pages_say_why_an_app_waits(
     alert = WebDriverWait(browser, WAIT_S).until(lambda d: d.switch_to.alert)
     assert "Roll back deployment" in alert.text
     alert.accept()
-    wait_text(browser, "#deployments", "No deployment is running.")
+    wait_text(browser, "#deployments", "No deployment is running.", 60)
     wait_for(lambda: requests.get(f"{dev.url}/v2/apps/shop/huge", timeout=10).status_code == 404,
              30, "rolling back the deployment that created /shop/huge left it in place")
 
@@ -186,6 +186,23 @@ def test_every_asset_comes_from_dromos(dev: Dev, open_page: Callable[[str], Chro
     urls = browser.execute_script(
         "return performance.getEntriesByType('resource').map((e) => e.name)")
     assert urls and all(url.startswith(dev.url + "/") for url in urls), urls
+
+
+SET_HIDDEN_JS = """
+Object.defineProperty(document, 'hidden', {value: arguments[0], configurable: true});
+document.dispatchEvent(new Event('visibilitychange'));
+"""
+
+
+def test_a_hidden_page_lets_go_of_its_event_stream(
+    dev: Dev, open_page: Callable[[str], Chrome],
+) -> None:
+    browser = open_page("/ui/apps")
+    wait_text(browser, "#live", "live")
+    browser.execute_script(SET_HIDDEN_JS, True)
+    wait_text(browser, "#live", "paused")
+    browser.execute_script(SET_HIDDEN_JS, False)
+    wait_text(browser, "#live", "live")
 
 
 def test_a_task_log_opens_in_the_page(dev: Dev, open_page: Callable[[str], Chrome]) -> None:

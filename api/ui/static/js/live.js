@@ -2,10 +2,14 @@
 // per REFRESH_MS however many events arrive (a rolling restart of 1,000 instances sends
 // thousands), and every POLL_MS without any, for what changes without an event (why
 // something waits, a backoff's countdown, a job's next run). Both waits stretch with the
-// last refresh's duration, so a big cluster's page asks the API in proportion to its cost.
+// last refresh's duration (2x and 5x, up to 5 s and 15 s), so a big cluster's page asks
+// the API less often.
 
 const REFRESH_MS = 700;
 const POLL_MS = 5000;
+const MAX_REFRESH_MS = 5000;
+const MAX_POLL_MS = 15000;
+const clamp = (ms, low, high) => Math.min(high, Math.max(low, ms));
 const EVENTS = ["status_update_event", "instance_changed_event", "health_status_changed_event",
   "deployment_info", "deployment_success", "deployment_failed", "deployment_step_success",
   "deployment_step_failure", "api_post_event", "app_terminated_event", "group_change_success",
@@ -28,9 +32,9 @@ export function live(refresh) {
       again = false;
       try { await run(); } finally { timer = null; }
       if (again) schedule();
-    }, Math.max(REFRESH_MS, 3 * lastMs));
+    }, clamp(2 * lastMs, REFRESH_MS, MAX_REFRESH_MS));
   };
-  const poll = () => setTimeout(() => { if (!document.hidden) schedule(); poll(); }, Math.max(POLL_MS, 20 * lastMs));
+  const poll = () => setTimeout(() => { if (!document.hidden) schedule(); poll(); }, clamp(5 * lastMs, POLL_MS, MAX_POLL_MS));
   // Each open stream holds one of the API server's threads: a hidden tab lets go of its
   // stream and catches up when it is shown again.
   let source = null;
