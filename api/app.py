@@ -15,7 +15,7 @@ from api import (
     ui,
     write_guard,
 )
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def create_app(runtime: Runtime) -> Flask:
