@@ -10,9 +10,9 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps run test lint bench clean
+.PHONY: install ops-deps browser run test lint bench clean
 
-install: $(STAMP) $(CLIENT_STAMP)
+install: $(STAMP) $(CLIENT_STAMP) browser
 
 $(STAMP): setup.cfg pyproject.toml tools/install_http_parser.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	test -x $(OPS_VENV)/bin/python || $(PYTHON) -m venv $(OPS_VENV)
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
+
+# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui).
+browser:
+	tools/install_browser.sh
 
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
