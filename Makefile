@@ -12,7 +12,7 @@ DATA_DIR ?= data
 
 .PHONY: install ops-deps browser run test lint bench clean
 
-install: $(STAMP) $(CLIENT_STAMP) browser
+install: $(STAMP) $(CLIENT_STAMP)
 
 $(STAMP): setup.cfg pyproject.toml tools/install_http_parser.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps lint
+test: install ops-deps browser lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install
