@@ -9,7 +9,9 @@ import importlib
 import importlib.util
 import sys
 
-BENCHMARKS = ("restart_gap", "health_checks", "job_lateness", "scale", "simulated_agents")
+BENCHMARKS = (
+    "restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "simulated_agents",
+)
 
 
 def run(name: str, argv: list[str]) -> None:
