@@ -77,27 +77,37 @@ def queue_json(apps: AppManager, now: float) -> Json:
             continue
         queued = sorted(fw.queue.of(app_id), key=lambda q: q.since)
         left = apps.time_left(app_id)
-        summary = fw.launcher.reject_summary.get(app_id, ())
         items.append({
             "app": app_to_json(app),
+            "role": app.role,
             "count": len(queued),
             "delay": {"timeLeftSeconds": round(left), "overdue": left <= 0},
             "since": iso_timestamp(queued[0].since),
-            "processedOffersSummary": {
-                "processedOffersCount": max((c.processed for c in summary), default=0),
-                "unusedOffersCount": max((c.declined for c in summary), default=0),
-                "rejectSummaryLastOffers": [
-                    {"reason": c.reason, "declined": c.declined, "processed": c.processed}
-                    for c in summary
-                ],
-                # Dromos: why each waiting instance waits (Marathon leaves users guessing).
-                "waitingReasons": [
-                    {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
-                    for q in queued
-                ],
-            },
+            "processedOffersSummary": _offers_summary(fw, app_id, queued, left),
         })
     return {"queue": items}
+
+
+def _offers_summary(fw: Any, app_id: str, queued: list[Any], left: float) -> Json:
+    summary = fw.launcher.reject_summary.get(app_id, ())
+    funnel = [{"reason": c.reason, "declined": c.declined, "processed": c.processed}
+              for c in summary]
+    offers_summary: Json = {
+        "processedOffersCount": max((c.processed for c in summary), default=0),
+        "unusedOffersCount": max((c.declined for c in summary), default=0),
+        "rejectSummaryLastOffers": funnel,
+        # Dromos keeps the funnel of the last matching round only (README).
+        "rejectSummaryLaunchAttempt": funnel,
+        # Dromos: why each waiting instance waits (Marathon leaves users guessing).
+        "waitingReasons": [
+            {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
+            for q in queued
+        ],
+    }
+    unused_at = fw.launcher.last_unused_offer_at.get(app_id)
+    if unused_at is not None:
+        offers_summary["lastUnusedOfferAt"] = iso_timestamp(unused_at)
+    return offers_summary
 
 
 def _reason(fw: Any, task_id: str, delay_left: float) -> str:

@@ -56,6 +56,7 @@ class AppManager:
         self.readiness = ReadinessTracker(self)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
+        self._started_version = timestamp(framework.clock.now())
 
     # restore ----------------------------------------------------------------------------
     def restore(self) -> None:
@@ -79,6 +80,11 @@ class AppManager:
             now += 0.001
         self._last_version = timestamp(now)
         return now
+
+    @property
+    def latest_version(self) -> str:
+        """The last version handed out (the root group's version), else the start time."""
+        return self._last_version or self._started_version
 
     def next_version(self) -> str:
         return timestamp(self._version_time())
@@ -133,7 +139,7 @@ class AppManager:
             )
         deployment = Deployment(
             id=str(uuid.uuid4()),
-            version=self.next_version(),
+            version=self._deployment_version(original, target),
             steps=steps,
             original={a: None if app is None else app_to_json(app) for a, app in original.items()},
             target={a: None if app is None else app_to_json(app) for a, app in target.items()},
@@ -167,6 +173,18 @@ class AppManager:
         for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
             self.reconcile(app_id)
         return deployment
+
+    def _deployment_version(
+        self, original: dict[str, AppDefinition | None], target: dict[str, AppDefinition | None]
+    ) -> str:
+        """The version this write stamped on its apps (one timestamp for apps and plan, as
+        in Marathon); a fresh one when no app got a new version (a delete)."""
+        stamped = [
+            app.version for app_id, app in target.items()
+            if app is not None and app.version
+            and app.version != getattr(original[app_id], "version", None)
+        ]
+        return max(stamped) if stamped else self.next_version()
 
     def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:
         timeouts = [a.deployment_timeout_seconds for a in target.values()

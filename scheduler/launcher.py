@@ -78,6 +78,8 @@ class Launcher:
         self._suppressed = False
         self.agent_attributes: dict[str, tuple[tuple[str, str], ...]] = {}
         self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
+        # run spec id -> when an offer it looked at last went unused (Marathon's queue shows it)
+        self.last_unused_offer_at: dict[str, float] = {}
         self.offers_seen = 0
         self.tasks_launched = 0
         self._held: dict[str, Offer] = {}
@@ -143,6 +145,9 @@ class Launcher:
         plan = match(requests, offers, self._placed())
         self.queue.reasons = dict(plan.waiting)
         self.reject_summary.update(plan.reject_summary)
+        for run_spec_id, counts in plan.reject_summary.items():
+            if any(c.declined for c in counts):
+                self.last_unused_offer_at[run_spec_id] = self._clock.now()
         by_offer: dict[str, list[Placement]] = defaultdict(list)
         for placement in plan.placements:
             by_offer[placement.offer_id].append(placement)

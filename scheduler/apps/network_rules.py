@@ -49,6 +49,9 @@ def read_port_definitions(reader: Reader, host_networking: bool) -> tuple[PortDe
         definitions = tuple(_read_port_definition(r) for r in reader.children("portDefinitions"))
     elif reader.has("ports"):
         definitions = tuple(PortDefinition(port) for port in _legacy_ports(reader))
+        if not host_networking:
+            # Marathon's normalization drops the deprecated field where it cannot apply.
+            return ()
     else:
         return (PortDefinition(0, "tcp", "default"),) if host_networking else ()
     if definitions and not host_networking:
