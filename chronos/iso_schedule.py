@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from functools import cached_property
 
@@ -35,6 +35,8 @@ class IsoSchedule(Schedule):
     period: Period
     repeats: int | None
     consumed: int = 0
+    # The schedule as posted: shown until a slot is consumed, as Chronos shows what it stored.
+    text: str = field(default="", compare=False)
 
     @classmethod
     def parse(cls, text: str, tz_name: str, now: datetime) -> IsoSchedule:
@@ -49,7 +51,8 @@ class IsoSchedule(Schedule):
         named_zone = zone_for(tz_name)
         wall, zone = _start(start_text, named_zone, require_aware(now, "now"), text)
         repeats = int(repeats_text[1:]) if repeats_text[1:] else None
-        schedule = cls(wall, zone, tz_name, period, repeats)
+        # An empty start means the acceptance time: shown as that instant, not as posted.
+        schedule = cls(wall, zone, tz_name, period, repeats, text=text if start_text else "")
         if schedule._origin < _EARLIEST_START:
             raise InvalidJob(
                 f"Cannot parse schedule '{text}': the start is before 1970-01-01T00:00:01Z"
@@ -78,6 +81,8 @@ class IsoSchedule(Schedule):
         return replace(self, consumed=max(consumed, self.consumed))
 
     def __str__(self) -> str:
+        if self.text and not self.consumed:
+            return self.text
         remaining = "" if self.remaining is None else str(self.remaining)
         start = self._slot(self.consumed) or self._origin
         return f"R{remaining}/{format_instant(start, self.zone)}/{self.period.text}"

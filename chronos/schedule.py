@@ -3,8 +3,9 @@
 ISO 8601 repeating interval (Chronos): `R[n]/<start>/<period>`
 - bare `R` repeats forever, `Rn` means n slots in total counted from the start, `R0` none;
 - an empty start (`R//PT1H`) means "now": it is fixed to the acceptance time by `parse`;
-- with `scheduleTimeZone` (IANA name) the start's wall-clock fields are kept and re-zoned,
-  whatever offset the start carried; without it the start's own offset (or UTC) is the zone;
+- with `scheduleTimeZone` (an IANA name or a Java id, see chronos.zone_ids) the start's
+  wall-clock fields are kept and re-zoned, whatever offset the start carried; without it
+  the start's own offset (or UTC) is the zone;
 - Y/M/W/D periods step the wall clock in that zone (`P1D` keeps 02:30 across DST),
   T-periods (`PT24H`) are elapsed time. Month steps clamp to the month's end (Jan 31 + P1M
   is Feb 28) and are counted from the start, so they never drift (the next is Mar 31).
@@ -27,6 +28,7 @@ from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chronos.zone_ids import custom_offset, iana_name
 from scheduler.errors import InvalidJob
 
 
@@ -77,10 +79,15 @@ class Schedule(ABC):
 
 
 def zone_for(tz_name: str) -> tzinfo | None:
-    """The IANA zone named by `scheduleTimeZone`, or None when it is empty."""
+    """The zone `scheduleTimeZone` names (an IANA name or a Java id), or None when empty."""
     if not tz_name:
         return None
+    fixed = custom_offset(tz_name)
+    if fixed is not None:
+        return fixed
     try:
-        return ZoneInfo(tz_name)
+        return ZoneInfo(iana_name(tz_name))
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise InvalidJob(f"Invalid scheduleTimeZone '{tz_name}': not an IANA time zone") from exc
+        raise InvalidJob(
+            f"Invalid scheduleTimeZone '{tz_name}': not an IANA or Java time zone id"
+        ) from exc

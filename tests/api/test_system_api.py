@@ -97,9 +97,3 @@ def test_pods_answer_404_saying_pods_are_not_supported(client: FlaskClient) -> N
             "message": "Pods are not supported by this server; run each container as an app."}
     assert client.head("/v2/pods").status_code == 404  # Marathon's pod-support probe
 
-
-def test_chronos_leader_is_served_under_the_scheduler_prefixes(client: FlaskClient) -> None:
-    for path in ("/leader", "/scheduler/leader", "/v1/scheduler/leader"):
-        response = client.get(path)
-        assert response.status_code == 200
-        assert response.get_json() == {"leader": "dromos.test:8080"}
