@@ -80,6 +80,14 @@ class IsoSchedule(Schedule):
             consumed = min(consumed, self.repeats)
         return replace(self, consumed=max(consumed, self.consumed))
 
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> IsoSchedule:
+        skip_to = max(self._first_index_after(now), self.consumed)
+        if self.repeats is None:
+            return replace(self, consumed=skip_to)
+        first = self.consumed if handled is None else self._first_index_after(handled)
+        left = max(self.repeats - first - 1, 0)
+        return replace(self, consumed=skip_to, repeats=skip_to + left)
+
     def __str__(self) -> str:
         if self.text and not self.consumed:
             return self.text

@@ -64,6 +64,13 @@ class Schedule(ABC):
         """This schedule as Chronos shows it once `slot` has been handled."""
 
     @abstractmethod
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> Schedule:
+        """This schedule once one late run has stood in for every unhandled slot up to
+        `now` (Chronos 3's skip forward): it goes on at the first slot after `now`, with one
+        recurrence fewer however many slots the late run stood in for. `handled` is the last
+        slot handled before (None: none)."""
+
+    @abstractmethod
     def __str__(self) -> str:
         """The `schedule` field as Chronos clients read it."""
 

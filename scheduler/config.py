@@ -39,6 +39,9 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
+    # "chronos2" records them missed (chronos.due.PastStartRule).
+    job_past_start_rule: str = "chronos3"
 
     @property
     def http_address(self) -> str:

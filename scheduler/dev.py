@@ -18,6 +18,8 @@ from types import FrameType
 
 import click
 
+from scheduler.main import PAST_START_RULES
+
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_S = 0.5
 
@@ -63,9 +65,12 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True, help="chronos3: an overdue job runs once now and skips "
+                                      "forward; chronos2: overdue slots are missed")
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, past_start_rule: str,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
@@ -78,7 +83,8 @@ def dev(
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
+                                "--job-launch-lead", str(job_launch_lead),
+                                "--past-start-rule", past_start_rule),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

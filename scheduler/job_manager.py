@@ -12,6 +12,7 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from chronos.due import PastStartRule
 from chronos.graph import JobGraph
 from chronos.job import Job, JobKind, job_from_json
 from chronos.runs import Run, Trigger
@@ -36,7 +37,9 @@ class JobManager:
 
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        self.defs = JobDefinitions(framework.store)
+        self.defs = JobDefinitions(
+            framework.store, PastStartRule(framework.config.job_past_start_rule)
+        )
         self.engine = RunEngine(framework, self.defs)
         self.slots = SlotTimer(framework, self.defs, self.engine)
 

@@ -69,3 +69,20 @@ def test_stats_of_an_unknown_percentile_are_an_empty_list(api: Api) -> None:
     api.post_job("etl")
     answer = api.call("GET", "/stats/bogus")
     assert answer.status_code == 200 and answer.json == []
+
+
+def test_chronos_s_sample_job_started_in_2012_runs_now_and_skips_forward(
+    api: Api, jobs: Jobs
+) -> None:
+    answer = api.call("POST", "/iso8601", {
+        "schedule": "R10/2012-10-01T05:52:00Z/PT2S", "name": "SAMPLE_JOB1",
+        "epsilon": "PT30M", "command": "echo 'FOO' >> /tmp/JOB1_OUT", "owner": "bob@airbnb.com",
+        "async": False,
+    })
+    assert answer.status_code == 204
+    jobs.tick(0)  # the slot timer fires at once
+    [task] = jobs.offer()
+    jobs.finish(task)
+    job = api.call("GET", "/job/SAMPLE_JOB1").json
+    assert job["successCount"] == 1
+    assert job["schedule"].startswith("R9/") and job["schedule"].endswith("/PT2S")

@@ -290,3 +290,17 @@ def test_cron_macros_and_zone() -> None:
 def test_cron_slot_exactly_at_acceptance_counts() -> None:
     schedule = Schedule.parse("0 12 * * *", "", utc(2026, 5, 1, 12))
     assert schedule.first_slot() == utc(2026, 5, 1, 12)
+
+
+def test_skipping_forward_goes_on_after_now_with_one_recurrence_fewer() -> None:
+    posted = Schedule.parse("R10/2012-10-01T05:52:00Z/PT2S", "", NOW)
+    skipped = posted.skipped_forward(None, NOW)
+    assert str(skipped) == "R9/2026-05-01T12:00:02.000Z/PT2S"
+    assert skipped.prev_slot(NOW) is None  # the slots it stood in for are gone
+    forever = Schedule.parse("R/2026-01-01T00:00:00Z/P1D", "", NOW)
+    assert str(forever.skipped_forward(None, NOW)) == "R/2026-05-02T00:00:00.000Z/P1D"
+
+
+def test_skipping_forward_a_cron_line_drops_the_slots_up_to_now() -> None:
+    cron = Schedule.parse("*/5 * * * *", "", NOW - timedelta(hours=1))
+    assert cron.skipped_forward(None, NOW).next_slot(None) == utc(2026, 5, 1, 12, 5)
