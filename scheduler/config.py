@@ -42,6 +42,8 @@ class Config:
     # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
     # "chronos2" records them missed (chronos.due.PastStartRule).
     job_past_start_rule: str = "chronos3"
+    # Origins whose pages may write to the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def http_address(self) -> str:

@@ -49,11 +49,13 @@ def setup_logging(level: str) -> None:
               help="slots older than a job's epsilon (a start in the past, or downtime): "
                    "chronos3 runs the job once now and skips its schedule forward, "
                    "chronos2 records them as missed and does not run them")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, past_start_rule: str,
+    job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -71,6 +73,7 @@ def scheduler(
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
         "job_past_start_rule": past_start_rule,
+        "cors_origins": cors_origins,
     }
     if hostname:
         options["hostname"] = hostname
