@@ -12,6 +12,7 @@ from scheduler.app_manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
 from scheduler.events import iso_timestamp
+from scheduler.offer_matcher import RejectCount
 from scheduler.tasks import TaskRecord
 
 Json = dict[str, Any]
@@ -89,25 +90,29 @@ def queue_json(apps: AppManager, now: float) -> Json:
 
 
 def _offers_summary(fw: Any, app_id: str, queued: list[Any], left: float) -> Json:
-    summary = fw.launcher.reject_summary.get(app_id, ())
-    funnel = [{"reason": c.reason, "declined": c.declined, "processed": c.processed}
-              for c in summary]
+    stats = fw.launcher.offer_stats
+    attempt = stats.launch_attempt.get(app_id, ())
     offers_summary: Json = {
-        "processedOffersCount": max((c.processed for c in summary), default=0),
-        "unusedOffersCount": max((c.declined for c in summary), default=0),
-        "rejectSummaryLastOffers": funnel,
-        # Dromos keeps the funnel of the last matching round only (README).
-        "rejectSummaryLaunchAttempt": funnel,
+        # Counted over the launch attempt, as Marathon counts them.
+        "processedOffersCount": max((c.processed for c in attempt), default=0),
+        "unusedOffersCount": max((c.declined for c in attempt), default=0),
+        "rejectSummaryLastOffers": _funnel(stats.last_round.get(app_id, ())),
+        "rejectSummaryLaunchAttempt": _funnel(attempt),
         # Dromos: why each waiting instance waits (Marathon leaves users guessing).
         "waitingReasons": [
             {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
             for q in queued
         ],
     }
-    unused_at = fw.launcher.last_unused_offer_at.get(app_id)
+    unused_at = stats.last_unused_at.get(app_id)
     if unused_at is not None:
         offers_summary["lastUnusedOfferAt"] = iso_timestamp(unused_at)
     return offers_summary
+
+
+def _funnel(counts: tuple[RejectCount, ...]) -> list[Json]:
+    return [{"reason": c.reason, "declined": c.declined, "processed": c.processed}
+            for c in counts]
 
 
 def _reason(fw: Any, task_id: str, delay_left: float) -> str:

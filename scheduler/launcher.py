@@ -18,7 +18,8 @@ from typing import Any
 from scheduler.clock import Clock
 from scheduler.launch_queue import LaunchQueue
 from scheduler.mesos_driver import DriverPort
-from scheduler.offer_matcher import RejectCount, match
+from scheduler.offer_matcher import match
+from scheduler.offer_stats import OfferStats
 from scheduler.offers import Offer
 from scheduler.task_request import PlacedTask, Placement
 from scheduler.tasks import TaskRecord, TaskTracker
@@ -77,9 +78,7 @@ class Launcher:
         self._transaction = transaction
         self._suppressed = False
         self.agent_attributes: dict[str, tuple[tuple[str, str], ...]] = {}
-        self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
-        # run spec id -> when an offer it looked at last went unused (Marathon's queue shows it)
-        self.last_unused_offer_at: dict[str, float] = {}
+        self.offer_stats = OfferStats()
         self.offers_seen = 0
         self.tasks_launched = 0
         self._held: dict[str, Offer] = {}
@@ -144,10 +143,8 @@ class Launcher:
         requests = self.queue.ready(self._delayed)
         plan = match(requests, offers, self._placed())
         self.queue.reasons = dict(plan.waiting)
-        self.reject_summary.update(plan.reject_summary)
-        for run_spec_id, counts in plan.reject_summary.items():
-            if any(c.declined for c in counts):
-                self.last_unused_offer_at[run_spec_id] = self._clock.now()
+        self.offer_stats.record(plan.reject_summary, self.queue.run_spec_ids(),
+                                self._clock.now())
         by_offer: dict[str, list[Placement]] = defaultdict(list)
         for placement in plan.placements:
             by_offer[placement.offer_id].append(placement)

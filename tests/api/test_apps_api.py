@@ -170,11 +170,14 @@ def test_queue_item_has_role_launch_attempt_summary_and_last_unused_offer_time(
     runtime.framework.on_registered("framework-1", "fake-master")
     client.post("/v2/apps", json={"id": "/big", "cmd": "sleep 9", "cpus": 8, "instances": 1})
     runtime.core.run_pending()
-    runtime.framework.on_offers([_small_offer()])
-    runtime.core.run_pending()
+    for _ in range(2):
+        runtime.framework.on_offers([_small_offer()])
+        runtime.core.run_pending()
     item = client.get("/v2/queue").get_json()["queue"][0]
     assert item["role"] == "*"
     summary = item["processedOffersSummary"]
     assert summary["lastUnusedOfferAt"].endswith("Z")
-    declined = {r["reason"]: r["declined"] for r in summary["rejectSummaryLaunchAttempt"]}
-    assert declined["InsufficientCpus"] == 1
+    assert summary["processedOffersCount"] == 2 and summary["unusedOffersCount"] == 2
+    last = {r["reason"]: r["declined"] for r in summary["rejectSummaryLastOffers"]}
+    attempt = {r["reason"]: r["declined"] for r in summary["rejectSummaryLaunchAttempt"]}
+    assert last["InsufficientCpus"] == 1 and attempt["InsufficientCpus"] == 2
