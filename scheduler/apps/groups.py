@@ -29,9 +29,9 @@ class Group:
 
 @dataclass(frozen=True)
 class GroupUpdate:
-    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree (which
-    wins over `scale_by`); with only `scale_by` it multiplies every app's instances; otherwise
-    `group` is the wanted subtree."""
+    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree; with
+    `scale_by` it multiplies every app's instances (either must be the body's only field);
+    otherwise `group` is the wanted subtree."""
 
     id: str
     group: Group | None = None
