@@ -69,7 +69,9 @@ def test_a_repeating_job_runs_each_of_its_slots_once(client: ChronosClient, stam
 
 
 def test_a_dependent_job_runs_after_its_parent(client: ChronosClient, stamps: Path) -> None:
-    client.add(job("parent", stamps, schedule=f"R1/{soon(2)}/PT1H"))
+    # The child must exist before the parent's run ends: each add is a client process, a
+    # second or more on a loaded machine, so the parent's slot leaves room for both.
+    client.add(job("parent", stamps, schedule=f"R1/{soon(6)}/PT1H"))
     client.add(job("child", stamps, parents=["parent"]))
     runs = wait_for(lambda: (r if len(r := stamped(stamps)) >= 2 else None), 15)
     assert [name for name, _, _ in runs] == ["parent", "child"]
