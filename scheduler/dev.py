@@ -39,7 +39,10 @@ class Child:
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.argv, preexec_fn=_die_with_parent)
-        self.pid_file.write_text(f"{self.process.pid}\n")
+        # Written aside and renamed, so a reader never sees the file empty.
+        written = self.pid_file.with_suffix(".pid.new")
+        written.write_text(f"{self.process.pid}\n")
+        written.replace(self.pid_file)
 
     def stop(self, grace_s: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
