@@ -45,6 +45,14 @@ def test_json_type_error_is_422_invalid_json_with_play_json_details(
     assert client.get("/v2/apps").get_json() == {"apps": []}
 
 
+def test_a_patch_that_is_not_an_object_is_422_expected_object(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/p", "cmd": "sleep 9", "instances": 0})
+    response = client.patch("/v2/apps/p", json=[1])
+    assert response.status_code == 422
+    assert response.get_json()["details"] == [
+        {"path": "/", "errors": ["error.expected.jsobject"]}]
+
+
 def test_put_merges_into_the_existing_app_and_answers_200(client: FlaskClient) -> None:
     client.post("/v2/apps", json={"id": "/web", "cmd": "sleep 9", "instances": 0, "mem": 32})
     response = client.put("/v2/apps/web", json={"instances": 0, "cpus": 0.5})
@@ -146,6 +154,22 @@ def test_legacy_ports_on_a_bridge_docker_app_are_dropped_and_the_app_accepted(
     app = client.get("/v2/apps/bridged").get_json()["app"]
     assert app["portDefinitions"] == []
     assert [m["containerPort"] for m in app["container"]["portMappings"]] == [80]
+
+
+def test_legacy_ports_beyond_the_port_mappings_add_empty_mappings_on_bridge(
+    client: FlaskClient
+) -> None:
+    response = client.post("/v2/apps", json={
+        "id": "/padded", "cmd": "sleep 9", "instances": 0, "ports": [0, 0, 0],
+        "container": {"type": "DOCKER", "docker": {"image": "nginx", "network": "BRIDGE",
+                      "portMappings": [{"containerPort": 80}]}},
+    })
+    assert response.status_code == 201
+    mappings = client.get("/v2/apps/padded").get_json()["app"]["container"]["portMappings"]
+    assert [(m["containerPort"], m["hostPort"]) for m in mappings] == [(80, 0), (0, 0), (0, 0)]
+    host = client.post("/v2/apps", json={"id": "/host", "cmd": "sleep 9", "instances": 0,
+                                         "ports": [0, 0]})
+    assert [d["port"] for d in host.get_json()["portDefinitions"]] == [0, 0]
 
 
 def test_the_version_a_put_answers_is_the_stored_app_version(client: FlaskClient) -> None:
