@@ -17,7 +17,12 @@ from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
-from scheduler.apps.versions import apply_version_info, is_scale_only_change, restarted
+from scheduler.apps.versions import (
+    apply_version_info,
+    is_scale_only_change,
+    restarted,
+    stamped_version,
+)
 from scheduler.backoff import Backoff, BackoffKey
 from scheduler.core import Timer
 from scheduler.deployments import rolling
@@ -139,7 +144,7 @@ class AppManager:
             )
         deployment = Deployment(
             id=str(uuid.uuid4()),
-            version=self._deployment_version(original, target),
+            version=stamped_version(original, target) or self.next_version(),
             steps=steps,
             original={a: None if app is None else app_to_json(app) for a, app in original.items()},
             target={a: None if app is None else app_to_json(app) for a, app in target.items()},
@@ -173,18 +178,6 @@ class AppManager:
         for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
             self.reconcile(app_id)
         return deployment
-
-    def _deployment_version(
-        self, original: dict[str, AppDefinition | None], target: dict[str, AppDefinition | None]
-    ) -> str:
-        """The version this write stamped on its apps (one timestamp for apps and plan, as
-        in Marathon); a fresh one when no app got a new version (a delete)."""
-        stamped = [
-            app.version for app_id, app in target.items()
-            if app is not None and app.version
-            and app.version != getattr(original[app_id], "version", None)
-        ]
-        return max(stamped) if stamped else self.next_version()
 
     def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:
         timeouts = [a.deployment_timeout_seconds for a in target.values()
