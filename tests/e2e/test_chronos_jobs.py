@@ -79,6 +79,18 @@ def test_a_dependent_job_runs_after_its_parent(client: ChronosClient, stamps: Pa
     assert "link,parent,child" in graph.splitlines()
 
 
+def test_a_job_started_in_2012_runs_now_then_on_its_grid(
+    client: ChronosClient, stamps: Path
+) -> None:
+    added = datetime.now(UTC)
+    client.add(job("sample", stamps, schedule="R3/2012-10-01T05:52:00Z/PT2S"))
+    runs = wait_for(lambda: (r if len(r := stamped(stamps)) >= 3 else None), 20)
+    dues = [datetime.fromtimestamp(due / 1000, UTC) for _, due, _ in runs]
+    assert added - timedelta(seconds=1) <= dues[0] <= added + timedelta(seconds=10)
+    assert [(b - a).total_seconds() for a, b in zip(dues[1:], dues[2:])] == [2.0]
+    wait_for(lambda: listed(client, "sample")["disabled"] is True, 10)
+
+
 def test_a_manual_run_starts_now(client: ChronosClient, stamps: Path) -> None:
     client.add(job("by_hand", stamps, schedule=f"R/{soon(3600)}/P1D"))
     client.run("by_hand")
