@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 from tests.support.fake_driver import FakeDriver
 
 
