@@ -3,7 +3,7 @@ is SIGKILLed and restarted under repeating jobs. Checked from the runs' own stam
 
 The scheduler runs with `--past-start-rule chronos2`, under which every slot is either
 run at its time or recorded missed; under the default (Chronos 3's) rule one run due at the
-restart stands in for the slots overdue by then (tests/chronos/test_past_start.py)."""
+restart stands in for the slots overdue by then (tests/scheduler/jobs/test_past_start.py)."""
 
 from __future__ import annotations
 
