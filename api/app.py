@@ -13,6 +13,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["dromos"] = runtime
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
+    app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
     app.after_request(_chronos_cors)
     for blueprint in (

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from scheduler.apps import pathid
+from scheduler.apps.instance_limits import check_instances
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
@@ -119,6 +120,8 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        check_instances(target, self.apps, self.fw.config.max_instances_per_app,
+                        self.fw.config.max_instances_total)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
             original, target, is_scale_only_change, lambda a: a.dependencies, restart

@@ -39,6 +39,17 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Input limits (api/limits.py, scheduler/apps/instance_limits.py).
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_json_depth: int = 64
+    max_string_length: int = 64 * 1024
+    max_label_length: int = 4 * 1024
+    max_instances_per_app: int = 10_000
+    max_instances_total: int = 100_000
+    # A write waits this long for a locked SQLite database, then answers 503; under the
+    # API's wait for the owner thread (`request_timeout_s`), which also answers 503.
+    store_busy_timeout_s: float = 10.0
+    request_timeout_s: float = 30.0
 
     @property
     def http_address(self) -> str:

@@ -54,7 +54,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.cli", *args]
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--port", default=8080, show_default=True, type=int, help="API port")
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
@@ -63,11 +63,15 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, scheduler_options: tuple[str, ...],
 ) -> None:
-    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API.
+
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
@@ -78,7 +82,8 @@ def dev(
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
+                                "--job-launch-lead", str(job_launch_lead),
+                                *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -7,9 +7,11 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
+from scheduler.cli_limits import limit_options
 from scheduler.config import Config, default_executor_command
 from scheduler.store.db import sqlite_url
 
@@ -42,11 +44,12 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, **limits: Any,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -63,10 +66,11 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        **limits,
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options))  # type: ignore[arg-type]
+    serve(Config(**options))
 
 
 def serve(config: Config) -> None:
