@@ -50,6 +50,8 @@ class Config:
     # API's wait for the owner thread (`request_timeout_s`), which also answers 503.
     store_busy_timeout_s: float = 10.0
     request_timeout_s: float = 30.0
+    # Origins whose pages may write to the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def http_address(self) -> str:

@@ -59,14 +59,16 @@ def _cli(*args: str) -> list[str]:
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="the agent's port range, BEGIN-END (give each cluster on a machine its own)")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
-    port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float, scheduler_options: tuple[str, ...],
+    port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
+    job_retry_delay: float, job_launch_lead: float, scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
@@ -76,7 +78,7 @@ def dev(
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
     children = [
-        Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
+        Child("localmesos", _cli("localmesos", "--port", str(mesos_port), "--ports", port_range,
                                  "--data-dir", str(data_dir / "localmesos")),
               data_dir / "localmesos.pid"),
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,

@@ -195,7 +195,8 @@ def test_errors_have_marathon_shapes(dev: Dev) -> None:
                         timeout=5)
     assert bad.status_code == 422
     assert {"path": "/cpus"}.items() <= bad.json()["details"][0].items()
-    malformed = requests.post(dev.url + "/v2/apps", data="{nope", timeout=5)
+    malformed = requests.post(dev.url + "/v2/apps", data="{nope",
+                              headers={"Content-Type": "application/json"}, timeout=5)
     assert malformed.status_code == 400 and malformed.json()["message"] == "Invalid JSON"
     missing = requests.get(dev.url + "/v2/apps/nothing-here", timeout=5)
     assert missing.status_code == 404
