@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from api import (
+    auth,
     chronos_api,
     errors,
     events,
@@ -24,7 +25,10 @@ def create_app(runtime: Runtime) -> Flask:
     app.url_map.strict_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
-    write_guard.install(app, runtime.config.cors_origins)
+    config = runtime.config
+    auth.install(app, auth.load(config.http_credentials, config.credentials_file),
+                 config.open_metrics)
+    write_guard.install(app, config.cors_origins)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,

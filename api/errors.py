@@ -63,6 +63,13 @@ def _unavailable(message: str) -> Response:
     return _answer({"message": message}, 503)
 
 
+def _with_challenge(response: Response, error: HTTPException) -> Response:
+    """A 401 keeps its WWW-Authenticate header, so clients know to send credentials."""
+    for challenge in error.get_response().headers.getlist("WWW-Authenticate"):
+        response.headers.add("WWW-Authenticate", challenge)
+    return response
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DromosError)
     def _dromos_error(error: DromosError) -> Response:
@@ -90,6 +97,7 @@ def register(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         if _is_chronos():
-            return _answer({"message": error.description or "", "status": error.name}, status)
+            body = {"message": error.description or "", "status": error.name}
+            return _with_challenge(_answer(body, status), error)
         message = "URI not found" if status == 404 else (error.description or error.name)
-        return _answer({"message": message}, status)
+        return _with_challenge(_answer({"message": message}, status), error)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
 import shlex
 import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scheduler.task_users import UserPolicy
 
 Json = dict[str, Any]
 
@@ -52,6 +55,18 @@ class Config:
     request_timeout_s: float = 30.0
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+
+    # Who may call the API (api/auth.py): `user:password` operators, and a file of
+    # `name:role:hash` lines. Never shown in the Config's repr.
+    http_credentials: tuple[str, ...] = field(default=(), repr=False)
+    credentials_file: Path | None = None
+    open_metrics: bool = False
+    # Who tasks run as (scheduler/task_users.py); None: the scheduler's own user.
+    default_user: str | None = None
+    allowed_users: tuple[str, ...] = ()
+
+    def task_users(self) -> UserPolicy:
+        return UserPolicy(self.default_user or getpass.getuser(), self.allowed_users)
 
     @property
     def http_address(self) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from scheduler.cli_limits import limit_options
 from scheduler.config import Config, default_executor_command
+from scheduler.server_options import limit_options
 from scheduler.store.db import sqlite_url
 
 log = logging.getLogger("dromos")
@@ -91,6 +91,7 @@ def serve(config: Config) -> None:
         config.framework_name, runtime.framework.framework_id,
         f"http://{config.http_address}", config.role,
     )
+    info["user"] = config.task_users().default_user  # Marathon's --mesos_user
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
     runtime.core.call(lambda: runtime.framework.attach_driver(driver))
     server = waitress.create_server(

@@ -1,8 +1,9 @@
-"""The scheduler's input-limit and timeout flags; each lands in the Config field of its name."""
+"""More `dromos scheduler` flags: limits, timeouts, task users (named like Config fields)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,9 +27,31 @@ _LIMITS: tuple[tuple[str, str, type, str], ...] = (
 )
 
 
+def _comma_list(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
 def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add every limit flag to `command`, passed as a keyword named like the Config field."""
     for flag, name, kind, text in reversed(_LIMITS):
         command = click.option(flag, name, type=kind, default=getattr(_DEFAULTS, name),
                                show_default=True, help=text)(command)
-    return command
+    command = click.option(
+        "--default-user", default=None,
+        help="user of tasks whose app or job names none (default: the scheduler's user)",
+    )(command)
+    command = click.option(
+        "--http-credentials", envvar="DROMOS_HTTP_CREDENTIALS", default="", callback=_comma_list,
+        help="comma-separated user:password operators (better: DROMOS_HTTP_CREDENTIALS or "
+             "--credentials-file); any credentials turn auth on",
+    )(command)
+    command = click.option(
+        "--credentials-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None, help="lines of name:role:hash (see `dromos hash-secret`); turns auth on",
+    )(command)
+    command = click.option("--open-metrics", is_flag=True,
+                           help="serve /metrics without credentials when auth is on")(command)
+    return click.option(
+        "--allowed-users", default="", callback=_comma_list,
+        help="comma-separated users an app or job may name; without it any user but root",
+    )(command)
