@@ -68,6 +68,14 @@ class Config:
     def task_users(self) -> UserPolicy:
         return UserPolicy(self.default_user or getpass.getuser(), self.allowed_users)
 
+    # The API over HTTPS when both are given (api/http_server.py).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert and self.tls_key else "http"
+
     @property
     def http_address(self) -> str:
         return f"{self.hostname}:{self.port}"

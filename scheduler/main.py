@@ -55,6 +55,8 @@ def scheduler(
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
+    if bool(limits.get("tls_cert")) != bool(limits.get("tls_key")):
+        raise click.UsageError("--tls-cert and --tls-key go together")
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
@@ -77,9 +79,8 @@ def scheduler(
 
 
 def serve(config: Config) -> None:
-    import waitress
-
     from api.app import create_app
+    from api.http_server import create_server
     from scheduler.mesos_driver import PymesosDriver, framework_info
     from scheduler.runtime import Runtime
 
@@ -89,15 +90,13 @@ def serve(config: Config) -> None:
     runtime.start_health_checks()
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
-        f"http://{config.http_address}", config.role,
+        f"{config.scheme}://{config.http_address}", config.role,
     )
     info["user"] = config.task_users().default_user  # Marathon's --mesos_user
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
     runtime.core.call(lambda: runtime.framework.attach_driver(driver))
-    server = waitress.create_server(
-        create_app(runtime), host=config.host, port=config.port, threads=16,
-        channel_timeout=3600, ident="dromos",
-    )
+    server = create_server(create_app(runtime), config.host, config.port,
+                           config.tls_cert, config.tls_key)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise SystemExit(0)
@@ -105,7 +104,7 @@ def serve(config: Config) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     driver.start()
-    print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
+    print(f"dromos scheduler: API on {server.scheme}://{config.host}:{server.port}, "
           f"Mesos master {config.master}", flush=True)
     try:
         server.run()

@@ -49,6 +49,10 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "--credentials-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None, help="lines of name:role:hash (see `dromos hash-secret`); turns auth on",
     )(command)
+    for flag, text in (("--tls-cert", "PEM certificate (chain) of the API: serve HTTPS"),
+                       ("--tls-key", "PEM private key of --tls-cert")):
+        command = click.option(flag, type=click.Path(exists=True, dir_okay=False,
+                                                     path_type=Path), help=text)(command)
     command = click.option("--open-metrics", is_flag=True,
                            help="serve /metrics without credentials when auth is on")(command)
     return click.option(
