@@ -9,6 +9,7 @@ from api import (
     chronos_api,
     errors,
     events,
+    idempotency,
     marathon_apps,
     marathon_misc,
     metrics,
@@ -29,6 +30,7 @@ def create_app(runtime: Runtime) -> Flask:
     auth.install(app, auth.load(config.http_credentials, config.credentials_file),
                  config.open_metrics)
     write_guard.install(app, config.cors_origins)
+    idempotency.install(app, runtime)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,
