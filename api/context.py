@@ -7,6 +7,8 @@ from typing import Any
 from flask import current_app, request
 
 from api.limits import BodyLimits, parse_body
+from scheduler.apps import pathid
+from scheduler.errors import ValidationFailed, Violation
 from scheduler.runtime import Runtime
 
 
@@ -34,3 +36,13 @@ def flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("true", "1", "yes", "")
+
+
+def url_path_id(raw: str) -> str:
+    """An app or group id from the URL, canonical; a write to an invalid id is a 422."""
+    canonical = pathid.canonical(raw)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        errors = pathid.path_errors(canonical)
+        if errors:
+            raise ValidationFailed([Violation("/id", tuple(errors))])
+    return canonical

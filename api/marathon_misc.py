@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import flag, json_body, runtime
+from api.context import flag, json_body, runtime, url_path_id
 from api.marathon_apps import deployment_result, kill_response
 from api.marathon_json import app_info, queue_json, task_json
 from scheduler import group_service
@@ -75,7 +75,7 @@ def delete_tasks() -> Response:
 
 # groups -----------------------------------------------------------------------------------
 def _group_id(raw: str | None) -> str:
-    return pathid.canonical(raw or "/")
+    return url_path_id(raw or "/")
 
 
 def _render_group(rt: Runtime, group: Group, embed: set[str]) -> Json:

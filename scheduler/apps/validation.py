@@ -138,7 +138,7 @@ def read_path_id(r: Reader, raw: str | None, parent: str) -> str | None:
     except pathid.InvalidPathId as error:
         r.problems.violation(r.at("id"), str(error))
         return None
-    for message in pathid.path_errors(raw):
+    for message in pathid.path_errors(full_id):  # the parent's segments too (from a URL)
         r.problems.violation(r.at("id"), message)
     return full_id
 
