@@ -27,9 +27,11 @@ def create_app(runtime: Runtime) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
     config = runtime.config
+    # Cross-origin writes are refused before credentials are asked for: a hostile page
+    # must not make the browser prompt for the API's password.
+    write_guard.install(app, config.cors_origins)
     auth.install(app, auth.load(config.http_credentials, config.credentials_file),
                  config.open_metrics)
-    write_guard.install(app, config.cors_origins)
     idempotency.install(app, runtime)
     for blueprint in (
         system.blueprint,
