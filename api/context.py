@@ -8,8 +8,8 @@ from flask import current_app, request
 
 from api.limits import BodyLimits, parse_body
 from scheduler.apps import pathid
-from scheduler.errors import ValidationFailed, Violation
-from scheduler.runtime import Runtime
+from scheduler.base.errors import ValidationFailed, Violation
+from scheduler.process.runtime import Runtime
 
 
 def runtime() -> Runtime:

@@ -9,11 +9,11 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from chronos.errors import InvalidJob
 from scheduler.apps.pathid import InvalidPathId
-from scheduler.errors import (
+from scheduler.base.errors import (
     AlreadyExists,
     DromosError,
-    InvalidJob,
     Locked,
     MalformedRequest,
     NotFound,
@@ -52,7 +52,7 @@ def marathon_error(error: DromosError) -> Response:
     return _answer({"message": error.message}, status)
 
 
-def chronos_error(error: DromosError) -> Response:
+def chronos_error(error: DromosError | InvalidJob) -> Response:
     # Chronos answers every user error, an unknown job included, with 400.
     return _answer({"message": error.message, "status": "Bad Request"}, 400)
 
@@ -73,9 +73,13 @@ def _with_challenge(response: Response, error: HTTPException) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(DromosError)
     def _dromos_error(error: DromosError) -> Response:
-        if _is_chronos() or isinstance(error, InvalidJob):
+        if _is_chronos():
             return chronos_error(error)
         return marathon_error(error)
+
+    @app.errorhandler(InvalidJob)
+    def _invalid_job(error: InvalidJob) -> Response:
+        return chronos_error(error)
 
     @app.errorhandler(InvalidPathId)
     def _invalid_id(error: InvalidPathId) -> Response:

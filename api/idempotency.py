@@ -16,7 +16,7 @@ import json
 from flask import Flask, Response, g, request
 
 from api.errors import CHRONOS_PREFIXES
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 from scheduler.store.idempotency_keys import PENDING, IdempotencyKeys
 
 HEADER = "Idempotency-Key"

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.errors import MalformedRequest
+from scheduler.base.errors import MalformedRequest
 
 MB = 1024 * 1024
 

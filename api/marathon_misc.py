@@ -9,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request
 from api.context import flag, json_body, runtime, url_path_id
 from api.marathon_apps import deployment_result, kill_response
 from api.marathon_json import app_info, queue_json, task_json
-from scheduler import group_service
+from scheduler.appmanager import group_service
 from scheduler.apps import pathid
 from scheduler.apps.groups import (
     Group,
@@ -20,10 +20,10 @@ from scheduler.apps.groups import (
     parse_group_update,
 )
 from scheduler.apps.model import AppDefinition
+from scheduler.base.errors import MalformedRequest
 from scheduler.deployments.manager import deployment_json
 from scheduler.deployments.plan import Deployment
-from scheduler.errors import MalformedRequest
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("marathon_misc", __name__)
 

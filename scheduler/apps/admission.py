@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from scheduler.apps.instance_limits import check_instances
 from scheduler.apps.model import AppDefinition
-from scheduler.config import Config
-from scheduler.errors import ValidationFailed, Violation
-from scheduler.task_users import unreadable_local_uri
+from scheduler.base.config import Config
+from scheduler.base.errors import ValidationFailed, Violation
+from scheduler.base.task_users import unreadable_local_uri
 
 
 def admit(

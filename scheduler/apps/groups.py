@@ -13,7 +13,7 @@ from scheduler.apps.model import AppDefinition
 from scheduler.apps.reader import EXPECTED_OBJECT, Problems, Reader
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import read_app, read_path_id
-from scheduler.errors import MalformedRequest
+from scheduler.base.errors import MalformedRequest
 
 # A factor past this would ask more of any app than --max-instances-per-app allows anyway;
 # bounding it keeps math.ceil(instances * factor) a small int.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from scheduler.apps.model import AppDefinition
-from scheduler.errors import ValidationFailed, Violation
+from scheduler.base.errors import ValidationFailed, Violation
 
 INT32_MAX = 2**31 - 1
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from api.auth import hash_password, hash_token
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

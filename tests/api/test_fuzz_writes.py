@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 from tests.support.bad_requests import (
     COMMANDS_WITHOUT_INPUT,

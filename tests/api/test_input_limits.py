@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from scheduler.apps.groups import parse_group
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.errors import ValidationFailed
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.base.errors import ValidationFailed
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 
 JSON = {"Content-Type": "application/json"}

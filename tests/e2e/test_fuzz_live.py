@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 from tests.api.test_fuzz_writes import seed, state
 from tests.support.bad_requests import BadRequest, bad_requests

@@ -94,20 +94,12 @@ def reserved_port_range() -> Iterator[str]:
 @contextlib.contextmanager
 def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
     """Start localmesos with `args` (e.g. "--heartbeat-seconds", "1"); stop it on exit."""
-    with contextlib.ExitStack() as stack:
-        if "--ports" not in args:
-            args = (*args, "--ports", stack.enter_context(reserved_port_range()))
-        yield stack.enter_context(_running_localmesos(data_dir, args))
-
-
-@contextlib.contextmanager
-def _running_localmesos(data_dir: Path, args: tuple[str, ...]) -> Iterator[LocalMesos]:
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
         sys.executable,
         "-m",
-        "scheduler.cli",
+        "scheduler.process.cli",
         "localmesos",
         "--port",
         str(port),

@@ -21,7 +21,7 @@ def running_scheduler(
 ) -> Iterator[str]:
     """Start `dromos scheduler` with `options`; yields its URL (https when `cert` is given)."""
     port = free_port()
-    command = [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+    command = [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
                f"127.0.0.1:{free_port()}", "--port", str(port), "--data-dir", str(data_dir),
                *options]
     log_file = data_dir / "scheduler.log"

@@ -1,0 +1,90 @@
+"""Scheduler settings, from the command line."""
+
+from __future__ import annotations
+
+import getpass
+import shlex
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scheduler.base.task_users import UserPolicy
+
+Json = dict[str, Any]
+
+EXECUTOR_ID = "dromos-executor"
+
+
+def default_executor_command() -> str:
+    """The executor of this installation; real agents get it from the dromos_executor role."""
+    return f"{shlex.quote(sys.executable)} -m executor"
+
+
+@dataclass(frozen=True)
+class Config:
+    master: str
+    db_url: str
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    hostname: str = field(default_factory=socket.gethostname)
+    framework_name: str = "dromos"
+    role: str = "*"
+    executor_command: str = field(default_factory=default_executor_command)
+    max_app_versions: int = 50
+    reconcile_interval_s: float = 300.0
+    launch_timeout_s: float = 300.0
+    job_history_limit: int = 100
+    max_concurrent_health_checks: int = 256
+    job_retry_delay_s: float = 60.0  # Chronos's --failure_retry
+    # A scheduled run launches this long before its slot and its executor starts it at the
+    # slot (0: launch at the slot).
+    job_launch_lead_s: float = 1.5
+    # Input limits (api/limits.py, scheduler/apps/instance_limits.py).
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_json_depth: int = 64
+    max_string_length: int = 64 * 1024
+    max_label_length: int = 4 * 1024
+    max_instances_per_app: int = 10_000
+    max_instances_total: int = 100_000
+    # A write waits this long for a locked SQLite database, then answers 503; under the
+    # API's wait for the owner thread (`request_timeout_s`), which also answers 503.
+    store_busy_timeout_s: float = 10.0
+    request_timeout_s: float = 30.0
+    # Origins whose pages may write to the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
+
+    # Who may call the API (api/auth.py): `user:password` operators, and a file of
+    # `name:role:hash` lines. Never shown in the Config's repr.
+    http_credentials: tuple[str, ...] = field(default=(), repr=False)
+    credentials_file: Path | None = None
+    open_metrics: bool = False
+    # Who tasks run as (scheduler/task_users.py); None: the scheduler's own user.
+    default_user: str | None = None
+    allowed_users: tuple[str, ...] = ()
+
+    def task_users(self) -> UserPolicy:
+        return UserPolicy(self.default_user or getpass.getuser(), self.allowed_users)
+
+    # The API over HTTPS when both are given (api/http_server.py).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert and self.tls_key else "http"
+
+    @property
+    def http_address(self) -> str:
+        return f"{self.hostname}:{self.port}"
+
+    def executor_info(self) -> Json:
+        """The one executor per agent that runs every Dromos task there."""
+        return {
+            "type": "CUSTOM",
+            "executor_id": {"value": EXECUTOR_ID},
+            "name": "Dromos executor",
+            "command": {"value": self.executor_command, "shell": True},
+        }
