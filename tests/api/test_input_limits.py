@@ -187,8 +187,10 @@ def _parse_seconds(count: int) -> float:
 def test_group_parsing_grows_linearly_with_its_apps() -> None:
     """The duplicate check was quadratic (a 150k-app group took 45 minutes): ten times the
     apps must cost about ten times the time, far from the hundred of a quadratic check."""
-    small, large = _parse_seconds(2_000), _parse_seconds(20_000)
-    assert large < 25 * small
+    # The fastest of a few runs: the machine is shared, and a slow run says nothing.
+    small = min(_parse_seconds(2_000) for _ in range(3))
+    large = min(_parse_seconds(20_000) for _ in range(2))
+    assert large < 25 * small, (small, large)
 
 
 def test_long_strings_and_labels_are_400(small: FlaskClient) -> None:
