@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import marathon
 import pytest
 import requests
 
@@ -46,3 +47,13 @@ def test_plain_http_and_unverified_certificates_get_nothing(https: tuple[str, Pa
     with contextlib.suppress(requests.RequestException):
         answer = requests.get(plain + "/v2/apps", auth=AUTH, timeout=10)
         assert answer.status_code >= 400
+
+
+def test_the_marathon_client_sends_its_credentials_over_https(https: tuple[str, Path]) -> None:
+    url, cert = https
+    client = marathon.MarathonClient(url, username=AUTH[0], password=AUTH[1], verify=str(cert))
+    assert "/tls" in [app.id for app in client.list_apps()]
+    stranger = marathon.MarathonClient(url, username="ops", password="guess", verify=str(cert))
+    with pytest.raises(marathon.exceptions.MarathonHttpError) as refused:
+        stranger.list_apps()
+    assert refused.value.status_code == 401
