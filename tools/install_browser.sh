@@ -1,12 +1,10 @@
-#!/bin/sh
-# Headless Chromium and its driver for the browser tests (Debian packages); idempotent.
-set -eu
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
-    exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install_browser.sh: run as root to install chromium and chromium-driver" >&2
-    exit 1
-fi
-apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+#!/usr/bin/env bash
+# Install headless Chromium and its WebDriver from Debian for the browser tests
+# (tests/e2e/ui). Idempotent: apt is touched only when either binary is missing.
+set -euo pipefail
+[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq chromium chromium-driver >/dev/null

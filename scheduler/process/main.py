@@ -78,6 +78,21 @@ def scheduler(
     serve(Config(**options))
 
 
+class StopOnFirstSignal:
+    """The SIGINT/SIGTERM handler: the first signal stops the server (SystemExit out of
+    `server.run()`); later ones are ignored. Ctrl-C sends SIGINT to the whole group and
+    `dromos dev` then sends SIGTERM: a second SystemExit raised inside the shutdown would
+    break it off half-way (SQLAlchemy then logged "Exception closing connection")."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise SystemExit(0)
+
+
 def serve(config: Config) -> None:
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
@@ -98,9 +113,7 @@ def serve(config: Config) -> None:
     server = create_server(create_app(runtime), config.host, config.port,
                            config.tls_cert, config.tls_key)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
+    stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     driver.start()
