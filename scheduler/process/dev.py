@@ -68,19 +68,14 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
-<<<<<<< HEAD
-@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
-def dev(
-    port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float, scheduler_options: tuple[str, ...],
-=======
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
               help="the scheduler's log level (failed tasks are logged as warnings)")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, log_level: str,
->>>>>>> main
+    scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
@@ -97,11 +92,7 @@ def dev(
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
-<<<<<<< HEAD
-                                *scheduler_options),
-=======
-                                "--log-level", log_level),
->>>>>>> main
+                                "--log-level", log_level, *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False
