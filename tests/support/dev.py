@@ -54,6 +54,16 @@ class Dev:
         agent_dir = self.data_dir / "localmesos" / f"agent{n}"
         os.kill(int((agent_dir / "agent.pid").read_text()), signum)
 
+    def wait_agents(self, count: int, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Until `count` agent processes have registered with the master."""
+        def registered() -> bool:
+            with contextlib.suppress(requests.RequestException, ValueError):
+                state = requests.get(self.mesos_url + "/master/state", timeout=2).json()
+                return bool(state["activated_slaves"] >= count)
+            return False
+
+        wait_for(registered, timeout_s, lambda: f"agents never registered:\n{self.log()}")
+
     def kill_scheduler(self) -> None:
         """SIGKILL the scheduler process; `dromos dev` starts it again."""
         os.kill(self.scheduler_pid(), signal.SIGKILL)
@@ -104,6 +114,8 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...]) -> 
               agent_ports)
     try:
         dev.wait_registered()
+        agents = int(options[options.index("--agents") + 1]) if "--agents" in options else 1
+        dev.wait_agents(agents)
         yield dev
     finally:
         _stop(dev)
