@@ -11,8 +11,9 @@ from typing import Any
 from scheduler.app_manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
+from scheduler.apps.service_ports import service_ports
 from scheduler.events import iso_timestamp
-from scheduler.tasks import TaskRecord
+from scheduler.tasks import Goal, TaskRecord
 
 Json = dict[str, Any]
 
@@ -24,11 +25,13 @@ def task_json(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -
         "host": record.hostname,
         "slaveId": record.agent_id,
         "ports": list(record.ports),
-        "servicePorts": [pd.port for pd in app.port_definitions] if app else [],
+        "servicePorts": list(service_ports(app)) if app else [],
         "ipAddresses": [],
         "stagedAt": iso_timestamp(record.staged_at),
         "version": record.version,
-        "state": record.state,
+        # A task being killed has left discovery already (see Framework.kill).
+        "state": "TASK_KILLING" if record.is_running and record.goal is Goal.KILL
+        else record.state,
         "role": app.role if app else "*",
     }
     if record.started_at is not None:

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from scheduler.apps import pathid
+from scheduler.apps import pathid, service_ports
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
@@ -88,9 +88,15 @@ class AppManager:
     ):
         """Give `app` its new version and versionInfo, as Marathon's rules say."""
         now = self._version_time()
+        app = service_ports.inherit(app, previous, self.port_range)
         if restart:
             return restarted(app, now)
         return apply_version_info(previous, app, now)
+
+    @property
+    def port_range(self) -> service_ports.PortRange:
+        return service_ports.PortRange(self.fw.config.local_port_min,
+                                       self.fw.config.local_port_max)
 
     # reads ------------------------------------------------------------------------------
     def get(self, app_id: str) -> AppDefinition:
@@ -119,6 +125,7 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        target = service_ports.assign(target, self.apps, self.port_range)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
             original, target, is_scale_only_change, lambda a: a.dependencies, restart

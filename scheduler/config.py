@@ -39,6 +39,11 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Marathon's --local_port_min/max: where service ports of 0 are assigned from.
+    local_port_min: int = 10000
+    local_port_max: int = 20000
+    # Seconds between a running task leaving discovery and Mesos being asked to kill it.
+    kill_drain_s: float = 0.0
 
     @property
     def http_address(self) -> str:

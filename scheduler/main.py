@@ -42,11 +42,18 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--local-port-min", "--local_port_min", "local_port_min", default=10000,
+              show_default=True, type=int, help="lowest service port assigned for a port of 0")
+@click.option("--local-port-max", "--local_port_max", "local_port_max", default=20000,
+              show_default=True, type=int, help="highest service port assigned for a port of 0")
+@click.option("--kill-drain-seconds", default=0.0, show_default=True, type=float,
+              help="seconds a running task is out of discovery before Mesos kills it")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, local_port_min: int, local_port_max: int,
+    kill_drain_seconds: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -63,6 +70,9 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "local_port_min": local_port_min,
+        "local_port_max": local_port_max,
+        "kill_drain_s": kill_drain_seconds,
     }
     if hostname:
         options["hostname"] = hostname
