@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps run test lint bench clean
+.PHONY: install ops-deps discovery-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -36,6 +36,10 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
 
+# HAProxy, dig and Prometheus, which the discovery tests start on 127.0.0.1.
+discovery-deps:
+	tools/install_discovery_deps.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -43,7 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: install ops-deps lint
+test: install ops-deps discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

@@ -1,4 +1,4 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos` and `executor`."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor` and `lb`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "scheduler": "scheduler.main:scheduler",
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
+    "lb": "discovery.lb:lb",
 }
 
 
