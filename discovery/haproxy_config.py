@@ -17,7 +17,7 @@ from discovery.naming import haproxy_name
 
 GLOBAL = """\
 global
-    maxconn 10000
+    maxconn 4096
     hard-stop-after 60s
 
 defaults

@@ -1,9 +1,8 @@
 """One HAProxy in master-worker mode, reloaded through its master socket.
 
 A reload keeps every connection: the master hands the listening sockets to the new
-workers itself, and old workers finish what they serve before they exit. A new
-configuration is checked (`haproxy -c`) before it replaces the running one, so a bad
-one never takes the routes down.
+workers itself, and old workers finish what they serve before they exit. A bad new
+configuration never takes the routes down: the master keeps the old workers.
 """
 
 from __future__ import annotations
@@ -38,15 +37,21 @@ class HAProxy:
             raise HAProxyError(result.stdout + result.stderr)
 
     def apply(self, text: str) -> None:
-        """Check `text`, install it, and start or reload HAProxy on it."""
+        """Install `text` and start or reload HAProxy on it.
+
+        A running master parses the new file itself on reload and keeps the old workers
+        when it is bad (counted as failed), so only a first start is checked beforehand.
+        """
         candidate = self.config_path.with_suffix(".new")
         candidate.write_text(text)
-        self.check(candidate)
+        running = self.process is not None and self.process.poll() is None
+        if not running:
+            self.check(candidate)
         os.replace(candidate, self.config_path)
-        if self.process is None or self.process.poll() is not None:
-            self._start()
-        else:
+        if running:
             self._reload()
+        else:
+            self._start()
 
     def _start(self) -> None:
         self.master_socket.unlink(missing_ok=True)
@@ -79,11 +84,11 @@ class HAProxy:
         return (int(found.group(1)), int(found.group(2))) if found else None
 
     def command(self, line: str) -> str:
-        """One command on the master CLI; the master closes the connection after it."""
+        """One command on the master CLI (`quit` after it, or the master keeps it open)."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(5)
             sock.connect(str(self.master_socket))
-            sock.sendall(line.encode() + b"\n")
+            sock.sendall(line.encode() + b";quit\n")
             chunks = []
             while chunk := sock.recv(65536):
                 chunks.append(chunk)

@@ -38,14 +38,18 @@ class LoadBalancer:
 
     def sync(self) -> bool:
         """Read the apps and apply their configuration; True when HAProxy was reloaded."""
+        started = time.monotonic()
         apps = requests.get(self.url + APPS_QUERY, timeout=10).json()["apps"]
-        text = haproxy_config.render(membership.services(apps), self.settings)
+        services = membership.services(apps)
+        text = haproxy_config.render(services, self.settings)
         if text == self.applied:
             return False
         self.haproxy.apply(text)
         self.applied = text
         self.reloads += 1
-        log.info("HAProxy configuration applied (%d)", self.reloads)
+        members = sum(len(p.instances) for s in services for p in s.ports)
+        log.info("HAProxy configuration %d applied in %.3fs: %d apps, %d members",
+                 self.reloads, time.monotonic() - started, len(services), members)
         return True
 
     def run(self) -> None:

@@ -187,7 +187,8 @@ class AppManager:
         if app.id in self.groups or any(pathid.is_descendant(a, app.id) for a in self.apps):
             raise AlreadyExists(f"A group with id [{app.id}] already exists.")
         app = self.stamp(app, None, restart=False)
-        return app, self.deploy({app.id: app}, force)
+        deployment = self.deploy({app.id: app}, force)
+        return self.apps[app.id], deployment  # as deployed: with its service ports
 
     def replace_app(self, app: AppDefinition, force: bool) -> tuple[bool, Deployment]:
         """PUT: create or update; returns (created, deployment)."""

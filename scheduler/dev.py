@@ -63,22 +63,30 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--agent-ports", default="31000-32000", show_default=True,
+              help="port range the embedded agent offers")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, agent_ports: str, scheduler_options: tuple[str, ...],
 ) -> None:
-    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API.
+
+    Options after `--` go to `dromos scheduler` (e.g. `-- --kill-drain-seconds 1`).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
     children = [
         Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
-                                 "--data-dir", str(data_dir / "localmesos")),
+                                 "--data-dir", str(data_dir / "localmesos"),
+                                 "--ports", agent_ports),
               data_dir / "localmesos.pid"),
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
+                                "--job-launch-lead", str(job_launch_lead),
+                                *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

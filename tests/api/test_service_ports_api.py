@@ -20,7 +20,9 @@ def service_ports(client: FlaskClient, app_id: str) -> list[int]:
 
 
 def test_port_zero_reads_back_as_an_assigned_service_port(client: FlaskClient) -> None:
-    assert client.post("/v2/apps", json=app_json("/a", 0, 0)).status_code == 201
+    created = client.post("/v2/apps", json=app_json("/a", 0, 0))
+    assert created.status_code == 201
+    assert [pd["port"] for pd in created.get_json()["portDefinitions"]] == [10000, 10001]
     assert client.post("/v2/apps", json=app_json("/b", 0)).status_code == 201
     assert service_ports(client, "/a") == [10000, 10001]
     assert service_ports(client, "/b") == [10002]
