@@ -44,6 +44,10 @@ class Config:
     local_port_max: int = 20000
     # Seconds between a running task leaving discovery and Mesos being asked to kill it.
     kill_drain_s: float = 0.0
+    # DNS from the scheduler's state (None: off); 0 picks a free port.
+    dns_port: int | None = None
+    dns_domain: str = "mesos"
+    dns_ttl: int = 1
 
     @property
     def http_address(self) -> str:

@@ -65,10 +65,13 @@ def _cli(*args: str) -> list[str]:
               help="seconds before its slot a scheduled job run is launched")
 @click.option("--agent-ports", default="31000-32000", show_default=True,
               help="port range the embedded agent offers")
+@click.option("--dns-port", default=0, show_default=True, type=int,
+              help="the scheduler's DNS port (0: a free one, printed at start)")
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float, agent_ports: str, scheduler_options: tuple[str, ...],
+    job_launch_lead: float, agent_ports: str, dns_port: int,
+    scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
@@ -86,7 +89,7 @@ def dev(
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
-                                *scheduler_options),
+                                "--dns-port", str(dns_port), *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

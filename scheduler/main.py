@@ -48,12 +48,16 @@ def setup_logging(level: str) -> None:
               show_default=True, type=int, help="highest service port assigned for a port of 0")
 @click.option("--kill-drain-seconds", default=0.0, show_default=True, type=float,
               help="seconds a running task is out of discovery before Mesos kills it")
+@click.option("--dns-port", type=int, default=None,
+              help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
+@click.option("--dns-domain", default="mesos", show_default=True)
+@click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, local_port_min: int, local_port_max: int,
-    kill_drain_seconds: float,
+    kill_drain_seconds: float, dns_port: int | None, dns_domain: str, dns_ttl: int,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -73,6 +77,9 @@ def scheduler(
         "local_port_min": local_port_min,
         "local_port_max": local_port_max,
         "kill_drain_s": kill_drain_seconds,
+        "dns_port": dns_port,
+        "dns_domain": dns_domain,
+        "dns_ttl": dns_ttl,
     }
     if hostname:
         options["hostname"] = hostname
@@ -82,6 +89,7 @@ def scheduler(
 def serve(config: Config) -> None:
     import waitress
 
+    from api import discovery_state
     from api.app import create_app
     from scheduler.mesos_driver import PymesosDriver, framework_info
     from scheduler.runtime import Runtime
@@ -90,6 +98,7 @@ def serve(config: Config) -> None:
     runtime.restore()
     runtime.core.start()
     runtime.start_health_checks()
+    stop_discovery = discovery_state.start(runtime)
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
         f"http://{config.http_address}", config.role,
@@ -115,5 +124,6 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
+        stop_discovery()
         driver.stop()
         runtime.close()

@@ -4,7 +4,6 @@ restart through /v2 that a client sending 50 requests/s through HAProxy never no
 from __future__ import annotations
 
 import contextlib
-import random
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.agent_ports import agent_ports
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.localmesos import free_port
 
@@ -94,12 +94,6 @@ class Client(threading.Thread):
                 self.failures.append(repr(error))
             next_at += self.interval
             time.sleep(max(0.0, next_at - time.monotonic()))
-
-
-def agent_ports() -> str:
-    """A port range of its own, so tasks never meet another cluster's on 31000-32000."""
-    low = random.randrange(21000, 30950, 50)  # below the ephemeral ports free_port() hands out
-    return f"{low}-{low + 49}"
 
 
 def task_ids(dev: Dev) -> set[str]:
