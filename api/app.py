@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 
-from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
+from api import (
+    chronos_api,
+    errors,
+    events,
+    marathon_apps,
+    marathon_misc,
+    metrics,
+    system,
+    write_guard,
+)
 from scheduler.runtime import Runtime
 
 
@@ -14,7 +23,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     errors.register(app)
-    app.after_request(_chronos_cors)
+    write_guard.install(app, runtime.config.cors_origins)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,
@@ -27,11 +36,3 @@ def create_app(runtime: Runtime) -> Flask:
         app.register_blueprint(blueprint)
     return app
 
-
-def _chronos_cors(response: Response) -> Response:
-    """Chronos answers every path with CORS headers; Marathon, by default, with none."""
-    if request.path.startswith(errors.CHRONOS_PREFIXES):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-    return response

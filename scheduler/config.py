@@ -48,6 +48,8 @@ class Config:
     dns_port: int | None = None
     dns_domain: str = "mesos"
     dns_ttl: int = 1
+    # Origins whose pages may write to the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def http_address(self) -> str:

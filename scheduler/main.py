@@ -52,12 +52,15 @@ def setup_logging(level: str) -> None:
               help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
 @click.option("--dns-domain", default="mesos", show_default=True)
 @click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, local_port_min: int, local_port_max: int,
-    kill_drain_seconds: float, dns_port: int | None, dns_domain: str, dns_ttl: int,
+    job_launch_lead: float, cors_origins: tuple[str, ...], local_port_min: int,
+    local_port_max: int, kill_drain_seconds: float, dns_port: int | None, dns_domain: str,
+    dns_ttl: int,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -80,6 +83,7 @@ def scheduler(
         "dns_port": dns_port,
         "dns_domain": dns_domain,
         "dns_ttl": dns_ttl,
+        "cors_origins": cors_origins,
     }
     if hostname:
         options["hostname"] = hostname

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.agent_ports import agent_ports
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.localmesos import free_port
 
@@ -30,7 +29,7 @@ def task_ports(dev: Dev) -> set[int]:
 
 def test_dig_finds_an_apps_tasks_and_nxdomain_after_delete(tmp_path: Path) -> None:
     dns = free_port()
-    with running_dev(tmp_path / "dev", "--agent-ports", agent_ports(),
+    with running_dev(tmp_path / "dev",
                      "--dns-port", str(dns)) as dev:
         requests.post(f"{dev.url}/v2/apps", headers=JSON, timeout=10, json={
             "id": "/shop/cart", "cmd": "sleep 600", "instances": 2, "cpus": 0.05, "mem": 16,

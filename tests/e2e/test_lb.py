@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.agent_ports import agent_ports
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.localmesos import free_port
 
@@ -104,7 +103,7 @@ def test_rolling_restart_through_haproxy_drops_no_request(tmp_path: Path) -> Non
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     bind_port, http_port = free_port(), free_port()
-    with running_dev(tmp_path / "dev", "--agent-ports", agent_ports(), "--",
+    with running_dev(tmp_path / "dev", "--",
                      "--kill-drain-seconds", "2") as dev, \
             running_lb(dev, tmp_path, http_port):
         requests.post(f"{dev.url}/v2/apps", json=web_app(script, bind_port), headers=JSON,
