@@ -12,6 +12,8 @@ import socket
 from collections.abc import Callable
 
 from api.marathon_json import app_info
+from discovery.consul_catalog import catalog
+from discovery.consul_server import CatalogState, ConsulServer
 from discovery.dns_records import Zone, zone
 from discovery.dns_server import DnsServers, ZoneResolver
 from discovery.feed import Feed, Listener
@@ -84,8 +86,8 @@ def start(rt: Runtime) -> Callable[[], None]:
     config = rt.config
     stops: list[Callable[[], None]] = []
     listeners: list[Listener] = []
+    resolve = _Resolver()
     if config.dns_port is not None:
-        resolve = _Resolver()
         resolver = ZoneResolver(Zone(config.dns_domain), config.dns_ttl)
         servers = DnsServers(resolver, config.host, config.dns_port)
         listeners.append(lambda snap: resolver.update(
@@ -93,6 +95,15 @@ def start(rt: Runtime) -> Callable[[], None]:
         servers.start()
         stops.append(servers.stop)
         print(f"dromos scheduler: DNS on {config.host}:{servers.port} (udp, tcp)", flush=True)
+    if config.consul_port is not None:
+        catalog_state = CatalogState(config.consul_datacenter, config.hostname)
+        consul = ConsulServer(catalog_state, config.host, config.consul_port)
+        listeners.append(lambda snap: catalog_state.update(
+            catalog(snap, config.consul_datacenter, resolve)))
+        consul.start()
+        stops.append(consul.stop)
+        print(f"dromos scheduler: Consul catalog on http://{config.host}:{consul.port}",
+              flush=True)
     if not listeners:
         return lambda: None
     running = feed(rt, listeners)

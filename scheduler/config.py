@@ -48,6 +48,9 @@ class Config:
     dns_port: int | None = None
     dns_domain: str = "mesos"
     dns_ttl: int = 1
+    # The read-only Consul catalog (None: off); its own port, as Chronos owns /v1 on the API's.
+    consul_port: int | None = None
+    consul_datacenter: str = "dc1"
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
 

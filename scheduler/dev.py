@@ -70,10 +70,12 @@ def _cli(*args: str) -> list[str]:
               help="seconds before its slot a scheduled job run is launched")
 @click.option("--dns-port", default=0, show_default=True, type=int,
               help="the scheduler's DNS port (0: a free one, printed at start)")
+@click.option("--consul-port", default=0, show_default=True, type=int,
+              help="the scheduler's Consul catalog port (0: a free one, printed at start)")
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float, dns_port: int,
+    job_retry_delay: float, job_launch_lead: float, dns_port: int, consul_port: int,
     scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
@@ -91,7 +93,8 @@ def dev(
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
-                                "--dns-port", str(dns_port), *scheduler_options),
+                                "--dns-port", str(dns_port), "--consul-port", str(consul_port),
+                                *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

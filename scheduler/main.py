@@ -52,6 +52,9 @@ def setup_logging(level: str) -> None:
               help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
 @click.option("--dns-domain", default="mesos", show_default=True)
 @click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
+@click.option("--consul-port", type=int, default=None,
+              help="serve a read-only Consul catalog API on this port (off by default)")
+@click.option("--consul-datacenter", default="dc1", show_default=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 def scheduler(
@@ -60,7 +63,7 @@ def scheduler(
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, cors_origins: tuple[str, ...], local_port_min: int,
     local_port_max: int, kill_drain_seconds: float, dns_port: int | None, dns_domain: str,
-    dns_ttl: int,
+    dns_ttl: int, consul_port: int | None, consul_datacenter: str,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -83,6 +86,8 @@ def scheduler(
         "dns_port": dns_port,
         "dns_domain": dns_domain,
         "dns_ttl": dns_ttl,
+        "consul_port": consul_port,
+        "consul_datacenter": consul_datacenter,
         "cors_origins": cors_origins,
     }
     if hostname:
