@@ -7,9 +7,11 @@ flag per task. The benchmark flips one task's flag at a time, so that task leave
 `health_status_changed_event` for that task arrives on /v2/events; each surface is then
 polled every 5 ms until its member set is the expected one: the SRV answer of
 `_web-bench._tcp.dromos.mesos` (UDP), `/v1/health/service/web-bench?passing`, and the
-servers of the app's backend on HAProxy's stats page (`;csv`). The anchor is Mesos-DNS's
-default `refreshSeconds` of 60 (it polls the master; a change waits up to 60 s, about
-30 s on average; it also never drops an unhealthy task, having no health filter).
+servers of the app's backend on HAProxy's stats page (`;csv`) not in maintenance (a
+leaving server is put there through the runtime API; a joining one needs a reload).
+The anchor is Mesos-DNS's default `refreshSeconds` of 60 (it polls the master; a change
+waits up to 60 s, about 30 s on average; it never drops an unhealthy task, having no
+health filter).
 
     .venv/bin/python -m bench.discovery [--changes 100]
 """
@@ -99,7 +101,7 @@ class Surfaces:
                             timeout=2).text.lstrip("# ")
         return {int(row["svname"].rsplit("_", 1)[1]) for row in csv.DictReader(io.StringIO(text))
                 if row["pxname"].startswith("bench_web_") and row["svname"] not in
-                ("FRONTEND", "BACKEND")}
+                ("FRONTEND", "BACKEND") and row["status"] != "MAINT"}
 
 
 def health_events(dev: Dev, seen: Callable[[str, bool, float], None],

@@ -116,3 +116,22 @@ def render(services: Iterable[Service], settings: Settings = Settings()) -> str:
         sections.append(_frontend(port, settings))
         sections.append(_backend(port))
     return "\n".join(sections)
+
+
+def removed_servers(old: str, new: str) -> list[str] | None:
+    """`backend/server` of each server line `new` drops from `old`, when that is the whole
+    difference (None otherwise): those can leave through the runtime API, with no reload."""
+    new_lines = new.splitlines()
+    removed: list[str] = []
+    backend = ""
+    position = 0
+    for line in old.splitlines():
+        if line.startswith("backend "):
+            backend = line.split()[1]
+        if position < len(new_lines) and new_lines[position] == line:
+            position += 1
+        elif line.startswith("    server ") and backend:
+            removed.append(f"{backend}/{line.split()[1]}")
+        else:
+            return None
+    return removed if position == len(new_lines) else None

@@ -53,6 +53,15 @@ class HAProxy:
         else:
             self._start()
 
+    def withdraw(self, servers: list[str], text: str) -> None:
+        """Put `servers` (`backend/server`) in maintenance at once; `text` (the same
+        configuration without them) is installed for the next start or reload."""
+        for server in servers:
+            answer = self.command(f"@1 set server {server} state maint").strip()
+            if answer:
+                raise HAProxyError(f"set server {server}: {answer}")
+        self.config_path.write_text(text)
+
     def _start(self) -> None:
         self.master_socket.unlink(missing_ok=True)
         with open(self.log_path, "ab") as log:

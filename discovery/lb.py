@@ -44,7 +44,14 @@ class LoadBalancer:
         text = haproxy_config.render(services, self.settings)
         if text == self.applied:
             return False
-        self.haproxy.apply(text)
+        leaving = None if self.applied is None else haproxy_config.removed_servers(
+            self.applied, text)
+        try:
+            if not leaving:
+                raise HAProxyError("not only servers leaving")
+            self.haproxy.withdraw(leaving, text)  # no reload: leaving must be fast
+        except HAProxyError:
+            self.haproxy.apply(text)
         self.applied = text
         self.reloads += 1
         members = sum(len(p.instances) for s in services for p in s.ports)

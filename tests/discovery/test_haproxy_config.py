@@ -3,7 +3,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from discovery.haproxy_config import Settings, render
+from discovery.haproxy_config import Settings, removed_servers, render
 from discovery.membership import services
 from tests.discovery.conftest import app, task
 
@@ -53,3 +53,11 @@ def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:
                            app("/db", 10001, task("b", 31001, alive=None), checked=False)))
     result = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_server_leaving_is_told_apart_from_other_changes() -> None:
+    both = config(app("/web", 10000, task("a", 31000), task("b", 31001)))
+    one = config(app("/web", 10000, task("a", 31000)))
+    assert removed_servers(both, one) == ["web_10000/127_0_0_1_31001"]
+    assert removed_servers(one, both) is None
+    assert removed_servers(one, config(app("/web", 10001, task("a", 31000)))) is None

@@ -38,3 +38,23 @@ def test_a_first_configuration_that_is_bad_is_refused(tmp_path: Path) -> None:
     with pytest.raises(HAProxyError):
         haproxy.apply("frontend broken\n    bind 127.0.0.1:abc\n")
     assert haproxy.process is None
+
+
+def test_withdrawn_servers_go_to_maintenance_without_a_reload(tmp_path: Path) -> None:
+    haproxy = HAProxy(tmp_path / "haproxy.cfg")
+    port = free_port()
+    backend = ("backend web_1\n    mode http\n    server s1 127.0.0.1:1\n"
+               "    server s2 127.0.0.1:2\n")
+    try:
+        haproxy.apply(stats(port) + backend)
+        haproxy.withdraw(["web_1/s2"], stats(port) + backend.replace(
+            "    server s2 127.0.0.1:2\n", ""))
+        rows = requests.get(f"http://127.0.0.1:{port}/haproxy?stats;csv", timeout=5).text
+        status = {r.split(",")[1]: r.split(",")[17] for r in rows.splitlines()
+                  if r.startswith("web_1,")}
+        assert status["s2"] == "MAINT" and status["s1"] != "MAINT"
+        assert "s2" not in (tmp_path / "haproxy.cfg").read_text()
+        with pytest.raises(HAProxyError):
+            haproxy.withdraw(["web_1/nope"], "")
+    finally:
+        haproxy.stop()
