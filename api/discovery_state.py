@@ -9,61 +9,66 @@ from __future__ import annotations
 import contextlib
 import queue
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from api.marathon_json import app_info
 from discovery.consul_catalog import catalog
 from discovery.consul_server import CatalogState, ConsulServer
 from discovery.dns_records import Zone, zone
 from discovery.dns_server import DnsServers, ZoneResolver
-from discovery.feed import Feed, Listener
-from discovery.snapshot import Snapshot
-from scheduler.events import EventBus
+from discovery.feed import Event, Feed, Listener, Source
+from discovery.snapshot import Json
 from scheduler.runtime import Runtime
 from scheduler.task_request import JOB_PREFIX, is_job
 
 EMBED = {"apps.tasks", "apps.readiness"}
 
 
-def snapshot(rt: Runtime) -> Snapshot:
-    def build() -> Snapshot:
-        apps = [app_info(rt.apps, app, EMBED) for app in
-                sorted(rt.apps.apps.values(), key=lambda a: a.id)]
-        jobs: dict[str, list[dict]] = {}
-        for record in rt.framework.tracker:
-            if is_job(record.run_spec_id) and record.is_running:
-                jobs.setdefault(record.run_spec_id.removeprefix(JOB_PREFIX), []).append({
-                    "id": record.task_id, "host": record.hostname,
-                    "ports": list(record.ports), "state": record.state,
-                })
-        return Snapshot(apps, jobs)
+class _Source(Source):
+    """The runtime's event bus and state; reads run on the owner thread."""
 
-    return rt.call(build)
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.subscription = rt.framework.events.subscribe()
 
-
-class _Events:
-    """The feed's subscription; subscribed again if the bus cut it off for lagging."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.bus = bus
-        self.subscription = bus.subscribe()
-
-    def next(self, timeout: float) -> object:
-        if self.subscription.closed:
-            self.subscription = self.bus.subscribe()
-            return "resubscribed"  # events may have been lost: rebuild
+    def next_event(self, timeout: float) -> Event | None:
+        if self.subscription.closed:  # cut off for lagging: events were lost
+            self.subscription = self.rt.framework.events.subscribe()
+            return {}
         return self.subscription.get(timeout)
 
-    def drain(self) -> None:
+    def pending(self) -> list[Event]:
+        events: list[Event] = []
         with contextlib.suppress(queue.Empty):
             while True:
-                self.subscription.queue.get_nowait()
+                event = self.subscription.queue.get_nowait()
+                events.append(event if event is not None else {})
+        return events
 
+    def apps(self, app_ids: Iterable[str] | None) -> dict[str, Json | None]:
+        def read() -> dict[str, Json | None]:
+            known = self.rt.apps.apps
+            wanted = sorted(known) if app_ids is None else sorted(app_ids)
+            return {a: app_info(self.rt.apps, known[a], EMBED) if a in known else None
+                    for a in wanted}
 
-def feed(rt: Runtime, listeners: list[Listener]) -> Feed:
-    """A feed of `rt`'s state, subscribed to its event bus."""
-    events = _Events(rt.framework.events)
-    return Feed(lambda: snapshot(rt), events.next, events.drain, listeners)
+        return self.rt.call(read)
+
+    def jobs(self) -> dict[str, list[Json]]:
+        def read() -> dict[str, list[Json]]:
+            jobs: dict[str, list[Json]] = {}
+            for record in self.rt.framework.tracker:
+                if is_job(record.run_spec_id) and record.is_running:
+                    jobs.setdefault(record.run_spec_id.removeprefix(JOB_PREFIX), []).append({
+                        "id": record.task_id, "host": record.hostname,
+                        "ports": list(record.ports), "state": record.state,
+                    })
+            return jobs
+
+        return self.rt.call(read)
+
+    def is_job(self, run_spec_id: str) -> bool:
+        return is_job(run_spec_id)
 
 
 class _Resolver:
@@ -106,7 +111,7 @@ def start(rt: Runtime) -> Callable[[], None]:
               flush=True)
     if not listeners:
         return lambda: None
-    running = feed(rt, listeners)
+    running = Feed(_Source(rt), listeners)
     running.start()
     stops.insert(0, running.stop)
 
