@@ -9,10 +9,9 @@ from collections.abc import Callable
 
 import requests
 
-log = logging.getLogger(__name__)
+from discovery.feed import IGNORED
 
-# Events of the stream itself, not of the apps.
-IGNORED = frozenset({"event_stream_attached", "event_stream_detached"})
+log = logging.getLogger(__name__)
 
 
 def follow(url: str, changed: Callable[[str], None], stop: threading.Event,

@@ -8,7 +8,7 @@ killed, passes every health check its app has, and has no readiness check pendin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 Json = Mapping[str, Any]
@@ -19,7 +19,6 @@ class Instance:
     task_id: str
     host: str
     port: int
-    healthy: bool = True
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,6 @@ class Service:
     app_id: str
     labels: Mapping[str, str]
     ports: tuple[ServicePort, ...]
-    instances: tuple[Instance, ...] = field(default=())  # every running task, any health
 
 
 def _port_entries(app: Json) -> list[Json]:
@@ -75,8 +73,7 @@ def _http_checked(app: Json, index: int) -> bool:
 
 
 def service_of(app: Json) -> Service:
-    tasks = [t for t in app.get("tasks") or [] if t.get("state") == "TASK_RUNNING"]
-    ready = [t for t in tasks if routable(t, app)]
+    ready = [t for t in app.get("tasks") or [] if routable(t, app)]
     ports = []
     for index, entry in enumerate(_port_entries(app)):
         instances = tuple(sorted(
@@ -89,11 +86,7 @@ def service_of(app: Json) -> Service:
             labels=app.get("labels") or {}, instances=instances,
             http_health_check=_http_checked(app, index),
         ))
-    every = tuple(sorted(
-        Instance(t["id"], t["host"], (t.get("ports") or [0])[0], routable(t, app))
-        for t in tasks
-    ))
-    return Service(app["id"], app.get("labels") or {}, tuple(ports), every)
+    return Service(app["id"], app.get("labels") or {}, tuple(ports))
 
 
 def services(apps: Iterable[Json]) -> list[Service]:
