@@ -14,7 +14,7 @@ from api import (
     system,
     write_guard,
 )
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -18,8 +18,8 @@ from discovery.dns_records import Zone, zone
 from discovery.dns_server import DnsServers, ZoneResolver
 from discovery.feed import Event, Feed, Listener, Source
 from discovery.snapshot import Json
-from scheduler.runtime import Runtime
-from scheduler.task_request import JOB_PREFIX, is_job
+from scheduler.launch.task_request import JOB_PREFIX, is_job
+from scheduler.process.runtime import Runtime
 
 EMBED = {"apps.tasks", "apps.readiness"}
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.app_manager import AppManager
+from mesos_vocab.states import TaskState
+from scheduler.appmanager.manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
 from scheduler.apps.service_ports import service_ports
-from scheduler.events import iso_timestamp
-from scheduler.tasks import Goal, TaskRecord
+from scheduler.base.events import iso_timestamp
+from scheduler.launch.tasks import Goal, TaskRecord
 
 Json = dict[str, Any]
 
@@ -30,7 +31,7 @@ def task_json(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -
         "stagedAt": iso_timestamp(record.staged_at),
         "version": record.version,
         # A task being killed has left discovery already (see Framework.kill).
-        "state": "TASK_KILLING" if record.is_running and record.goal is Goal.KILL
+        "state": TaskState.KILLING if record.is_running and record.goal is Goal.KILL
         else record.state,
         "role": app.role if app else "*",
     }

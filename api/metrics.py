@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from api.context import runtime
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("metrics", __name__)
 

@@ -68,7 +68,7 @@ def app_json(work: Path, lb_port: int) -> dict:
 
 @contextlib.contextmanager
 def running_lb(dev: Dev, work: Path, stats_port: int) -> Iterator[None]:
-    command = [sys.executable, "-m", "scheduler.cli", "lb", "--marathon", dev.url,
+    command = [sys.executable, "-m", "scheduler.process.cli", "lb", "--marathon", dev.url,
                "--haproxy-config", str(work / "haproxy.cfg"), "--bind-address", "127.0.0.1",
                "--http-port", str(free_port()), "--stats-port", str(stats_port)]
     with open(work / "lb.log", "ab") as log:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from scheduler.apps.model import AppDefinition, Container
-from scheduler.errors import ValidationFailed, Violation
+from scheduler.base.errors import ValidationFailed, Violation
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def app_json(app_id: str, *ports: int, **extra: Any) -> dict[str, Any]:

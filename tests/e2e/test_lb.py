@@ -38,7 +38,7 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT0"])), Handler
 
 @contextlib.contextmanager
 def running_lb(dev: Dev, work: Path, http_port: int) -> Iterator[subprocess.Popen[bytes]]:
-    command = [sys.executable, "-m", "scheduler.cli", "lb", "--marathon", dev.url,
+    command = [sys.executable, "-m", "scheduler.process.cli", "lb", "--marathon", dev.url,
                "--haproxy-config", str(work / "haproxy.cfg"), "--bind-address", "127.0.0.1",
                "--http-port", str(http_port), "--stats-port", str(free_port())]
     with open(work / "lb.log", "ab") as log:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.launch.tasks import TaskRecord
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
-from scheduler.tasks import TaskRecord
 from tests.support.fake_driver import FakeDriver
 
 

@@ -7,7 +7,7 @@ import pytest
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.service_ports import PortRange, assign, service_ports
 from scheduler.apps.validation import parse_app
-from scheduler.errors import ValidationFailed
+from scheduler.base.errors import ValidationFailed
 
 RANGE = PortRange(10000, 10004)
 
