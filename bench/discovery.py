@@ -135,7 +135,8 @@ def run(work: Path, changes: int) -> dict[str, list[float]]:
     flags = work / "flags"
     flags.mkdir()
     dns_port, consul_port, stats_port, lb_port = (free_port() for _ in range(4))
-    latencies: dict[str, list[float]] = {name: [] for name in SURFACES}
+    latencies: dict[str, list[float]] = {
+        f"{name}{kind}": [] for name in SURFACES for kind in ("", " leave", " join")}
     with running_dev(work / "dev", "--dns-port", str(dns_port), "--consul-port",
                      str(consul_port)) as dev, running_lb(dev, work, stats_port):
         requests.post(f"{dev.url}/v2/apps", json=app_json(work, lb_port), headers=JSON,
@@ -175,8 +176,10 @@ def run(work: Path, changes: int) -> dict[str, list[float]]:
                 got.wait_for(lambda key=key: key in arrived, 30)
                 began = arrived[key]
             healthy = healthy - {port} if leave else healthy | {port}
+            kind = "leave" if leave else "join"
             for name, seconds in measure(surfaces, set(healthy), began).items():
                 latencies[name].append(seconds)
+                latencies[f"{name} {kind}"].append(seconds)
         stop.set()
     return latencies
 
@@ -193,12 +196,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-discovery-") as tmp:
         latencies = run(Path(tmp), args.changes)
-    print(f"{'surface':10} {'changes':>7} {'median':>9} {'p99':>9} {'max':>9}")
+    print(f"{'surface':14} {'changes':>7} {'median':>9} {'p99':>9} {'max':>9}")
     for name, values in latencies.items():
         if values:
-            print(f"{name:10} {len(values):7d} {statistics.median(values):8.3f}s "
+            print(f"{name:14} {len(values):7d} {statistics.median(values):8.3f}s "
                   f"{p99(values):8.3f}s {max(values):8.3f}s")
-    print(f"{'Mesos-DNS':10} {'':7} {30.0:8.3f}s {59.4:8.3f}s {60.0:8.3f}s  "
+    print(f"{'Mesos-DNS':14} {'':7} {30.0:8.3f}s {59.4:8.3f}s {60.0:8.3f}s  "
           "(refreshSeconds 60: uniform 0-60 s, not run)")
 
 
