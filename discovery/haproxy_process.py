@@ -88,19 +88,22 @@ class HAProxy:
     def _reloads(self) -> tuple[int, int] | None:
         try:
             found = _MASTER_LINE.search(self.command("show proc"))
-        except OSError:
+        except HAProxyError:
             return None
         return (int(found.group(1)), int(found.group(2))) if found else None
 
     def command(self, line: str) -> str:
         """One command on the master CLI (`quit` after it, or the master keeps it open)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(5)
-            sock.connect(str(self.master_socket))
-            sock.sendall(line.encode() + b";quit\n")
-            chunks = []
-            while chunk := sock.recv(65536):
-                chunks.append(chunk)
+        chunks = []
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(5)
+                sock.connect(str(self.master_socket))
+                sock.sendall(line.encode() + b";quit\n")
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+        except OSError as error:
+            raise HAProxyError(f"master socket: {error}") from error
         return b"".join(chunks).decode(errors="replace")
 
     def _wait(self, ready: Callable[[], bool], message: str, timeout_s: float = 10.0) -> None:

@@ -51,7 +51,7 @@ class LoadBalancer:
                 raise HAProxyError("not only servers leaving")
             self.haproxy.withdraw(leaving, text)  # no reload: leaving must be fast
         except HAProxyError:
-            self.haproxy.apply(text)
+            self.haproxy.apply(text)  # (re)starts HAProxy if it is not running
         self.applied = text
         self.reloads += 1
         members = sum(len(p.instances) for s in services for p in s.ports)

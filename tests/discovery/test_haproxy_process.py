@@ -58,3 +58,19 @@ def test_withdrawn_servers_go_to_maintenance_without_a_reload(tmp_path: Path) ->
             haproxy.withdraw(["web_1/nope"], "")
     finally:
         haproxy.stop()
+
+
+def test_a_dead_haproxy_is_started_again_by_the_next_configuration(tmp_path: Path) -> None:
+    haproxy = HAProxy(tmp_path / "haproxy.cfg")
+    port = free_port()
+    try:
+        haproxy.apply(stats(port))
+        assert haproxy.process is not None
+        haproxy.process.kill()
+        haproxy.process.wait()
+        with pytest.raises(HAProxyError):
+            haproxy.withdraw(["stats/none"], stats(port))
+        haproxy.apply(stats(port))
+        assert requests.get(f"http://127.0.0.1:{port}/haproxy?stats;csv", timeout=5).ok
+    finally:
+        haproxy.stop()
