@@ -12,6 +12,7 @@ from api import (
     marathon_misc,
     metrics,
     system,
+    ui,
     write_guard,
 )
 from scheduler.process.runtime import Runtime
@@ -32,6 +33,8 @@ def create_app(runtime: Runtime) -> Flask:
         marathon_misc.blueprint,
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
+        ui.blueprint,
+        ui.root,
     ):
         app.register_blueprint(blueprint)
     return app

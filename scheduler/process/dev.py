@@ -68,6 +68,9 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+              help="the scheduler's log level (failed tasks are logged as warnings)")
 @click.option("--dns-port", default=0, show_default=True, type=int,
               help="the scheduler's DNS port (0: a free one, printed at start)")
 @click.option("--consul-port", default=0, show_default=True, type=int,
@@ -75,8 +78,8 @@ def _cli(*args: str) -> list[str]:
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float, dns_port: int, consul_port: int,
-    scheduler_options: tuple[str, ...],
+    job_retry_delay: float, job_launch_lead: float, log_level: str, dns_port: int,
+    consul_port: int, scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
@@ -93,6 +96,7 @@ def dev(
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
+                                "--log-level", log_level,
                                 "--dns-port", str(dns_port), "--consul-port", str(consul_port),
                                 *scheduler_options),
               data_dir / "scheduler.pid"),
