@@ -68,12 +68,20 @@ def _shuffled(records: tuple[Any, ...]) -> list[Any]:
 class DnsServers:
     """The UDP and the TCP server on one port."""
 
-    def __init__(self, resolver: ZoneResolver, host: str, port: int) -> None:
+    def __init__(self, resolver: ZoneResolver, host: str, port: int, tries: int = 20) -> None:
+        """`port` 0 picks one free for both UDP and TCP."""
         self.resolver = resolver
-        self.udp = DNSServer(resolver, address=host, port=port, logger=_QuietLogger())
-        bound = self.udp.server.server_address[1]
-        self.tcp = DNSServer(resolver, address=host, port=bound, tcp=True,
-                             logger=_QuietLogger())
+        for attempt in range(1, tries + 1):
+            self.udp = DNSServer(resolver, address=host, port=port, logger=_QuietLogger())
+            bound = self.udp.server.server_address[1]
+            try:
+                self.tcp = DNSServer(resolver, address=host, port=bound, tcp=True,
+                                     logger=_QuietLogger())
+                break
+            except OSError:
+                self.udp.server.server_close()
+                if port or attempt == tries:
+                    raise  # the UDP port's TCP twin is taken
         self.port = bound
 
     def start(self) -> None:
