@@ -26,7 +26,6 @@ from scheduler.apps.model import (
     ResourceLimits,
     UnreachableStrategy,
 )
-from scheduler.apps.service_ports import service_ports
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,6 @@ def app_info_to_json(
     message, state, taskId, timestamp, version, slaveId.
     """
     out = app_to_json(app)
-    # Deprecated in Marathon 1.5, still read by marathon-lb and older clients.
-    out["ports"] = list(service_ports(app))
     if counts is not None:
         out.update(
             tasksStaged=counts.staged,

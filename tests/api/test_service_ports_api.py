@@ -15,8 +15,7 @@ def app_json(app_id: str, *ports: int, **extra: Any) -> dict[str, Any]:
 
 def service_ports(client: FlaskClient, app_id: str) -> list[int]:
     app = client.get(f"/v2/apps{app_id}").get_json()["app"]
-    assert app["ports"] == [pd["port"] for pd in app["portDefinitions"]]
-    return app["ports"]
+    return [pd["port"] for pd in app["portDefinitions"]]
 
 
 def test_port_zero_reads_back_as_an_assigned_service_port(client: FlaskClient) -> None:
@@ -55,6 +54,17 @@ def test_group_apps_get_distinct_ports_and_keep_them_on_a_re_put(client: FlaskCl
     assert sorted(ports) == [10000, 10001]
     assert client.put("/v2/groups/g", json=group).status_code == 200
     assert service_ports(client, "/g/x") + service_ports(client, "/g/y") == ports
+
+
+def test_an_app_read_back_and_put_again_keeps_its_ports(client: FlaskClient) -> None:
+    client.post("/v2/apps", json=app_json("/a", 0, 0))
+    app = client.get("/v2/apps/a").get_json()["app"]
+    assert "ports" not in app  # Marathon 1.10 writes portDefinitions only
+    body = {k: v for k, v in app.items() if k not in ("version", "versionInfo", "deployments",
+                                                      "tasks", "tasksStaged", "tasksRunning",
+                                                      "tasksHealthy", "tasksUnhealthy")}
+    assert client.put("/v2/apps/a", json=body | {"cpus": 0.2}).status_code == 200
+    assert service_ports(client, "/a") == [10000, 10001]
 
 
 def test_info_shows_the_port_range(client: FlaskClient) -> None:

@@ -110,7 +110,7 @@ def test_rolling_restart_through_haproxy_drops_no_request(tmp_path: Path) -> Non
                       timeout=10).raise_for_status()
         app = wait_for(lambda: (a := dev.get("/v2/apps/shop/web")["app"])["tasksHealthy"] == 3
                        and a, 120, "three healthy instances")
-        assert app["ports"][0] >= 10000
+        assert app["portDefinitions"][0]["port"] >= 10000
         url = f"http://127.0.0.1:{bind_port}/"
         first = task_ids(dev)
         seen: set[str] = set()
