@@ -10,7 +10,8 @@ import importlib.util
 import sys
 
 BENCHMARKS = (
-    "restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "simulated_agents",
+    "restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "discovery",
+    "simulated_agents",
 )
 
 
