@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
+from api import (
+    chronos_api,
+    errors,
+    events,
+    marathon_apps,
+    marathon_misc,
+    metrics,
+    system,
+    task_logs,
+)
 from scheduler.runtime import Runtime
 
 
@@ -23,6 +32,7 @@ def create_app(runtime: Runtime) -> Flask:
         marathon_misc.blueprint,
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
+        task_logs.blueprint,
     ):
         app.register_blueprint(blueprint)
     return app

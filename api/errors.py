@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from scheduler.errors import (
+    AgentUnavailable,
     AlreadyExists,
     DromosError,
     InvalidJob,
@@ -42,6 +43,8 @@ def marathon_error(error: DromosError) -> Response:
     if isinstance(error, Locked):
         deployments = [{"id": d} for d in error.deployment_ids]
         return _answer({"message": error.message, "deployments": deployments}, 409)
+    if isinstance(error, AgentUnavailable):
+        return _answer({"message": error.message}, error.status)
     status = {NotFound: 404, AlreadyExists: 409}.get(type(error), 400)
     return _answer({"message": error.message}, status)
 

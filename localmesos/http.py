@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from localmesos import state
+from localmesos import files, state
 from localmesos.master import Master
 from localmesos.model import CallError
 from localmesos.stream import EventStream
@@ -34,6 +34,8 @@ def create_app(master: Master) -> web.Application:
         app.router.add_get(path, _agent_state)
     app.router.add_post("/api/v1/scheduler", _scheduler_api)
     app.router.add_post("/api/v1/executor", _executor_api)
+    config = master.agent.config
+    files.add_routes(app, lambda: config.work_dir / "slaves" / config.agent_id)
     return app
 
 

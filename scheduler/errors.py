@@ -58,3 +58,11 @@ class Locked(DromosError):
 
 class InvalidJob(DromosError, ValueError):
     """A Chronos job or request is invalid, or names an unknown job: Chronos answers 400."""
+
+
+class AgentUnavailable(DromosError):
+    """The agent holding a task's sandbox did not answer (502) or not in time (504)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from scheduler.agent_directory import AgentDirectory
 from scheduler.clock import Clock
 from scheduler.config import Config
 from scheduler.core import Core, Timer
@@ -69,6 +70,7 @@ class Framework:
         self.core = core
         self.events = EventBus()
         self.tracker = TaskTracker(store)
+        self.agents = AgentDirectory()
         self.queue = LaunchQueue()
         self.driver: DriverPort = NoDriver()
         self.owners: dict[str, RunSpecOwner] = {}
@@ -137,6 +139,7 @@ class Framework:
         self.events.publish("scheduler_disconnected_event", self.clock.now())
 
     def on_offers(self, offers: list[Json]) -> None:
+        self.agents.learn(offers)
         self.launcher.on_offers(offers)
 
     def on_rescinded(self, offer_id: str) -> None:

@@ -26,6 +26,8 @@ from chronos.task_info import build_task_info, task_request_for
 from chronos.timefmt import from_millis, to_millis
 from scheduler.job_definitions import JobDefinitions
 from scheduler.launcher import Launch
+from scheduler.run_output import StderrTails
+from scheduler.sandbox_logs import TaskPlace
 from scheduler.task_request import Placement
 from scheduler.tasks import Goal, TaskRecord
 
@@ -54,6 +56,7 @@ class RunEngine:
         self.open: dict[str, dict[int, Run]] = {}  # open runs by job, in claim order
         self.phase: dict[int, Phase] = {}
         self._by_task: dict[str, tuple[str, int]] = {}  # task id -> (job, run id)
+        self.tails: StderrTails | None = None  # wired by the runtime: reads agents' files
 
     def now(self) -> datetime:
         """The clock's time as a UTC instant."""
@@ -301,6 +304,19 @@ class RunEngine:
         with self.fw.store.transaction():
             names = self._attempt_ended(run, end, record.message)
         self.dispatch(names)
+        if self.tails is not None:
+            place = TaskPlace(attempt.task_id, attempt.agent_id, attempt.host)
+            self.tails.fetch(place, lambda tail: self.record_tail(run, attempt.task_id, tail))
+
+    def record_tail(self, ended: Run, task_id: str, tail: str) -> None:
+        """Keep the tail of an attempt's stderr in its run (open, or as stored)."""
+        run = self.open.get(ended.job_name, {}).get(ended.run_id) or next(
+            (Run.from_row(i, ended.job_name, s, r)
+             for i, s, r in self.fw.store.runs(ended.job_name) if i == ended.run_id), None)
+        if run is not None:
+            attempts = tuple(replace(a, stderr_tail=tail) if a.task_id == task_id else a
+                             for a in run.attempts)
+            self.save(replace(run, attempts=attempts))
 
     def _attempt_ended(self, run: Run, end: RunEnd, message: str) -> list[str]:
         """Retry, or settle the run and the job's counters; returns jobs to dispatch."""

@@ -12,6 +12,8 @@ from scheduler.core import Core
 from scheduler.framework import Framework
 from scheduler.health.engine import HealthEngine
 from scheduler.job_manager import JobManager
+from scheduler.run_output import StderrTails
+from scheduler.sandbox_logs import SandboxLogs
 from scheduler.store.store import Store
 
 T = TypeVar("T")
@@ -30,6 +32,9 @@ class Runtime:
         self.jobs = JobManager(self.framework)
         self.framework.add_owner("app", self.apps)
         self.framework.add_owner("job", self.jobs)
+        self.sandbox_logs = SandboxLogs(self.framework.agents)
+        self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
+        self.jobs.engine.tails = self.stderr_tails
         self.health_engine = HealthEngine(
             self.clock, lambda reports: self.core.post(lambda: self.apps.health.apply(reports)),
             max_in_flight=config.max_concurrent_health_checks,
@@ -51,6 +56,7 @@ class Runtime:
         return self.core.call(fn)
 
     def close(self) -> None:
+        self.stderr_tails.close()
         self.health_engine.stop()
         self.core.stop()
         self.store.close()
