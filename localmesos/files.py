@@ -20,7 +20,7 @@ from aiohttp import web
 MAX_READ_BYTES = 16 * 4096
 
 SandboxRoot = Callable[[], Path]
-ROOT = web.AppKey("files_root", SandboxRoot)
+ROOT: web.AppKey[SandboxRoot] = web.AppKey("files_root")
 
 
 class FilesError(Exception):
