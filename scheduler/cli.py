@@ -1,4 +1,4 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos` and `executor`."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor`, and the client commands."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ SUBCOMMANDS = {
     "scheduler": "scheduler.main:scheduler",
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
+    # the HTTP client commands (cli/)
+    "app": "cli.apps:app",
+    "group": "cli.apps:group",
+    "deployment": "cli.deployments:deployment",
+    "task": "cli.tasks:task",
+    "queue": "cli.tasks:queue",
+    "job": "cli.jobs:job",
 }
 
 
@@ -30,6 +37,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
+@click.version_option(package_name="dromos", prog_name="dromos")
 def main() -> None:
     """Dromos: Marathon-style apps and Chronos-style jobs on Mesos."""
 
