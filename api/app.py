@@ -11,6 +11,7 @@ from api import (
     marathon_apps,
     marathon_misc,
     metrics,
+    openapi,
     system,
     task_logs,
 )
@@ -33,6 +34,7 @@ def create_app(runtime: Runtime) -> Flask:
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
         task_logs.blueprint,
+        openapi.blueprint,
     ):
         app.register_blueprint(blueprint)
     return app
