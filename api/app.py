@@ -24,6 +24,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
     errors.register(app)
+    metrics.register(app)
     app.after_request(_chronos_cors)
     for blueprint in (
         system.blueprint,

@@ -23,6 +23,7 @@ from scheduler.mesos_driver import DriverPort
 from scheduler.store.store import Store
 from scheduler.task_request import Placement, TaskRequest, is_job
 from scheduler.tasks import TERMINAL_STATES, Goal, TaskRecord, TaskTracker
+from scheduler.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Framework:
         self.events = EventBus()
         self.tracker = TaskTracker(store)
         self.agents = AgentDirectory()
+        self.telemetry = Telemetry()
         self.queue = LaunchQueue()
         self.driver: DriverPort = NoDriver()
         self.owners: dict[str, RunSpecOwner] = {}
@@ -102,6 +104,7 @@ class Framework:
     # what owners call -------------------------------------------------------------------
     def enqueue(self, request: TaskRequest, priority: int = 1) -> None:
         self.queue.add(request, self.clock.now(), priority)
+        self.telemetry.task_queued(request.task_id, self.clock.now())
         self.launcher.wake()
 
     def unqueue(self, run_spec_id: str) -> int:
@@ -140,7 +143,8 @@ class Framework:
 
     def on_offers(self, offers: list[Json]) -> None:
         self.agents.learn(offers)
-        self.launcher.on_offers(offers)
+        with self.telemetry.offer_cycle():
+            self.launcher.on_offers(offers)
 
     def on_rescinded(self, offer_id: str) -> None:
         log.debug("offer %s rescinded", offer_id)
@@ -179,6 +183,7 @@ class Framework:
             changes["healthy"] = bool(status["healthy"])
         if state == "TASK_RUNNING" and record.started_at is None:
             changes["started_at"] = self.clock.now()
+            self.telemetry.task_running(record.run_spec_id, record.task_id, self.clock.now())
         agent_id = status.get("agent_id", {}).get("value")
         if agent_id and not record.agent_id:
             changes["agent_id"] = agent_id
@@ -188,6 +193,7 @@ class Framework:
         with self.store.transaction():
             if updated.is_terminal:
                 self.tracker.forget(record.task_id)
+                self.telemetry.task_gone(record.task_id)
             elif updated != record:
                 self.tracker.put(updated)
             self.owner_of(record.run_spec_id).task_changed(record, updated, status)

@@ -291,6 +291,8 @@ class RunEngine:
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
         now = self.fw.clock.now()
+        if attempt.started is None and record.started_at is not None:
+            self._started(run, record.started_at)
         attempt = replace(attempt, state=record.state, message=record.message,
                           started=attempt.started or record.started_at)
         end = RunEnd.from_task_state(record.state)
@@ -307,6 +309,11 @@ class RunEngine:
         if self.tails is not None:
             place = TaskPlace(attempt.task_id, attempt.agent_id, attempt.host)
             self.tails.fetch(place, lambda tail: self.record_tail(run, attempt.task_id, tail))
+
+    def _started(self, run: Run, started: float) -> None:
+        """A scheduled run's first attempt runs: how late after its slot (retries wait)."""
+        if run.trigger is Trigger.SCHEDULE and run.attempt == 0:
+            self.fw.telemetry.job_start_lateness.observe(started - run.due_ms / 1000)
 
     def record_tail(self, ended: Run, task_id: str, tail: str) -> None:
         """Keep the tail of an attempt's stderr in its run (open, or as stored)."""
@@ -338,6 +345,7 @@ class RunEngine:
         self.defs.graph.put(job)
         self.defs.save(job)
         status = _SETTLED[outcome.verdict]
+        self.fw.telemetry.job_run_settled(_OUTCOMES[status])
         self.save(replace(run, status=status, retry_at=None))
         children = self.fire_children(job.name) if outcome.fire_dependents else []
         if outcome.fire_dependents:
@@ -348,6 +356,7 @@ class RunEngine:
 
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
+_OUTCOMES = {RunStatus.OK: "success", RunStatus.FAILED: "error", RunStatus.KILLED: "killed"}
 
 
 def _end_fields(run: Run, message: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.config import Config
 from scheduler.core import Core
 from scheduler.framework import Framework
-from scheduler.health.engine import HealthEngine
+from scheduler.health.engine import HealthEngine, ProbeReport
 from scheduler.job_manager import JobManager
 from scheduler.run_output import StderrTails
 from scheduler.sandbox_logs import SandboxLogs
@@ -36,9 +36,14 @@ class Runtime:
         self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
         self.jobs.engine.tails = self.stderr_tails
         self.health_engine = HealthEngine(
-            self.clock, lambda reports: self.core.post(lambda: self.apps.health.apply(reports)),
-            max_in_flight=config.max_concurrent_health_checks,
+            self.clock, self._health_reports, max_in_flight=config.max_concurrent_health_checks,
         )
+
+    def _health_reports(self, reports: list[ProbeReport]) -> None:
+        """From the probing thread: measured here, applied on the owner thread."""
+        for report in reports:
+            self.framework.telemetry.health_probes.observe(report.duration_s)
+        self.core.post(lambda: self.apps.health.apply(reports))
 
     def restore(self) -> None:
         """Load durable state; run before the core thread starts."""
