@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 
 from api import (
     chronos_api,
@@ -14,6 +14,7 @@ from api import (
     openapi,
     system,
     task_logs,
+    write_guard,
 )
 from scheduler.runtime import Runtime
 
@@ -25,7 +26,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.url_map.strict_slashes = False
     errors.register(app)
     metrics.register(app)
-    app.after_request(_chronos_cors)
+    write_guard.install(app, runtime.config.cors_origins)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,
@@ -40,11 +41,3 @@ def create_app(runtime: Runtime) -> Flask:
         app.register_blueprint(blueprint)
     return app
 
-
-def _chronos_cors(response: Response) -> Response:
-    """Chronos answers every path with CORS headers; Marathon, by default, with none."""
-    if request.path.startswith(errors.CHRONOS_PREFIXES):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-    return response
