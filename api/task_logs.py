@@ -9,7 +9,7 @@ and job runs' tasks (`ct:...` ids, found in the job's runs) both work.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -62,10 +62,10 @@ def _number(name: str, default: int) -> int:
     return value
 
 
-def _follow(rt: Runtime, logs: SandboxLogs, place: TaskPlace, path: str,
-            offset: int) -> Iterator[str]:
+def _follow(rt: Runtime, logs: SandboxLogs, place: TaskPlace, path: str, offset: int,
+            left: Callable[[], bool]) -> Iterator[str]:
     ended = False
-    while True:
+    while not left():
         chunk = logs.read(place, path, offset, FOLLOW_CHUNK)
         data = str(chunk["data"])
         if data:
@@ -91,6 +91,8 @@ def task_log(task_id: str) -> Response:
     path = logs.path(place, stream)
     if flag("follow"):
         start = offset if offset >= 0 else int(logs.read(place, path, -1, -1)["offset"])
-        body = _follow(rt, logs, place, path, start)
+        # Under waitress a client that went away is seen between polls, not only on a write.
+        left = request.environ.get("waitress.client_disconnected", lambda: False)
+        body = _follow(rt, logs, place, path, start, left)
         return Response(body, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
     return jsonify(logs.read(place, path, offset, length))

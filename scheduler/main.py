@@ -92,6 +92,8 @@ def serve(config: Config) -> None:
     server = waitress.create_server(
         create_app(runtime), host=config.host, port=config.port, threads=16,
         channel_timeout=3600, ident="dromos",
+        # Lets a streaming view see its client leave (environ waitress.client_disconnected).
+        channel_request_lookahead=1,
     )
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -89,3 +89,11 @@ def test_an_unknown_stream_is_a_400(dev: Dev, talker: str) -> None:
     response = log(dev, talker, stream="stdin")
     assert response.status_code == 400
     assert "stdout, stderr" in response.json()["message"]
+
+
+def test_followers_that_leave_do_not_hold_the_apis_threads(dev: Dev, talker: str) -> None:
+    for _ in range(20):  # more than the API's 16 threads
+        with requests.get(f"{dev.url}/dromos/tasks/{talker}/log", params={"follow": "true"},
+                          stream=True, timeout=10) as response:
+            assert next(response.iter_content(chunk_size=None)) == b"hello-out\n"
+    assert requests.get(dev.url + "/ping", timeout=5).text == "pong"
