@@ -147,3 +147,17 @@ def test_jobs_run_now_list_their_runs_and_graph(dev: Dev, tmp_path: Path) -> Non
     assert graph[1].split() == ["extract", "failure", "idle", "load"]
     jobs = dromos(dev, "job", "list").output
     assert "after extract" in jobs
+
+
+def test_task_logs_follow_prints_until_the_task_ends(dev: Dev, tmp_path: Path) -> None:
+    counter = app("/counter", instances=1, healthChecks=[], backoffSeconds=600,
+                  cmd="for i in 1 2 3; do echo tick-$i; sleep 0.4; done")
+    dromos(dev, "app", "add", definition(tmp_path, counter))
+
+    def task_id() -> str | None:
+        tasks = json.loads(dromos(dev, "task", "list", "--app", "/counter", "-o", "json").output)
+        return tasks[0]["id"] if tasks and tasks[0]["state"] == "TASK_RUNNING" else None
+
+    followed = dromos(dev, "task", "logs", "-f", wait_for(task_id, 20))
+    assert followed.exit_code == 0
+    assert followed.output == "tick-1\ntick-2\ntick-3\n"
