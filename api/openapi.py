@@ -1,7 +1,7 @@
 """GET /openapi.json (OpenAPI 3.1 of /v2, /v1/scheduler and the Dromos additions) and /docs.
 
 The Chronos API is also served under /scheduler (Chronos 2.x's prefix); the document lists
-it once, under /v1/scheduler, and `servers` says so. A test holds the document's paths
+it once, under /v1/scheduler, and its description says so. A test holds its paths
 to the app's url_map, so a route added without documentation fails the suite.
 """
 
