@@ -73,7 +73,7 @@ class Attempt:
     ended: float | None = None
     message: str = ""
     elements: int | None = None
-    stderr_tail: str | None = None  # fetched from the agent once the attempt ended
+    stderr_tail: str | None = None  # fetched from the agent once the attempt failed
 
     def to_json(self) -> Json:
         return dict(self.__dict__)

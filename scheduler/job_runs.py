@@ -306,7 +306,9 @@ class RunEngine:
         with self.fw.store.transaction():
             names = self._attempt_ended(run, end, record.message)
         self.dispatch(names)
-        if self.tails is not None:
+        # Only failed attempts: a finished run's output is one `task logs` away, and fetching
+        # for every run would load the agents with a read per run.
+        if self.tails is not None and end is not RunEnd.FINISHED:
             place = TaskPlace(attempt.task_id, attempt.agent_id, attempt.host)
             self.tails.fetch(place, lambda tail: self.record_tail(run, attempt.task_id, tail))
 
