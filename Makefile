@@ -42,6 +42,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install ops-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup

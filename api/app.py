@@ -16,7 +16,7 @@ from api import (
     task_logs,
     write_guard,
 )
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def create_app(runtime: Runtime) -> Flask:

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app, request
 
-from scheduler.errors import MalformedRequest
-from scheduler.runtime import Runtime
+from scheduler.base.errors import MalformedRequest
+from scheduler.process.runtime import Runtime
 
 
 def runtime() -> Runtime:

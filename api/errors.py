@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler.errors import (
+from chronos.errors import InvalidJob
+from scheduler.base.errors import (
     AgentUnavailable,
     AlreadyExists,
     DromosError,
-    InvalidJob,
     Locked,
     MalformedRequest,
     NotFound,
@@ -49,7 +49,7 @@ def marathon_error(error: DromosError) -> Response:
     return _answer({"message": error.message}, status)
 
 
-def chronos_error(error: DromosError) -> Response:
+def chronos_error(error: DromosError | InvalidJob) -> Response:
     # Chronos answers every user error, an unknown job included, with 400.
     return _answer({"message": error.message, "status": "Bad Request"}, 400)
 
@@ -57,9 +57,13 @@ def chronos_error(error: DromosError) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(DromosError)
     def _dromos_error(error: DromosError) -> Response:
-        if _is_chronos() or isinstance(error, InvalidJob):
+        if _is_chronos():
             return chronos_error(error)
         return marathon_error(error)
+
+    @app.errorhandler(InvalidJob)
+    def _invalid_job(error: InvalidJob) -> Response:
+        return chronos_error(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -18,12 +18,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from api.context import runtime
-from scheduler.runtime import Runtime
-from scheduler.tasks import TERMINAL_STATES
+from mesos_vocab.states import TaskState
+from scheduler.process.runtime import Runtime
 
-# Every Mesos task state, terminal or not, as /metrics lists them.
-TASK_STATES = sorted({*TERMINAL_STATES, "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING",
-                      "TASK_KILLING", "TASK_UNREACHABLE", "TASK_UNKNOWN"})
+# Every Mesos task state, as /metrics lists them.
+TASK_STATES = sorted(state.value for state in TaskState)
 
 blueprint = Blueprint("metrics", __name__)
 

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import flag, runtime
+from chronos.errors import InvalidJob
 from chronos.task_id import parse_task_id
-from scheduler.errors import InvalidJob, MalformedRequest, NotFound
-from scheduler.runtime import Runtime
-from scheduler.sandbox_logs import SandboxLogs, TaskPlace
+from scheduler.base.errors import MalformedRequest, NotFound
+from scheduler.mesos.sandbox_logs import SandboxLogs, TaskPlace
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("task_logs", __name__)
 

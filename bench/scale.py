@@ -74,7 +74,7 @@ class Scheduler:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+        command = [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
                    self.mesos.address, "--port", str(self.port), "--data-dir",
                    str(self.data_dir), "--log-level", "warning"]
         with open(self.data_dir / "scheduler.log", "ab") as log:
@@ -135,8 +135,9 @@ class Row:
 
 
 def running(scheduler: Scheduler, app_id: str) -> int:
-    app = requests.get(f"{scheduler.url}/v2/apps{app_id}", timeout=60).json()["app"]
-    return int(app["tasksRunning"])
+    answer = requests.get(f"{scheduler.url}/v2/apps{app_id}", timeout=60)
+    answer.raise_for_status()
+    return int(answer.json()["app"]["tasksRunning"])
 
 
 def total_running(scheduler: Scheduler) -> int:
@@ -161,6 +162,7 @@ class Reader(threading.Thread):
         super().__init__(daemon=True)
         self.url = url
         self.latencies: list[float] = []
+        self.failures: list[str] = []
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -168,7 +170,10 @@ class Reader(threading.Thread):
             while not self.stopped.is_set():
                 for path in READ_PATHS:
                     began = time.monotonic()
-                    http.get(self.url + path, timeout=120)
+                    try:
+                        http.get(self.url + path, timeout=120).raise_for_status()
+                    except requests.RequestException as error:
+                        self.failures.append(f"{path}: {error}")
                     self.latencies.append(time.monotonic() - began)
 
     def summary(self) -> str:
@@ -178,7 +183,8 @@ class Reader(threading.Thread):
             return "no reads"
         return (f"reads p50 {percentile(self.latencies, 50) * 1000:.0f} ms, "
                 f"p99 {percentile(self.latencies, 99) * 1000:.0f} ms, "
-                f"max {max(self.latencies) * 1000:.0f} ms ({len(self.latencies)} GETs)")
+                f"max {max(self.latencies) * 1000:.0f} ms ({len(self.latencies)} GETs, "
+                f"{len(self.failures)} failed{': ' + self.failures[0] if self.failures else ''})")
 
 
 def scale_down(scheduler: Scheduler, n: int) -> Row:
@@ -295,8 +301,10 @@ def main(argv: list[str] | None = None) -> None:
             for row in run_size(work, n, rows):
                 print(row.line(), flush=True)
                 results.append(row)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        print(f"failed; the clusters' logs are kept in {work}", flush=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
     for name in ("launch", "scale_down", "batch"):  # the rows whose work is per task
         mine = [row for row in results if row.name == name]
         if mine:

@@ -13,7 +13,7 @@ import pytest
 import requests
 from click.testing import CliRunner, Result
 
-from scheduler.cli import main
+from scheduler.process.cli import main
 from tests.support.dev import Dev, running_dev, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli")]
@@ -78,7 +78,7 @@ def test_a_cancelled_deployment_fails_the_watch(dev: Dev, tmp_path: Path) -> Non
                            timeout=10).json()
     deployment_id = answer["deployments"][0]["id"]
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "scheduler.cli", "deployment", "watch", deployment_id,
+        [sys.executable, "-m", "scheduler.process.cli", "deployment", "watch", deployment_id,
          "--url", dev.url], stdout=subprocess.PIPE, text=True)
     assert watcher.stdout is not None
     assert "step 2/2" in watcher.stdout.readline()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from localmesos.files import MAX_READ_BYTES, FilesError, browse, read
+from localmesos.agent.files import MAX_READ_BYTES, FilesError, browse, read
 
 
 @pytest.fixture

@@ -1,0 +1,116 @@
+"""`dromos dev`: the embedded single-node Mesos and the scheduler, as two processes.
+
+Each runs in its own process so either can be killed and is restarted alone (the crash
+tests rely on this). Both stop when `dromos dev` stops, and die with it if it is killed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import click
+
+PR_SET_PDEATHSIG = 1
+RESTART_DELAY_S = 0.5
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: if `dromos dev` is SIGKILLed, its children follow.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    pid_file: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = field(default=0)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, preexec_fn=_die_with_parent)
+        # Written aside and renamed, so a reader never sees the file empty.
+        written = self.pid_file.with_suffix(".pid.new")
+        written.write_text(f"{self.process.pid}\n")
+        written.replace(self.pid_file)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scheduler.process.cli", *args]
+
+
+@click.command()
+@click.option("--port", default=8080, show_default=True, type=int, help="API port")
+@click.option("--mesos-port", default=5050, show_default=True, type=int)
+@click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="the agent's port range, BEGIN-END (give each cluster on a machine its own)")
+@click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
+              help="seconds before a failed job run is retried")
+@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+              help="seconds before its slot a scheduled job run is launched")
+def dev(
+    port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
+    job_retry_delay: float, job_launch_lead: float,
+) -> None:
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    master = f"127.0.0.1:{mesos_port}"
+    children = [
+        Child("localmesos", _cli("localmesos", "--port", str(mesos_port), "--ports", port_range,
+                                 "--data-dir", str(data_dir / "localmesos")),
+              data_dir / "localmesos.pid"),
+        Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
+                                "--port", str(port), "--data-dir", str(data_dir),
+                                "--job-retry-delay", str(job_retry_delay),
+                                "--job-launch-lead", str(job_launch_lead)),
+              data_dir / "scheduler.pid"),
+    ]
+    stopping = False
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.start()
+    print(f"dromos dev: Mesos master on http://{master}, API on http://{host}:{port}, "
+          f"data in {data_dir}", flush=True)
+    try:
+        while not stopping:
+            for child in children:
+                if child.process is not None and child.process.poll() is not None:
+                    print(f"dromos dev: {child.name} exited ({child.process.returncode}); "
+                          "restarting", flush=True)
+                    time.sleep(RESTART_DELAY_S)
+                    child.restarts += 1
+                    child.start()
+            time.sleep(0.1)
+    finally:
+        for child in reversed(children):
+            child.stop()
+            child.pid_file.unlink(missing_ok=True)
+        print("dromos dev: stopped", flush=True)
+    os._exit(0)

@@ -1,0 +1,67 @@
+"""Wiring: builds the core, the framework and its owners; what the API reaches through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from scheduler.appmanager.manager import AppManager
+from scheduler.base.clock import Clock, SystemClock
+from scheduler.base.config import Config
+from scheduler.base.core import Core
+from scheduler.health.engine import HealthEngine, ProbeReport
+from scheduler.jobs.manager import JobManager
+from scheduler.jobs.stderr_tails import StderrTails
+from scheduler.launch.framework import Framework
+from scheduler.mesos.sandbox_logs import SandboxLogs
+from scheduler.store.store import Store
+
+T = TypeVar("T")
+
+
+class Runtime:
+    """Everything one scheduler process runs; API views call into it with `call`."""
+
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.store = Store(config.db_url)
+        self.core = Core(self.clock)
+        self.framework = Framework(config, self.store, self.clock, self.core)
+        self.apps = AppManager(self.framework)
+        self.jobs = JobManager(self.framework)
+        self.framework.add_owner("app", self.apps)
+        self.framework.add_owner("job", self.jobs)
+        self.sandbox_logs = SandboxLogs(self.framework.agents)
+        self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
+        self.jobs.engine.tails = self.stderr_tails
+        self.health_engine = HealthEngine(
+            self.clock, self._health_reports, max_in_flight=config.max_concurrent_health_checks,
+        )
+
+    def _health_reports(self, reports: list[ProbeReport]) -> None:
+        """From the probing thread: measured here, applied on the owner thread."""
+        for report in reports:
+            self.framework.telemetry.health_probes.observe(report.duration_s)
+        self.core.post(lambda: self.apps.health.apply(reports))
+
+    def restore(self) -> None:
+        """Load durable state; run before the core thread starts."""
+        self.framework.restore()
+        self.apps.restore()
+        self.jobs.restore()
+
+    def start_health_checks(self) -> None:
+        """Probe HTTP/HTTPS/TCP health checks from now on; run after the core thread starts."""
+        self.health_engine.start()
+        self.core.call(lambda: self.apps.health.attach(self.health_engine))
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the owner thread and return its result."""
+        return self.core.call(fn)
+
+    def close(self) -> None:
+        self.stderr_tails.close()
+        self.health_engine.stop()
+        self.core.stop()
+        self.store.close()
