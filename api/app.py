@@ -14,6 +14,7 @@ from api import (
     openapi,
     system,
     task_logs,
+    ui,
     write_guard,
 )
 from scheduler.process.runtime import Runtime
@@ -37,6 +38,8 @@ def create_app(runtime: Runtime) -> Flask:
         chronos_api.legacy_blueprint,
         task_logs.blueprint,
         openapi.blueprint,
+        ui.blueprint,
+        ui.root,
     ):
         app.register_blueprint(blueprint)
     return app

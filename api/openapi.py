@@ -205,6 +205,9 @@ def dromos_paths() -> Json:
             param("length", schema={"type": "integer", "minimum": -1}), flag("follow"))},
         "/scheduler/task/all": {"delete": op(
             "Chronos 2.x: withdraw every run not started yet", "jobs", NO_CONTENT)},
+        "/": {"get": op("The web UI (/ui; its pages are not API and not listed)", "system",
+                        {"302": {"description": "Redirect to /ui"},
+                         "200": ok(STRING, media="text/html")})},
         "/ping": {"get": op("Liveness", "system", {"200": TEXT})},
         "/leader": {"get": op("The leader (Chronos)", "system", {"200": ok(ref("Leader"))})},
         "/metrics": {"get": op("Prometheus metrics", "system", {"200": TEXT})},

@@ -68,9 +68,12 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+              help="the scheduler's log level (failed tasks are logged as warnings)")
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float,
+    job_retry_delay: float, job_launch_lead: float, log_level: str,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
@@ -83,7 +86,8 @@ def dev(
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
+                                "--job-launch-lead", str(job_launch_lead),
+                                "--log-level", log_level),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -72,6 +72,21 @@ def scheduler(
     serve(Config(**options))  # type: ignore[arg-type]
 
 
+class StopOnFirstSignal:
+    """The SIGINT/SIGTERM handler: the first signal stops the server (SystemExit out of
+    `server.run()`); later ones are ignored. Ctrl-C sends SIGINT to the whole group and
+    `dromos dev` then sends SIGTERM: a second SystemExit raised inside the shutdown would
+    break it off half-way (SQLAlchemy then logged "Exception closing connection")."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise SystemExit(0)
+
+
 def serve(config: Config) -> None:
     import waitress
 
@@ -96,9 +111,7 @@ def serve(config: Config) -> None:
         channel_request_lookahead=1,
     )
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
+    stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     driver.start()
