@@ -39,7 +39,9 @@ def marathon_error(error: DromosError) -> Response:
         body: dict[str, Any] = {"message": error.message}
         if error.details is not None:
             body["details"] = error.details
-        return _answer(body, 400)
+        # A list of {path, errors} is a type error in well-formed JSON, which Marathon
+        # answers 422 like a validation failure; a syntax error (string details) stays 400.
+        return _answer(body, 422 if isinstance(error.details, list) else 400)
     if isinstance(error, Locked):
         deployments = [{"id": d} for d in error.deployment_ids]
         return _answer({"message": error.message, "deployments": deployments}, 409)

@@ -179,7 +179,8 @@ def patch_app(app_id: str) -> Response:
     def apply() -> Deployment:
         existing = rt.apps.get(canonical)
         if not isinstance(data, dict):
-            raise MalformedRequest("Invalid JSON")
+            raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
+                "error.expected.jsobject"]}])
         app = parse_app(merge_update(existing, data), app_id=canonical)
         return rt.apps.replace_app(app, force)[1]
 

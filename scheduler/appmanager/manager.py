@@ -19,7 +19,12 @@ from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
-from scheduler.apps.versions import apply_version_info, is_scale_only_change, restarted
+from scheduler.apps.versions import (
+    apply_version_info,
+    is_scale_only_change,
+    restarted,
+    stamped_version,
+)
 from scheduler.base.core import Timer
 from scheduler.base.errors import AlreadyExists, Locked, NotFound
 from scheduler.deployments import rolling
@@ -59,6 +64,7 @@ class AppManager:
         self.health = HealthMonitor(self, self.readiness)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
+        self._started_version = timestamp(framework.clock.now())
 
     # restore ----------------------------------------------------------------------------
     def restore(self) -> None:
@@ -82,6 +88,11 @@ class AppManager:
             now += 0.001
         self._last_version = timestamp(now)
         return now
+
+    @property
+    def latest_version(self) -> str:
+        """The last version handed out (the root group's version), else the start time."""
+        return self._last_version or self._started_version
 
     def next_version(self) -> str:
         return timestamp(self._version_time())
@@ -136,7 +147,7 @@ class AppManager:
             )
         deployment = Deployment(
             id=str(uuid.uuid4()),
-            version=self.next_version(),
+            version=stamped_version(original, target) or self.next_version(),
             steps=steps,
             original={a: None if app is None else app_to_json(app) for a, app in original.items()},
             target={a: None if app is None else app_to_json(app) for a, app in target.items()},

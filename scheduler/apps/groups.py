@@ -29,9 +29,9 @@ class Group:
 
 @dataclass(frozen=True)
 class GroupUpdate:
-    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree (which
-    wins over `scale_by`); with only `scale_by` it multiplies every app's instances; otherwise
-    `group` is the wanted subtree."""
+    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree; with
+    `scale_by` it multiplies every app's instances (either must be the body's only field);
+    otherwise `group` is the wanted subtree."""
 
     id: str
     group: Group | None = None
@@ -55,10 +55,22 @@ def parse_group_update(
     r = Reader(data, "", problems)
     version, scale_by = r.string("version"), r.number("scaleBy")
     r.minimum("scaleBy", scale_by, 0.0)
+    _require_alone(r, data, "version")
+    _require_alone(r, data, "scaleBy")
     full_id = _read_id(r, parent, group_id)
     group = None if version or scale_by is not None else _read_group(r, full_id)
     problems.raise_if_any()
     return GroupUpdate(full_id, group, scale_by, version)
+
+
+# Every field of Marathon's GroupUpdate: a rollback or a scaling must be the only one given.
+_UPDATE_FIELDS = ("id", "apps", "groups", "dependencies", "enforceRole", "version", "scaleBy")
+
+
+def _require_alone(r: Reader, data: Mapping[str, Any], mode: str) -> None:
+    given = [key for key in _UPDATE_FIELDS if data.get(key) is not None]
+    if mode in given and len(given) > 1:
+        r.problems.violation(r.at(mode), "not allowed in conjunction with other properties.")
 
 
 def _read_id(r: Reader, parent: str, group_id: str | None) -> str:
@@ -152,6 +164,18 @@ def tree_of(apps: Iterable[AppDefinition], groups: Iterable[Group] = ()) -> Grou
             shells.setdefault(ancestor, Group(ancestor))
         shells.setdefault(group_id, Group(group_id))
     return _assemble(pathid.ROOT, shells, members)
+
+
+def with_versions(group: Group, root_version: str) -> Group:
+    """`group` with a version on every group: a group made implicitly by its apps' ids has
+    the newest version below it; the root has `root_version` (Marathon always writes one)."""
+    groups = tuple(with_versions(sub, root_version) for sub in group.groups)
+    found = [v for v in (group.version, *(a.version for a in group.apps),
+                         *(g.version for g in groups)) if v]
+    if group.id == pathid.ROOT:
+        found.append(root_version)
+    version = group.version or (max(found) if found else root_version)
+    return replace(group, groups=groups, version=version)
 
 
 def _assemble(

@@ -26,7 +26,12 @@ from scheduler.apps.model import (
     UnreachableStrategy,
     UpgradeStrategy,
 )
-from scheduler.apps.network_rules import read_container, read_networks, read_port_definitions
+from scheduler.apps.network_rules import (
+    read_container,
+    read_networks,
+    read_port_definitions,
+    with_legacy_port_mappings,
+)
 from scheduler.apps.reader import (
     EXPECTED_OBJECT,
     EXPECTED_STRING,
@@ -100,7 +105,7 @@ def read_app(
     full_id = _read_id(r, parent, app_id)
     container_reader = r.child("container")
     networks = read_networks(r, container_reader)
-    container = read_container(container_reader, networks)
+    container = with_legacy_port_mappings(r, read_container(container_reader, networks), networks)
     host_networking = any(network.mode == "host" for network in networks)
     app = AppDefinition(
         id=full_id,

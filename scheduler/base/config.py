@@ -39,6 +39,9 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
+    # "chronos2" records them missed (chronos.schedules.due.PastStartRule).
+    job_past_start_rule: str = "chronos3"
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
 

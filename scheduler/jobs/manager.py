@@ -16,6 +16,7 @@ from chronos.errors import InvalidJob
 from chronos.graph import JobGraph
 from chronos.job import Job, JobKind, job_from_json
 from chronos.runs import Run, Trigger
+from chronos.schedules.due import PastStartRule
 from chronos.stats import RunRecord
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.runs import RunEngine
@@ -36,7 +37,9 @@ class JobManager:
 
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        self.defs = JobDefinitions(framework.store)
+        self.defs = JobDefinitions(
+            framework.store, PastStartRule(framework.config.job_past_start_rule)
+        )
         self.engine = RunEngine(framework, self.defs)
         self.slots = SlotTimer(framework, self.defs, self.engine)
 

@@ -18,6 +18,8 @@ from types import FrameType
 
 import click
 
+from scheduler.process.main import PAST_START_RULES
+
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_S = 0.5
 
@@ -68,12 +70,15 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True, help="chronos3: an overdue job runs once now and skips "
+                                      "forward; chronos2: overdue slots are missed")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
               help="the scheduler's log level (failed tasks are logged as warnings)")
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float, log_level: str,
+    job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
@@ -87,6 +92,7 @@ def dev(
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
+                                "--past-start-rule", past_start_rule,
                                 "--log-level", log_level),
               data_dir / "scheduler.pid"),
     ]

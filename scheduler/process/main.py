@@ -10,10 +10,12 @@ from types import FrameType
 
 import click
 
+from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
 from scheduler.store.db import sqlite_url
 
 log = logging.getLogger("dromos")
+PAST_START_RULES = [rule.value for rule in PastStartRule]
 
 
 def setup_logging(level: str) -> None:
@@ -42,13 +44,18 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True,
+              help="slots older than a job's epsilon (a start in the past, or downtime): "
+                   "chronos3 runs the job once now and skips its schedule forward, "
+                   "chronos2 records them as missed and does not run them")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, cors_origins: tuple[str, ...],
+    job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -65,6 +72,7 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "job_past_start_rule": past_start_rule,
         "cors_origins": cors_origins,
     }
     if hostname:
