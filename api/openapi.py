@@ -129,12 +129,22 @@ def marathon_paths() -> Json:
                                  {"200": ok(STRING, media="text/event-stream")},
                                  param("event_type", schema=array(STRING)))},
         "/v2/info": {"get": op("Scheduler info", "system", {"200": ok({"type": "object"})})},
+        "/v2/plugins": {"get": op("Plugins (none are loaded)", "system",
+                                  {"200": ok({"type": "object"})})},
+        "/v2/pods": _pod_ops(),
+        "/v2/pods/{rest}": _pod_ops(param("rest", "path")),
         "/v2/leader": {
             "get": op("The leader", "system", {"200": ok(ref("Leader"))}),
             "delete": op("Abdicate: this scheduler exits", "system",
                          {"200": ok({"type": "object"})}),
         },
     }
+
+
+def _pod_ops(*params: Json) -> Json:
+    """Pods are not supported: every method answers 404 (HEAD /v2/pods is the probe)."""
+    return {method: op("Pods are not supported (404)", "system", {}, *params)
+            for method in ("get", "post", "put", "delete", "patch")}
 
 
 def _group_ops(group_id: Json | None, body: Json) -> Json:
@@ -187,6 +197,7 @@ def chronos_paths() -> Json:
                                           param("percentile", "path"))},
         "/graph/dot": {"get": op("The dependency graph (Graphviz)", "jobs", {"200": TEXT})},
         "/graph/csv": {"get": op("The dependency graph (CSV)", "jobs", {"200": TEXT})},
+        "/leader": {"get": op("The leader", "jobs", {"200": ok(ref("Leader"))})},
     }
 
 
