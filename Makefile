@@ -36,7 +36,8 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
 
-# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui).
+# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui,
+# tests/e2e/test_cross_origin_browser.py).
 browser:
 	tools/install_browser.sh
 

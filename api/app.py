@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from api import (
+    auth,
     chronos_api,
     errors,
     events,
+    idempotency,
     marathon_apps,
     marathon_misc,
     metrics,
@@ -25,9 +27,16 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["dromos"] = runtime
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
+    app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
     metrics.register(app)
-    write_guard.install(app, runtime.config.cors_origins)
+    config = runtime.config
+    # Cross-origin writes are refused before credentials are asked for: a hostile page
+    # must not make the browser prompt for the API's password.
+    write_guard.install(app, config.cors_origins)
+    auth.install(app, auth.load(config.http_credentials, config.credentials_file),
+                 config.open_metrics)
+    idempotency.install(app, runtime)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mesos_vocab.states import TaskState
 from scheduler.appmanager.status_events import publish_status
 from scheduler.apps import pathid
+from scheduler.apps.admission import admit
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
@@ -133,6 +134,7 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        admit(target, self.apps, self.fw.config)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
             original, target, is_scale_only_change, lambda a: a.dependencies, restart
@@ -295,8 +297,9 @@ class AppManager:
         if app is None:
             return None
         task_id = placement.request.task_id
-        info = build_task_info(app, task_id, placement, self.fw.config.executor_info(),
-                               app.version or "")
+        user = self.fw.config.task_users().user_for(app.user)
+        info = build_task_info(replace(app, user=user), task_id, placement,
+                               self.fw.config.executor_info(), app.version or "")
         record = TaskRecord(
             task_id=task_id, run_spec_id=app.id, version=app.version or "",
             config_version=config_version(app), agent_id=placement.agent_id,

@@ -15,6 +15,7 @@ from typing import Any
 from scheduler.apps import pathid
 from scheduler.apps.constraint_rules import read_constraints
 from scheduler.apps.health_rules import read_check, read_health_checks, read_readiness_checks
+from scheduler.apps.instance_limits import INT32_MAX
 from scheduler.apps.model import (
     UNREACHABLE_DISABLED,
     AppDefinition,
@@ -142,7 +143,7 @@ def read_path_id(r: Reader, raw: str | None, parent: str) -> str | None:
     except pathid.InvalidPathId as error:
         r.problems.violation(r.at("id"), str(error))
         return None
-    for message in pathid.path_errors(raw):
+    for message in pathid.path_errors(full_id):  # the parent's segments too (from a URL)
         r.problems.violation(r.at("id"), message)
     return full_id
 
@@ -169,6 +170,7 @@ def _resource_fields(r: Reader, container_type: str | None) -> dict[str, Any]:
     ):
         value = read(key)
         r.minimum(key, value, least)
+        r.maximum(key, value, INT32_MAX)  # Marathon's instances and gpus are int32
         if value is not None:
             fields[key] = value
     if fields.get("gpus") and container_type == "DOCKER":

@@ -59,7 +59,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.process.cli", *args]
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--port", default=8080, show_default=True, type=int, help="API port")
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
@@ -76,11 +76,16 @@ def _cli(*args: str) -> list[str]:
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
               help="the scheduler's log level (failed tasks are logged as warnings)")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
+    scheduler_options: tuple[str, ...],
 ) -> None:
-    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API.
+
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
@@ -93,7 +98,7 @@ def dev(
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
                                 "--past-start-rule", past_start_rule,
-                                "--log-level", log_level),
+                                "--log-level", log_level, *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -7,11 +7,13 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
+from scheduler.process.server_options import limit_options
 from scheduler.store.db import sqlite_url
 
 log = logging.getLogger("dromos")
@@ -51,14 +53,18 @@ def setup_logging(level: str) -> None:
                    "chronos2 records them as missed and does not run them")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
+@limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
+    **limits: Any,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
+    if bool(limits.get("tls_cert")) != bool(limits.get("tls_key")):
+        raise click.UsageError("--tls-cert and --tls-key go together")
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
@@ -74,10 +80,11 @@ def scheduler(
         "job_launch_lead_s": job_launch_lead,
         "job_past_start_rule": past_start_rule,
         "cors_origins": cors_origins,
+        **limits,
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options))  # type: ignore[arg-type]
+    serve(Config(**options))
 
 
 class StopOnFirstSignal:
@@ -96,10 +103,9 @@ class StopOnFirstSignal:
 
 
 def serve(config: Config) -> None:
-    import waitress
-
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
+    from scheduler.process.http_server import create_server
     from scheduler.process.runtime import Runtime
 
     runtime = Runtime(config)
@@ -108,22 +114,19 @@ def serve(config: Config) -> None:
     runtime.start_health_checks()
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
-        f"http://{config.http_address}", config.role,
+        f"{config.scheme}://{config.http_address}", config.role,
     )
+    info["user"] = config.task_users().default_user  # Marathon's --mesos_user
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
     runtime.core.call(lambda: runtime.framework.attach_driver(driver))
-    server = waitress.create_server(
-        create_app(runtime), host=config.host, port=config.port, threads=16,
-        channel_timeout=3600, ident="dromos",
-        # Lets a streaming view see its client leave (environ waitress.client_disconnected).
-        channel_request_lookahead=1,
-    )
+    server = create_server(create_app(runtime), config.host, config.port,
+                           config.tls_cert, config.tls_key)
 
     stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     driver.start()
-    print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
+    print(f"dromos scheduler: API on {server.scheme}://{config.host}:{server.port}, "
           f"Mesos master {config.master}", flush=True)
     try:
         server.run()
