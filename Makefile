@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps browser run test lint bench clean
+.PHONY: install ops-deps browser discovery-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -41,6 +41,10 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 browser:
 	tools/install_browser.sh
 
+# HAProxy, dig and Prometheus, which the discovery tests start on 127.0.0.1.
+discovery-deps:
+	tools/install_discovery_deps.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -49,7 +53,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps browser lint
+test: install ops-deps browser discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

@@ -80,8 +80,8 @@ def info() -> Response:
             "ha": False,
             "hostname": config.hostname,
             "checkpoint": True,
-            "local_port_min": 10000,
-            "local_port_max": 20000,
+            "local_port_min": config.local_port_min,
+            "local_port_max": config.local_port_max,
             "reconciliation_interval": int(config.reconcile_interval_s * 1000),
             "task_launch_timeout": int(config.launch_timeout_s * 1000),
             # Lost tasks are replaced at once (see README), so these are Marathon's defaults.

@@ -1,4 +1,5 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor`, and the client commands."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor`, `lb`, and the client
+commands."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ SUBCOMMANDS = {
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
     "hash-secret": "api.auth_cli:hash_secret",
+    "lb": "discovery.lb:lb",
     # the HTTP client commands (cli/)
     "app": "cli.apps:app",
     "group": "cli.apps:group",

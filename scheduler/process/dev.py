@@ -76,15 +76,20 @@ def _cli(*args: str) -> list[str]:
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
               help="the scheduler's log level (failed tasks are logged as warnings)")
+@click.option("--dns-port", default=0, show_default=True, type=int,
+              help="the scheduler's DNS port (0: a free one, printed at start)")
+@click.option("--consul-port", default=0, show_default=True, type=int,
+              help="the scheduler's Consul catalog port (0: a free one, printed at start)")
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
-    scheduler_options: tuple[str, ...],
+    dns_port: int, consul_port: int, scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
-    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert).
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert,
+    --kill-drain-seconds).
     """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +103,9 @@ def dev(
                                 "--job-retry-delay", str(job_retry_delay),
                                 "--job-launch-lead", str(job_launch_lead),
                                 "--past-start-rule", past_start_rule,
-                                "--log-level", log_level, *scheduler_options),
+                                "--log-level", log_level,
+                                "--dns-port", str(dns_port), "--consul-port", str(consul_port),
+                                *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -51,6 +51,19 @@ def setup_logging(level: str) -> None:
               help="slots older than a job's epsilon (a start in the past, or downtime): "
                    "chronos3 runs the job once now and skips its schedule forward, "
                    "chronos2 records them as missed and does not run them")
+@click.option("--local-port-min", "--local_port_min", "local_port_min", default=10000,
+              show_default=True, type=int, help="lowest service port assigned for a port of 0")
+@click.option("--local-port-max", "--local_port_max", "local_port_max", default=20000,
+              show_default=True, type=int, help="highest service port assigned for a port of 0")
+@click.option("--kill-drain-seconds", "kill_drain_s", default=0.0, show_default=True,
+              type=float, help="seconds a running task is out of discovery before Mesos kills it")
+@click.option("--dns-port", type=int, default=None,
+              help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
+@click.option("--dns-domain", default="mesos", show_default=True)
+@click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
+@click.option("--consul-port", type=int, default=None,
+              help="serve a read-only Consul catalog API on this port (off by default)")
+@click.option("--consul-datacenter", default="dc1", show_default=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 @limit_options
@@ -103,6 +116,7 @@ class StopOnFirstSignal:
 
 
 def serve(config: Config) -> None:
+    from api import discovery_state
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
     from scheduler.process.http_server import create_server
@@ -112,6 +126,7 @@ def serve(config: Config) -> None:
     runtime.restore()
     runtime.core.start()
     runtime.start_health_checks()
+    stop_discovery = discovery_state.start(runtime)
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
         f"{config.scheme}://{config.http_address}", config.role,
@@ -134,5 +149,6 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
+        stop_discovery()
         driver.stop()
         runtime.close()
