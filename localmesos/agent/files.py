@@ -2,8 +2,8 @@
 
 Paths are the sandbox paths the agent's `/state` gives (`directory`), anything below the
 work dir, or Mesos' virtual `/frameworks/<F>/executors/<E>/runs/<latest|C>/...`.
-`read` follows Mesos: no offset (or -1) answers the file's size with no data, as pagers
-probe it; no length (or -1) reads to the end; one read returns at most 16 pages.
+`read` follows Mesos: no offset (or -1), one at or past the end, or a length of 0 answers
+the file's size with no data, as pagers probe it; no length (or -1) reads to the end; one read returns at most 16 pages.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ async def _read(request: web.Request) -> web.Response:
     if path.is_dir():
         raise web.HTTPBadRequest(text="Cannot read a directory.")
     size = path.stat().st_size
-    if offset == -1:
+    if offset == -1 or offset >= size or length == 0:
         return web.json_response({"data": "", "offset": size})
     if length == -1 or length > MAX_READ_BYTES:
         length = MAX_READ_BYTES
