@@ -3,7 +3,8 @@
 Paths are the sandbox paths the agent's `/state` gives (`directory`), anything below the
 work dir, or Mesos' virtual `/frameworks/<F>/executors/<E>/runs/<latest|C>/...`.
 `read` follows Mesos: no offset (or -1), one at or past the end, or a length of 0 answers
-the file's size with no data, as pagers probe it; no length (or -1) reads to the end; one read returns at most 16 pages.
+the file's size with no data, as pagers probe it; no length (or -1) reads to the end; one
+read returns at most 16 pages.
 """
 
 from __future__ import annotations

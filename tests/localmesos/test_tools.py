@@ -116,7 +116,8 @@ def test_a_tasks_stdout_through_the_files_api(mesos: LocalMesos, running: V1Sche
     start = whole["data"].index("hello")
     part = files(mesos, "read", path=stdout, offset=start, length=5).json()
     assert part == {"data": "hello", "offset": start}
-    assert files(mesos, "read", path=stdout, offset=size + 10).json() == {"data": "", "offset": size}
+    past_the_end = files(mesos, "read", path=stdout, offset=size + 10).json()
+    assert past_the_end == {"data": "", "offset": size}
     download = files(mesos, "download", path=stdout)
     assert download.content == Path(stdout).read_bytes()
     assert download.headers["Content-Disposition"] == "attachment; filename=stdout"
