@@ -77,6 +77,7 @@ def serve(config: Config) -> None:
 
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
+    from scheduler.mesos.sender import SendingDriver
     from scheduler.process.runtime import Runtime
 
     runtime = Runtime(config)
@@ -88,7 +89,8 @@ def serve(config: Config) -> None:
         f"http://{config.http_address}", config.role,
     )
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
-    runtime.core.call(lambda: runtime.framework.attach_driver(driver))
+    sender = SendingDriver(driver)
+    runtime.core.call(lambda: runtime.framework.attach_driver(sender))
     server = waitress.create_server(
         create_app(runtime), host=config.host, port=config.port, threads=16,
         channel_timeout=3600, ident="dromos",
@@ -108,5 +110,6 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
+        sender.close()
         driver.stop()
         runtime.close()
