@@ -354,7 +354,8 @@ class AppManager:
         for app_id in sorted(dirty):
             self.readiness.sync(app_id)
             self.reconcile(app_id)
-            self.deployments.on_app_changed(app_id)
+        self.deployments.on_apps_changed(dirty)
+        for app_id in sorted(dirty):
             if app_id not in self.apps and not self.tasks(app_id):
                 self.fw.events.publish("app_terminated_event", self.fw.clock.now(),
                                        appId=app_id)
