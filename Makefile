@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps run test lint bench clean
+.PHONY: install ops-deps browser discovery-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -36,6 +36,15 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
 
+# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui,
+# tests/e2e/test_cross_origin_browser.py).
+browser:
+	tools/install_browser.sh
+
+# HAProxy, dig and Prometheus, which the discovery tests start on 127.0.0.1.
+discovery-deps:
+	tools/install_discovery_deps.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -44,7 +53,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps lint
+test: install ops-deps browser discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

@@ -9,7 +9,7 @@ import importlib
 import importlib.util
 import sys
 
-BENCHMARKS = ("restart_gap", "health_checks", "job_lateness", "scale")
+BENCHMARKS = ("restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "discovery")
 
 
 def run(name: str, argv: list[str]) -> None:

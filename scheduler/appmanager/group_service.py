@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from scheduler.appmanager.manager import AppManager
-from scheduler.apps import pathid
+from scheduler.apps import pathid, service_ports
 from scheduler.apps.groups import (
     Group,
     find_group,
@@ -20,6 +20,7 @@ from scheduler.apps.groups import (
     parse_group,
     scaled,
     tree_of,
+    with_versions,
 )
 from scheduler.apps.model import AppDefinition
 from scheduler.base.errors import AlreadyExists, MalformedRequest, NotFound
@@ -35,7 +36,7 @@ def _shell(group_id: str, data: Json) -> Group:
 
 def root(apps: AppManager) -> Group:
     shells = [_shell(gid, data) for gid, data in apps.groups.items()]
-    return tree_of(apps.apps.values(), shells)
+    return with_versions(tree_of(apps.apps.values(), shells), apps.latest_version)
 
 
 def get(apps: AppManager, group_id: str) -> Group:
@@ -62,7 +63,7 @@ def _save_shells(apps: AppManager, group: Group, version: str) -> None:
 
 
 def create(apps: AppManager, group: Group, force: bool) -> Deployment:
-    if group.id != pathid.ROOT and (
+    if group.id == pathid.ROOT or (
         group.id in apps.groups or _apps_under(apps, group.id) or group.id in apps.apps
     ):
         raise AlreadyExists(
@@ -153,6 +154,7 @@ def _target(apps: AppManager, group: Group, replace_subtree: bool) -> tuple[
         target.update({a: None for a in _apps_under(apps, group.id) if a not in wanted})
     for app_id, app in wanted.items():
         previous = apps.apps.get(app_id)
+        app = service_ports.inherit(app, previous, apps.port_range)
         if previous is not None and replace(app, version=None, version_info=None) == replace(
             previous, version=None, version_info=None
         ):

@@ -14,12 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from mesos_vocab.states import TaskState
 from scheduler.appmanager.status_events import publish_status
-from scheduler.apps import pathid
+from scheduler.apps import pathid, service_ports
+from scheduler.apps.admission import admit
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
-from scheduler.apps.versions import apply_version_info, is_scale_only_change, restarted
+from scheduler.apps.versions import (
+    apply_version_info,
+    is_scale_only_change,
+    restarted,
+    stamped_version,
+)
 from scheduler.base.core import Timer
 from scheduler.base.errors import AlreadyExists, Locked, NotFound
 from scheduler.deployments import rolling
@@ -59,6 +65,7 @@ class AppManager:
         self.health = HealthMonitor(self, self.readiness)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
+        self._started_version = timestamp(framework.clock.now())
         # Apps whose instances changed this turn of the owner loop: each is brought back to
         # its target once per turn, not once per status update (O(n) per turn, not per task).
         self._dirty: set[str] = set()
@@ -87,6 +94,11 @@ class AppManager:
         self._last_version = timestamp(now)
         return now
 
+    @property
+    def latest_version(self) -> str:
+        """The last version handed out (the root group's version), else the start time."""
+        return self._last_version or self._started_version
+
     def next_version(self) -> str:
         return timestamp(self._version_time())
 
@@ -95,9 +107,15 @@ class AppManager:
     ):
         """Give `app` its new version and versionInfo, as Marathon's rules say."""
         now = self._version_time()
+        app = service_ports.inherit(app, previous, self.port_range)
         if restart:
             return restarted(app, now)
         return apply_version_info(previous, app, now)
+
+    @property
+    def port_range(self) -> service_ports.PortRange:
+        return service_ports.PortRange(self.fw.config.local_port_min,
+                                       self.fw.config.local_port_max)
 
     # reads ------------------------------------------------------------------------------
     def get(self, app_id: str) -> AppDefinition:
@@ -126,6 +144,8 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        target = service_ports.assign(target, self.apps, self.port_range)
+        admit(target, self.apps, self.fw.config)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
             original, target, is_scale_only_change, lambda a: a.dependencies, restart
@@ -140,7 +160,7 @@ class AppManager:
             )
         deployment = Deployment(
             id=str(uuid.uuid4()),
-            version=self.next_version(),
+            version=stamped_version(original, target) or self.next_version(),
             steps=steps,
             original={a: None if app is None else app_to_json(app) for a, app in original.items()},
             target={a: None if app is None else app_to_json(app) for a, app in target.items()},
@@ -187,7 +207,8 @@ class AppManager:
         if app.id in self.groups or any(pathid.is_descendant(a, app.id) for a in self.apps):
             raise AlreadyExists(f"A group with id [{app.id}] already exists.")
         app = self.stamp(app, None, restart=False)
-        return app, self.deploy({app.id: app}, force)
+        deployment = self.deploy({app.id: app}, force)
+        return self.apps[app.id], deployment  # as deployed: with its service ports
 
     def replace_app(self, app: AppDefinition, force: bool) -> tuple[bool, Deployment]:
         """PUT: create or update; returns (created, deployment)."""
@@ -288,8 +309,9 @@ class AppManager:
         if app is None:
             return None
         task_id = placement.request.task_id
-        info = build_task_info(app, task_id, placement, self.fw.config.executor_info(),
-                               app.version or "")
+        user = self.fw.config.task_users().user_for(app.user)
+        info = build_task_info(replace(app, user=user), task_id, placement,
+                               self.fw.config.executor_info(), app.version or "")
         record = TaskRecord(
             task_id=task_id, run_spec_id=app.id, version=app.version or "",
             config_version=config_version(app), agent_id=placement.agent_id,

@@ -70,7 +70,11 @@ class Core:
                 future.set_exception(error)
 
         self._inbox.put(run)
-        return future.result(timeout)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()  # a message not started yet is then never applied
+            raise
 
     # on the owner thread ----------------------------------------------------------------
     def at_end_of_turn(self, fn: Callable[[], None]) -> None:

@@ -18,6 +18,8 @@ from types import FrameType
 
 import click
 
+from scheduler.process.main import PAST_START_RULES
+
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_S = 0.5
 
@@ -57,7 +59,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.process.cli", *args]
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--port", default=8080, show_default=True, type=int, help="API port")
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
@@ -68,11 +70,27 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True, help="chronos3: an overdue job runs once now and skips "
+                                      "forward; chronos2: overdue slots are missed")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+              help="the scheduler's log level (failed tasks are logged as warnings)")
+@click.option("--dns-port", default=0, show_default=True, type=int,
+              help="the scheduler's DNS port (0: a free one, printed at start)")
+@click.option("--consul-port", default=0, show_default=True, type=int,
+              help="the scheduler's Consul catalog port (0: a free one, printed at start)")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float,
+    job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
+    dns_port: int, consul_port: int, scheduler_options: tuple[str, ...],
 ) -> None:
-    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API.
+
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert,
+    --kill-drain-seconds).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
@@ -83,7 +101,11 @@ def dev(
         Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
                                 "--port", str(port), "--data-dir", str(data_dir),
                                 "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
+                                "--job-launch-lead", str(job_launch_lead),
+                                "--past-start-rule", past_start_rule,
+                                "--log-level", log_level,
+                                "--dns-port", str(dns_port), "--consul-port", str(consul_port),
+                                *scheduler_options),
               data_dir / "scheduler.pid"),
     ]
     stopping = False

@@ -7,13 +7,17 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
+from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
+from scheduler.process.server_options import limit_options
 from scheduler.store.db import sqlite_url
 
 log = logging.getLogger("dromos")
+PAST_START_RULES = [rule.value for rule in PastStartRule]
 
 
 def setup_logging(level: str) -> None:
@@ -42,16 +46,38 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True,
+              help="slots older than a job's epsilon (a start in the past, or downtime): "
+                   "chronos3 runs the job once now and skips its schedule forward, "
+                   "chronos2 records them as missed and does not run them")
+@click.option("--local-port-min", "--local_port_min", "local_port_min", default=10000,
+              show_default=True, type=int, help="lowest service port assigned for a port of 0")
+@click.option("--local-port-max", "--local_port_max", "local_port_max", default=20000,
+              show_default=True, type=int, help="highest service port assigned for a port of 0")
+@click.option("--kill-drain-seconds", "kill_drain_s", default=0.0, show_default=True,
+              type=float, help="seconds a running task is out of discovery before Mesos kills it")
+@click.option("--dns-port", type=int, default=None,
+              help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
+@click.option("--dns-domain", default="mesos", show_default=True)
+@click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
+@click.option("--consul-port", type=int, default=None,
+              help="serve a read-only Consul catalog API on this port (off by default)")
+@click.option("--consul-datacenter", default="dc1", show_default=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
+@limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, cors_origins: tuple[str, ...],
+    job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
+    **limits: Any,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
+    if bool(limits.get("tls_cert")) != bool(limits.get("tls_key")):
+        raise click.UsageError("--tls-cert and --tls-key go together")
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
@@ -65,44 +91,59 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "job_past_start_rule": past_start_rule,
         "cors_origins": cors_origins,
+        **limits,
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options))  # type: ignore[arg-type]
+    serve(Config(**options))
+
+
+class StopOnFirstSignal:
+    """The SIGINT/SIGTERM handler: the first signal stops the server (SystemExit out of
+    `server.run()`); later ones are ignored. Ctrl-C sends SIGINT to the whole group and
+    `dromos dev` then sends SIGTERM: a second SystemExit raised inside the shutdown would
+    break it off half-way (SQLAlchemy then logged "Exception closing connection")."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise SystemExit(0)
 
 
 def serve(config: Config) -> None:
-    import waitress
-
+    from api import discovery_state
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
     from scheduler.mesos.sender import SendingDriver
+    from scheduler.process.http_server import create_server
     from scheduler.process.runtime import Runtime
 
     runtime = Runtime(config)
     runtime.restore()
     runtime.core.start()
     runtime.start_health_checks()
+    stop_discovery = discovery_state.start(runtime)
     info = framework_info(
         config.framework_name, runtime.framework.framework_id,
-        f"http://{config.http_address}", config.role,
+        f"{config.scheme}://{config.http_address}", config.role,
     )
+    info["user"] = config.task_users().default_user  # Marathon's --mesos_user
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
     sender = SendingDriver(driver)
     runtime.core.call(lambda: runtime.framework.attach_driver(sender))
-    server = waitress.create_server(
-        create_app(runtime), host=config.host, port=config.port, threads=16,
-        channel_timeout=3600, ident="dromos",
-    )
+    server = create_server(create_app(runtime), config.host, config.port,
+                           config.tls_cert, config.tls_key)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise SystemExit(0)
-
+    stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     driver.start()
-    print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
+    print(f"dromos scheduler: API on {server.scheme}://{config.host}:{server.port}, "
           f"Mesos master {config.master}", flush=True)
     try:
         server.run()
@@ -110,6 +151,7 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
+        stop_discovery()
         sender.close()
         driver.stop()
         runtime.close()

@@ -12,14 +12,19 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'dromos.db'}"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it."""
+def open_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it.
+
+    Past `busy_timeout_s` a write to a locked database fails (the API answers 503).
+    """
     if url.startswith(("postgresql://", "postgres://")):
         # The psycopg 3 driver, which Dromos installs, rather than SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -20,8 +20,12 @@ def _group_versions(conn: Connection) -> None:
     schema.group_versions.create(conn)
 
 
+def _idempotency_keys(conn: Connection) -> None:
+    schema.idempotency_keys.create(conn)
+
+
 # Append new steps; never edit or reorder a step that has shipped.
-STEPS: list[Callable[[Connection], None]] = [_initial, _group_versions]
+STEPS: list[Callable[[Connection], None]] = [_initial, _group_versions, _idempotency_keys]
 
 
 def current_version(conn: Connection) -> int:

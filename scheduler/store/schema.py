@@ -99,3 +99,16 @@ job_runs = Table(
     Column("updated", BigInteger, nullable=False),
     UniqueConstraint("job_name", "slot_key", name="uq_job_runs_slot"),
 )
+
+# The first answer to each Idempotency-Key (api/idempotency.py); `status` 0 while the
+# request is still being applied.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("status", Integer, nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+)
