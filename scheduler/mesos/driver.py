@@ -11,8 +11,8 @@ import json
 import logging
 import socket
 import threading
-from http.client import HTTPConnection, HTTPException
 from collections.abc import Sequence
+from http.client import HTTPConnection, HTTPException
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
