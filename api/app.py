@@ -13,7 +13,9 @@ from api import (
     marathon_apps,
     marathon_misc,
     metrics,
+    openapi,
     system,
+    task_logs,
     ui,
     write_guard,
 )
@@ -27,6 +29,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.url_map.strict_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
+    metrics.register(app)
     config = runtime.config
     # Cross-origin writes are refused before credentials are asked for: a hostile page
     # must not make the browser prompt for the API's password.
@@ -42,6 +45,8 @@ def create_app(runtime: Runtime) -> Flask:
         marathon_misc.blueprint,
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
+        task_logs.blueprint,
+        openapi.blueprint,
         ui.blueprint,
         ui.root,
     ):

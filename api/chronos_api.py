@@ -77,7 +77,7 @@ def _count(key: str, default: int) -> int:
     raw = request.args.get(key)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to str.isdigit, not to int
         raise InvalidJob(f"'{key}' must be a non-negative integer, not '{raw}'")
     return int(raw)
 

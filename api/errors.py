@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from chronos.errors import InvalidJob
 from scheduler.apps.pathid import InvalidPathId
 from scheduler.base.errors import (
+    AgentUnavailable,
     AlreadyExists,
     DromosError,
     Locked,
@@ -50,6 +51,8 @@ def marathon_error(error: DromosError) -> Response:
     if isinstance(error, Locked):
         deployments = [{"id": d} for d in error.deployment_ids]
         return _answer({"message": error.message, "deployments": deployments}, 409)
+    if isinstance(error, AgentUnavailable):
+        return _answer({"message": error.message}, error.status)
     status = {NotFound: 404, AlreadyExists: 409}.get(type(error), 400)
     return _answer({"message": error.message}, status)
 

@@ -1,18 +1,28 @@
-"""/metrics in the Prometheus text format, read from the scheduler at scrape time."""
+"""/metrics in the Prometheus text format: gauges read from the scheduler at scrape time,
+then the histograms, counters and process metrics of its Telemetry.
+
+Every task state has its series (0 when no task is in it), so a state's series never
+vanishes between scrapes. API requests are timed here, by method and route rule.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from api.context import runtime
+from mesos_vocab.states import TaskState
 from scheduler.process.runtime import Runtime
+
+# Every Mesos task state, as /metrics lists them.
+TASK_STATES = sorted(state.value for state in TaskState)
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -30,8 +40,6 @@ class Snapshot:
     health_probes: int
     health_probe_failures: int
     health_kills: int
-    job_successes: int
-    job_errors: int
 
 
 class RuntimeCollector(Collector):
@@ -56,8 +64,6 @@ class RuntimeCollector(Collector):
             health_probes=health.probes,
             health_probe_failures=health.probe_failures,
             health_kills=health.kills,
-            job_successes=sum(j.counters.success_count for j in jobs),
-            job_errors=sum(j.counters.error_count for j in jobs),
         )
 
     def collect(self) -> Iterator[Metric]:
@@ -65,8 +71,8 @@ class RuntimeCollector(Collector):
         yield GaugeMetricFamily("dromos_apps", "Apps defined", value=snap.apps)
         yield GaugeMetricFamily("dromos_jobs", "Jobs defined", value=snap.jobs)
         tasks = GaugeMetricFamily("dromos_tasks", "Known tasks by Mesos state", labels=["state"])
-        for state, count in sorted(snap.tasks.items()):
-            tasks.add_metric([state], count)
+        for state in sorted({*TASK_STATES, *snap.tasks}):
+            tasks.add_metric([state], snap.tasks.get(state, 0))
         yield tasks
         yield GaugeMetricFamily(
             "dromos_launch_queue_size", "Task requests waiting for offers", value=snap.queue
@@ -96,15 +102,29 @@ class RuntimeCollector(Collector):
             "dromos_health_kills", "Tasks killed for failing their health checks",
             value=snap.health_kills,
         )
-        runs = CounterMetricFamily("dromos_job_runs", "Finished job runs by outcome",
-                                   labels=["outcome"])
-        runs.add_metric(["success"], snap.job_successes)
-        runs.add_metric(["error"], snap.job_errors)
-        yield runs
 
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
+    rt = runtime()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RuntimeCollector(runtime()))
-    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
+    registry.register(RuntimeCollector(rt))
+    body = generate_latest(registry) + generate_latest(rt.framework.telemetry.registry)
+    return Response(body, mimetype="text/plain; version=0.0.4")
+
+
+def register(app: Flask) -> None:
+    """Time every API request by its route rule (unmatched ones as "unmatched")."""
+
+    @app.before_request
+    def _start() -> None:
+        g.dromos_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        started = g.pop("dromos_started", None)
+        if started is not None:
+            route = request.url_rule.rule if request.url_rule else "unmatched"
+            runtime().framework.telemetry.api_requests.labels(request.method, route).observe(
+                time.perf_counter() - started)
+        return response

@@ -16,6 +16,7 @@ and `dep:<uuid>` for manual and dependent runs.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from chronos.task_id import task_id_for
 from chronos.timefmt import EPOCH, to_millis
 
 Json = dict[str, Any]
+_EXIT_STATUS = re.compile(r"exited with status (\d+)")
 
 
 class Trigger(enum.Enum):
@@ -46,6 +48,12 @@ class RunStatus(enum.Enum):
         return self in (RunStatus.CLAIMED, RunStatus.RUNNING)
 
 
+def exit_status(message: str) -> int | None:
+    """The exit status in an executor's terminal message ("Command exited with status 3")."""
+    match = _EXIT_STATUS.search(message)
+    return int(match.group(1)) if match else None
+
+
 def slot_key(slot: datetime) -> str:
     """The claim key of a scheduled slot."""
     return f"slot:{to_millis(slot)}"
@@ -65,6 +73,7 @@ class Attempt:
     ended: float | None = None
     message: str = ""
     elements: int | None = None
+    stderr_tail: str | None = None  # fetched from the agent once the attempt failed
 
     def to_json(self) -> Json:
         return dict(self.__dict__)
@@ -146,7 +155,8 @@ class Run:
             "attempts": [
                 {"taskId": a.task_id, "slaveId": a.agent_id, "host": a.host,
                  "launched": a.launched, "started": a.started, "ended": a.ended,
-                 "state": a.state, "message": a.message, "numElementsProcessed": a.elements}
+                 "state": a.state, "message": a.message, "numElementsProcessed": a.elements,
+                 "exitStatus": exit_status(a.message), "stderrTail": a.stderr_tail}
                 for a in self.attempts
             ],
         }

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from localmesos import state
+from localmesos.agent import files
 from localmesos.master.master import Master
 from localmesos.master.validation import validate_call
 from localmesos.model import CallError
@@ -34,6 +35,8 @@ def create_app(master: Master) -> web.Application:
         app.router.add_get(path, _agent_state)
     app.router.add_post("/api/v1/scheduler", _scheduler_api)
     app.router.add_post("/api/v1/executor", _executor_api)
+    config = master.agent.config
+    files.add_routes(app, lambda: config.work_dir / "slaves" / config.agent_id)
     return app
 
 

@@ -46,9 +46,11 @@ def master_state(master: Master) -> dict[str, Any]:
 def agent_state(master: Master) -> dict[str, Any]:
     agent = master.agent
     config = agent.config
-    frameworks: dict[str, list[Executor]] = {}
+    frameworks: dict[str, dict[str, list[Executor]]] = {}
     for executor in agent.executors.values():
-        frameworks.setdefault(executor.framework_id, []).append(executor)
+        _executors_of(frameworks, executor.framework_id)["executors"].append(executor)
+    for executor in agent.completed_executors:
+        _executors_of(frameworks, executor.framework_id)["completed_executors"].append(executor)
     return {
         **version(),
         "id": config.agent_id,
@@ -59,11 +61,17 @@ def agent_state(master: Master) -> dict[str, Any]:
         "master_hostname": master.info["hostname"],
         "flags": {"work_dir": str(config.work_dir)},
         "frameworks": [
-            {"id": fw, "executors": [_executor(e) for e in executors]}
-            for fw, executors in frameworks.items()
+            {"id": fw, **{key: [_executor(e) for e in listed] for key, listed in lists.items()}}
+            for fw, lists in frameworks.items()
         ],
         "completed_frameworks": [],
     }
+
+
+def _executors_of(
+    frameworks: dict[str, dict[str, list[Executor]]], framework_id: str
+) -> dict[str, list[Executor]]:
+    return frameworks.setdefault(framework_id, {"executors": [], "completed_executors": []})
 
 
 def _agent_summary(master: Master) -> dict[str, Any]:

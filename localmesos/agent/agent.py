@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 EXECUTOR_HEARTBEAT_SECONDS = 1800.0
 REGISTRATION_TIMEOUT_SECONDS = 60.0
+# A Mesos agent's default --max_completed_executors_per_framework (here: for all of them).
+COMPLETED_EXECUTORS_KEPT = 150
 
 
 class Upstream(Protocol):
@@ -57,6 +60,8 @@ class Agent:
         self.config = config
         self.upstream = upstream
         self.executors: dict[tuple[str, str], Executor] = {}
+        # Exited executors stay listed (with their sandboxes) as Mesos keeps them.
+        self.completed_executors: deque[Executor] = deque(maxlen=COMPLETED_EXECUTORS_KEPT)
         self.removed_frameworks: set[str] = set()
         self.updates = StatusUpdateManager(upstream.deliver_update)
 
@@ -369,6 +374,7 @@ class Agent:
             executor.stream.close()
             executor.stream = None
         self.executors.pop((executor.framework_id, executor.executor_id), None)
+        self.completed_executors.append(executor)
         if executor.framework_id in self.removed_frameworks:
             return
         for task_id in executor.live_task_ids():

@@ -71,7 +71,7 @@ def value_error(operator: Operator, value: str | None) -> str | None:
     if operator is Operator.GROUP_BY:
         return (
             None
-            if value is None or value.isdigit()
+            if value is None or _count(value)
             else "GROUP_BY value must be a non-negative integer"
         )
     if value is None:
@@ -83,7 +83,7 @@ def value_error(operator: Operator, value: str | None) -> str | None:
             return f"'{value}' is not a valid regular expression: {error}"
         return None
     if operator is Operator.MAX_PER:
-        return None if value.isdigit() else "MAX_PER value must be a non-negative integer"
+        return None if _count(value) else "MAX_PER value must be a non-negative integer"
     if operator is Operator.IS:
         return None if _IS_VALUE.fullmatch(value) else "IS value must match [a-zA-Z0-9_/.-]*"
     return None
@@ -92,3 +92,8 @@ def value_error(operator: Operator, value: str | None) -> str | None:
 def to_json(constraint: Constraint) -> list[str]:
     head = [constraint.field, constraint.operator.value]
     return head if constraint.value is None else [*head, constraint.value]
+
+
+def _count(value: str) -> bool:
+    """Digits int() reads: str.isdigit alone also takes "²"."""
+    return value.isascii() and value.isdigit()

@@ -55,3 +55,11 @@ class Locked(DromosError):
         super().__init__(message)
         self.deployment_ids = tuple(deployment_ids)
 
+
+
+class AgentUnavailable(DromosError):
+    """The agent holding a task's sandbox did not answer (502) or not in time (504)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

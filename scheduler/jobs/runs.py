@@ -24,10 +24,12 @@ from chronos.outcomes import RunEnd, Verdict, decide
 from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
 from scheduler.jobs.definitions import JobDefinitions
+from scheduler.jobs.stderr_tails import StderrTails
 from scheduler.jobs.task_info import build_task_info, task_request_for
 from scheduler.launch.launcher import Launch
 from scheduler.launch.task_request import Placement
 from scheduler.launch.tasks import Goal, TaskRecord
+from scheduler.mesos.sandbox_logs import TaskPlace
 
 if TYPE_CHECKING:
     from scheduler.launch.framework import Framework
@@ -54,6 +56,7 @@ class RunEngine:
         self.open: dict[str, dict[int, Run]] = {}  # open runs by job, in claim order
         self.phase: dict[int, Phase] = {}
         self._by_task: dict[str, tuple[str, int]] = {}  # task id -> (job, run id)
+        self.tails: StderrTails | None = None  # wired by the runtime: reads agents' files
 
     def now(self) -> datetime:
         """The clock's time as a UTC instant."""
@@ -288,6 +291,8 @@ class RunEngine:
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
         now = self.fw.clock.now()
+        if attempt.started is None and record.started_at is not None:
+            self._started(run, record.started_at)
         attempt = replace(attempt, state=record.state, message=record.message,
                           started=attempt.started or record.started_at)
         end = RunEnd.from_task_state(record.state)
@@ -301,6 +306,26 @@ class RunEngine:
         with self.fw.store.transaction():
             names = self._attempt_ended(run, end, record.message)
         self.dispatch(names)
+        # Only failed attempts: a finished run's output is one `task logs` away, and fetching
+        # for every run would load the agents with a read per run.
+        if self.tails is not None and end is not RunEnd.FINISHED:
+            place = TaskPlace(attempt.task_id, attempt.agent_id, attempt.host)
+            self.tails.fetch(place, lambda tail: self.record_tail(run, attempt.task_id, tail))
+
+    def _started(self, run: Run, started: float) -> None:
+        """A scheduled run's first attempt runs: how late after its slot (retries wait)."""
+        if run.trigger is Trigger.SCHEDULE and run.attempt == 0:
+            self.fw.telemetry.job_start_lateness.observe(started - run.due_ms / 1000)
+
+    def record_tail(self, ended: Run, task_id: str, tail: str) -> None:
+        """Keep the tail of an attempt's stderr in its run (open, or as stored)."""
+        run = self.open.get(ended.job_name, {}).get(ended.run_id) or next(
+            (Run.from_row(i, ended.job_name, s, r)
+             for i, s, r in self.fw.store.runs(ended.job_name) if i == ended.run_id), None)
+        if run is not None:
+            attempts = tuple(replace(a, stderr_tail=tail) if a.task_id == task_id else a
+                             for a in run.attempts)
+            self.save(replace(run, attempts=attempts))
 
     def _attempt_ended(self, run: Run, end: RunEnd, message: str) -> list[str]:
         """Retry, or settle the run and the job's counters; returns jobs to dispatch."""
@@ -322,6 +347,7 @@ class RunEngine:
         self.defs.graph.put(job)
         self.defs.save(job)
         status = _SETTLED[outcome.verdict]
+        self.fw.telemetry.job_run_settled(_OUTCOMES[status])
         self.save(replace(run, status=status, retry_at=None))
         children = self.fire_children(job.name) if outcome.fire_dependents else []
         if outcome.fire_dependents:
@@ -332,6 +358,7 @@ class RunEngine:
 
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
+_OUTCOMES = {RunStatus.OK: "success", RunStatus.FAILED: "error", RunStatus.KILLED: "killed"}
 
 
 def _end_fields(run: Run, message: str) -> dict[str, Any]:

@@ -17,11 +17,13 @@ from scheduler.base.clock import Clock
 from scheduler.base.config import Config
 from scheduler.base.core import Core, Timer
 from scheduler.base.events import EventBus
+from scheduler.base.telemetry import Telemetry
 from scheduler.launch import task_failures
 from scheduler.launch.launch_queue import LaunchQueue
 from scheduler.launch.launcher import Launch, Launcher
 from scheduler.launch.task_request import Placement, TaskRequest, is_job
 from scheduler.launch.tasks import Goal, TaskRecord, TaskTracker
+from scheduler.mesos.agents import AgentDirectory
 from scheduler.mesos.driver import DriverPort
 from scheduler.store.store import Store
 
@@ -71,6 +73,8 @@ class Framework:
         self.core = core
         self.events = EventBus()
         self.tracker = TaskTracker(store)
+        self.agents = AgentDirectory()
+        self.telemetry = Telemetry()
         self.queue = LaunchQueue()
         self.driver: DriverPort = NoDriver()
         self.owners: dict[str, RunSpecOwner] = {}
@@ -102,6 +106,7 @@ class Framework:
     # what owners call -------------------------------------------------------------------
     def enqueue(self, request: TaskRequest, priority: int = 1) -> None:
         self.queue.add(request, self.clock.now(), priority)
+        self.telemetry.task_queued(request.task_id, self.clock.now())
         self.launcher.wake()
 
     def unqueue(self, run_spec_id: str) -> int:
@@ -161,7 +166,9 @@ class Framework:
         self.events.publish("scheduler_disconnected_event", self.clock.now())
 
     def on_offers(self, offers: list[Json]) -> None:
-        self.launcher.on_offers(offers)
+        self.agents.learn(offers)
+        with self.telemetry.offer_cycle():
+            self.launcher.on_offers(offers)
 
     def on_rescinded(self, offer_id: str) -> None:
         log.debug("offer %s rescinded", offer_id)
@@ -200,6 +207,8 @@ class Framework:
             changes["healthy"] = bool(status["healthy"])
         if state == TaskState.RUNNING and record.started_at is None:
             changes["started_at"] = self.clock.now()
+            kind = "job" if is_job(record.run_spec_id) else "app"
+            self.telemetry.task_running(kind, record.task_id, self.clock.now())
         agent_id = status.get("agent_id", {}).get("value")
         if agent_id and not record.agent_id:
             changes["agent_id"] = agent_id
@@ -210,6 +219,7 @@ class Framework:
         with self.store.transaction():
             if updated.is_terminal:
                 self.tracker.forget(record.task_id)
+                self.telemetry.task_gone(record.task_id)
             elif updated != record:
                 self.tracker.put(updated)
             self.owner_of(record.run_spec_id).task_changed(record, updated, status)

@@ -1,4 +1,5 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor` and `lb`."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor`, `lb`, and the client
+commands."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ SUBCOMMANDS = {
     "executor": "executor.main:executor",
     "hash-secret": "api.auth_cli:hash_secret",
     "lb": "discovery.lb:lb",
+    # the HTTP client commands (cli/)
+    "app": "cli.apps:app",
+    "group": "cli.apps:group",
+    "deployment": "cli.deployments:deployment",
+    "task": "cli.tasks:task",
+    "queue": "cli.tasks:queue",
+    "job": "cli.jobs:job",
 }
 
 
@@ -32,6 +40,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
+@click.version_option(package_name="dromos", prog_name="dromos")
 def main() -> None:
     """Dromos: Marathon-style apps and Chronos-style jobs on Mesos."""
 

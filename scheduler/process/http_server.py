@@ -31,8 +31,11 @@ class _Waitress:
     def __init__(self, app: Flask, host: str, port: int) -> None:
         import waitress
 
+        # channel_request_lookahead: a streaming view sees its client leave
+        # (environ waitress.client_disconnected), as log followers need.
         self._server = waitress.create_server(app, host=host, port=port, threads=THREADS,
-                                              channel_timeout=3600, ident="dromos")
+                                              channel_timeout=3600, ident="dromos",
+                                              channel_request_lookahead=1)
         self.port = int(self._server.effective_port)
 
     def run(self) -> None:

@@ -9,9 +9,11 @@ from scheduler.appmanager.manager import AppManager
 from scheduler.base.clock import Clock, SystemClock
 from scheduler.base.config import Config
 from scheduler.base.core import Core
-from scheduler.health.engine import HealthEngine
+from scheduler.health.engine import HealthEngine, ProbeReport
 from scheduler.jobs.manager import JobManager
+from scheduler.jobs.stderr_tails import StderrTails
 from scheduler.launch.framework import Framework
+from scheduler.mesos.sandbox_logs import SandboxLogs
 from scheduler.store.store import Store
 
 T = TypeVar("T")
@@ -30,10 +32,18 @@ class Runtime:
         self.jobs = JobManager(self.framework)
         self.framework.add_owner("app", self.apps)
         self.framework.add_owner("job", self.jobs)
+        self.sandbox_logs = SandboxLogs(self.framework.agents)
+        self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
+        self.jobs.engine.tails = self.stderr_tails
         self.health_engine = HealthEngine(
-            self.clock, lambda reports: self.core.post(lambda: self.apps.health.apply(reports)),
-            max_in_flight=config.max_concurrent_health_checks,
+            self.clock, self._health_reports, max_in_flight=config.max_concurrent_health_checks,
         )
+
+    def _health_reports(self, reports: list[ProbeReport]) -> None:
+        """From the probing thread: measured here, applied on the owner thread."""
+        for report in reports:
+            self.framework.telemetry.health_probes.observe(report.duration_s)
+        self.core.post(lambda: self.apps.health.apply(reports))
 
     def restore(self) -> None:
         """Load durable state; run before the core thread starts."""
@@ -51,6 +61,7 @@ class Runtime:
         return self.core.call(fn, timeout=self.config.request_timeout_s)
 
     def close(self) -> None:
+        self.stderr_tails.close()
         self.health_engine.stop()
         self.core.stop()
         self.store.close()

@@ -177,6 +177,7 @@ def test_search_matches_name_command_or_any_with_limit_and_offset(api: Api) -> N
     assert names("?name=alpha&any=mail") == ["alpha", "beta"]
     assert names("?command=backup&limit=1&offset=1") == ["gamma"]
     assert api.call("GET", "/jobs/search?limit=x").status_code == 400
+    assert api.call("GET", "/jobs/search?limit=%C2%B2").status_code == 400  # superscript 2
 
 
 def test_search_returns_ten_by_default(api: Api) -> None:

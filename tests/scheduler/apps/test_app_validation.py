@@ -223,11 +223,13 @@ def test_like_needs_a_valid_regex(operator: str) -> None:
 
 def test_max_per_needs_an_integer() -> None:
     assert "/constraints(0)" in violations(app(constraints=[["rack", "MAX_PER", "two"]]))
+    assert "/constraints(0)" in violations(app(constraints=[["rack", "MAX_PER", "\u00b2"]]))
     assert parse_app(app(constraints=[["rack", "MAX_PER", "2"]])).constraints
 
 
 def test_group_by_value_must_be_an_integer_when_given() -> None:
     assert "/constraints(0)" in violations(app(constraints=[["rack", "GROUP_BY", "x"]]))
+    assert "/constraints(0)" in violations(app(constraints=[["rack", "GROUP_BY", "\u00b2"]]))
     assert parse_app(app(constraints=[["rack", "GROUP_BY"]])).constraints
 
 

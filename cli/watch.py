@@ -1,0 +1,113 @@
+"""Follow a deployment to its end: healthy/target instances per app, the step, why it waits.
+
+It ends well when the deployment is gone and every app it touched has its instances (or
+is gone, for a deployment that stopped it); badly when it is gone with apps short of their
+target (cancelled or superseded), or when `timeout_s` passes first.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from cli.client import Client
+from cli.options import Session
+
+POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class AppProgress:
+    app_id: str
+    ready: int
+    target: int
+    exists: bool
+
+
+def app_progress(client: Client, app_id: str) -> AppProgress:
+    """Healthy (or running, without health checks) and target instances of one app."""
+    apps = client.get("/v2/apps", id=app_id)["apps"]
+    app = next((a for a in apps if a["id"] == app_id), None)
+    if app is None:
+        return AppProgress(app_id, 0, 0, False)
+    ready = app["tasksHealthy"] if app.get("healthChecks") else app["tasksRunning"]
+    return AppProgress(app_id, ready, app["instances"], True)
+
+
+def describe(deployment: dict[str, Any]) -> str:
+    """`step 2/2: ScaleApplication /web` and what it waits for."""
+    actions = ", ".join(f"{a['action']} {a['app']}" for a in deployment.get("currentActions", []))
+    text = f"step {deployment['currentStep']}/{deployment['totalSteps']}: {actions}"
+    waiting = [w["reason"] for w in deployment.get("waiting", [])]
+    return text + (f" (waiting: {'; '.join(waiting)})" if waiting else "")
+
+
+def _find(client: Client, deployment_id: str) -> dict[str, Any] | None:
+    deployments = client.get("/v2/deployments", embed="waiting")
+    return next((d for d in deployments if d["id"] == deployment_id), None)
+
+
+def _stops(deployment: dict[str, Any], app_id: str) -> bool:
+    return any(a["action"] == "StopApplication" and a["app"] == app_id
+               for step in deployment.get("steps", []) for a in step.get("actions", []))
+
+
+def watch(session: Session, deployment_id: str, timeout_s: float) -> bool:
+    """Show the deployment's progress until it ends; True when it ended well."""
+    client, console = session.client, session.console
+    deployment = _find(client, deployment_id)
+    if deployment is None:
+        console.print(f"deployment {deployment_id} is not running (already finished)")
+        return True
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("healthy"), console=console, transient=False) as progress:
+        ended = _follow(client, progress, deployment, time.monotonic() + timeout_s)
+    if ended:
+        return _ended(session, deployment)
+    console.print(f"deployment {deployment_id} timed out after {timeout_s:g}s; "
+                  f"{describe(deployment)}")
+    return False
+
+
+def _follow(client: Client, progress: Progress, deployment: dict[str, Any],
+            deadline: float) -> bool:
+    """Update the bars and print each new step or reason; False once `deadline` passed."""
+    bars: dict[str, TaskID] = {}
+    last = ""
+    gone = False
+    while True:
+        for app_id in deployment["affectedApps"]:
+            state = app_progress(client, app_id)
+            if app_id not in bars:
+                bars[app_id] = progress.add_task(app_id, total=state.target)
+            progress.update(bars[app_id], completed=state.ready, total=max(state.target, 1))
+        if gone:
+            return True  # the bars show where the apps ended
+        line = describe(deployment)
+        if line != last:
+            progress.console.print(line)
+            last = line
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL_S)
+        found = _find(client, deployment["id"])
+        gone = found is None
+        deployment.update(found or {})
+
+
+def _ended(session: Session, deployment: dict[str, Any]) -> bool:
+    short = []
+    for app_id in deployment["affectedApps"]:
+        state = app_progress(session.client, app_id)
+        reached = state.ready >= state.target if state.exists else _stops(deployment, app_id)
+        if not reached:
+            short.append(f"{app_id} {state.ready}/{state.target}")
+    if short:
+        session.console.print(f"deployment {deployment['id']} ended short of its target "
+                              f"(failed, cancelled or superseded): {', '.join(short)} healthy")
+        return False
+    session.console.print(f"deployment {deployment['id']} finished")
+    return True
