@@ -73,8 +73,11 @@ def create_app() -> Response:
     rt = runtime()
     app = parse_app(json_body())
     force = flag("force")
-    created, deployment = rt.call(lambda: rt.apps.create(app, force))
-    body = rt.call(lambda: app_info(rt.apps, created, set()))
+    def apply() -> tuple[AppDefinition, Deployment, Json]:
+        created, deployment = rt.apps.create(app, force)
+        return created, deployment, app_info(rt.apps, created, set())
+
+    created, deployment, body = rt.call(apply)
     # Marathon names the deployment it started, even one that finished at once.
     body["deployments"] = [{"id": deployment.id}]
     _post_event(app_to_json(created))
@@ -160,12 +163,14 @@ def put_app(app_id: str) -> Response:
         return deployment_result(rt.call(lambda: rt.apps.rollback(canonical, version, force)))
     partial = flag("partialUpdate", True)
 
-    def apply() -> tuple[bool, Deployment]:
+    def apply() -> tuple[bool, Deployment, Json]:
         app = _updated_app(rt, data, partial, canonical)
-        return rt.apps.replace_app(app, force)
+        created, deployment = rt.apps.replace_app(app, force)
+        return created, deployment, app_to_json(rt.apps.get(canonical))
 
-    created, deployment = rt.call(apply)
-    _post_event(rt.call(lambda: app_to_json(rt.apps.get(canonical))))
+    # One round trip: a second one would wait behind every status update queued meanwhile.
+    created, deployment, stored = rt.call(apply)
+    _post_event(stored)
     return deployment_result(deployment, 201 if created else 200)
 
 

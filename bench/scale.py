@@ -11,7 +11,10 @@ and mem 1 (real processes under the executor). Rows:
 - reads: GET /v2/apps?embed=apps.tasks at N running tasks, quiet;
 - batch: PUT /v2/apps with N apps of one instance each, until all are running;
 - restart: with J jobs and N instances stored, the scheduler restarts; the first GET
-  /v2/apps after /ping answers.
+  /v2/apps after /ping answers;
+- offer_cycle: in this process, one matching round of 10,000 offers against 10,000
+  rack-UNIQUE requests that cannot be placed (one app; and one app per request,
+  where the evaluation budget ends the round). Its CPU column is this process's.
 
 Each row prints wall seconds, scheduler CPU seconds and RSS, and across sizes the growth
 exponent of CPU (log(cpu2/cpu1) / log(n2/n1): 1 is linear).
@@ -39,6 +42,7 @@ from pathlib import Path
 
 import requests
 
+from bench.offer_cycle import cycle
 from tests.support.localmesos import LocalMesos, free_port, running_localmesos, stop_tree
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -252,6 +256,16 @@ def restart(scheduler: Scheduler, n: int, jobs: int = 10_000) -> Row:
                f"{first * 1000:.0f} ms")
 
 
+def offer_cycle(n: int = 10_000) -> list[Row]:
+    rows = []
+    for apps, label in ((1, "one app"), (n, f"{n:,} apps")):
+        seconds, reasons, left = cycle(n, apps)
+        rows.append(Row("offer_cycle", n, seconds, seconds, rss_mb(os.getpid()),
+                        f"{label}: {reasons:,} given a reason, {left:,} left to the next "
+                        "cycle by the budget"))
+    return rows
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
@@ -297,6 +311,9 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|--:|--:|--:|--:|---|", flush=True)
     results: list[Row] = []
     try:
+        if "offer_cycle" in rows:
+            for row in offer_cycle():
+                print(row.line(), flush=True)
         for n in (int(size) for size in args.sizes.split(",")):
             for row in run_size(work, n, rows):
                 print(row.line(), flush=True)

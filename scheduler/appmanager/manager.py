@@ -66,6 +66,10 @@ class AppManager:
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
         self._started_version = timestamp(framework.clock.now())
+        # Apps whose instances changed this turn of the owner loop: each is brought back to
+        # its target once per turn, not once per status update (O(n) per turn, not per task).
+        self._dirty: set[str] = set()
+        framework.core.at_end_of_turn(self.settle_changed)
 
     # restore ----------------------------------------------------------------------------
     def restore(self) -> None:
@@ -364,11 +368,19 @@ class AppManager:
                     "slaveId": record.agent_id,
                 }
         self.health.task_changed(previous, record, status)
-        self.readiness.sync(app_id)
-        self.reconcile(app_id)
-        self.deployments.on_app_changed(app_id)
-        if app is None and not self.tasks(app_id):
-            self.fw.events.publish("app_terminated_event", now, appId=app_id)
+        self._dirty.add(app_id)
+
+    def settle_changed(self) -> None:
+        """Reconcile and advance the deployments of every app whose instances changed."""
+        dirty, self._dirty = self._dirty, set()
+        for app_id in sorted(dirty):
+            self.readiness.sync(app_id)
+            self.reconcile(app_id)
+        self.deployments.on_apps_changed(dirty)
+        for app_id in sorted(dirty):
+            if app_id not in self.apps and not self.tasks(app_id):
+                self.fw.events.publish("app_terminated_event", self.fw.clock.now(),
+                                       appId=app_id)
 
     # for deployments --------------------------------------------------------------------
     def action_done(self, action: Action) -> bool:

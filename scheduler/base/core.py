@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _STOP = object()
+TURN = 200  # messages at most between two ends of turn, so a flood still makes progress
 
 
 class Timer:
@@ -47,6 +48,7 @@ class Core:
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
+        self._end_of_turn: list[Callable[[], None]] = []
 
     # from any thread --------------------------------------------------------------------
     def post(self, fn: Callable[[], object]) -> None:
@@ -75,6 +77,15 @@ class Core:
             raise
 
     # on the owner thread ----------------------------------------------------------------
+    def at_end_of_turn(self, fn: Callable[[], None]) -> None:
+        """Run `fn` whenever the inbox runs dry (and every `TURN` messages under load), so
+        work marked by a burst of messages is done once for the burst, not per message."""
+        self._end_of_turn.append(fn)
+
+    def end_turn(self) -> None:
+        for fn in self._end_of_turn:
+            self._apply(fn)
+
     def call_later(self, delay: float, fn: Callable[[], None]) -> Timer:
         """Run `fn` on the owner thread after `delay` seconds."""
         timer = Timer(self.clock.monotonic() + max(0.0, delay), fn)
@@ -93,7 +104,9 @@ class Core:
                 continue
             self._apply(message)  # type: ignore[arg-type]
             ran += 1
-        return ran + self._run_due_timers()
+        ran += self._run_due_timers()
+        self.end_turn()
+        return ran
 
     def _run_due_timers(self) -> int:
         ran = 0
@@ -119,16 +132,22 @@ class Core:
         return max(0.0, self._timers[0][0] - self.clock.monotonic())
 
     def _loop(self) -> None:
+        in_turn = 0
         while True:
             try:
                 message = self._inbox.get(timeout=self._next_wait())
             except queue.Empty:
                 self._run_due_timers()
+                self.end_turn()
                 continue
             if message is _STOP:
                 return
             self._apply(message)  # type: ignore[arg-type]
             self._run_due_timers()
+            in_turn += 1
+            if in_turn >= TURN or self._inbox.empty():
+                self.end_turn()
+                in_turn = 0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dromos-core", daemon=True)

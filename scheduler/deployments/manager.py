@@ -49,6 +49,7 @@ class DeploymentManager:
         self.apps = apps
         self.running: dict[str, Deployment] = {}
         self._timer: Timer | None = None
+        self._held: dict[str, tuple[int, frozenset[str]]] = {}  # id -> (step, apps held)
 
     @property
     def _fw(self) -> Any:
@@ -82,12 +83,18 @@ class DeploymentManager:
         A start placeholder does not count: a new app launches in its scale step, after
         the apps it depends on.
         """
-        for d in self.running.values():
+        return any(app_id in self._held_apps(d) for d in self.running.values())
+
+    def _held_apps(self, d: Deployment) -> frozenset[str]:
+        """The apps `d` holds at its current step, worked out once per step (reconcile asks
+        for every app of a 1,000-app plan in every turn)."""
+        cached = self._held.get(d.id)
+        if cached is None or cached[0] != d.current_step:
             later = {a.app_id for step in d.steps[d.current_step + 1:] for a in step}
             current = {a.app_id for a in d.current_actions if a.kind is not ActionKind.START}
-            if app_id in later and app_id not in current:
-                return True
-        return False
+            cached = (d.current_step, frozenset(later - current))
+            self._held[d.id] = cached
+        return cached[1]
 
     def restarting(self, app_id: str) -> bool:
         return any(
@@ -104,8 +111,14 @@ class DeploymentManager:
         self._schedule_tick()
 
     def on_app_changed(self, app_id: str) -> None:
-        for deployment in self.of_app(app_id):
-            self._advance(deployment)
+        self.on_apps_changed({app_id})
+
+    def on_apps_changed(self, app_ids: set[str]) -> None:
+        """Advance each plan touching any of `app_ids` once (a batch of 1,000 apps is one
+        plan: once per turn, not once per app)."""
+        for deployment in list(self.running.values()):
+            if app_ids.intersection(deployment.affected_apps):
+                self._advance(deployment)
 
     def cancel(self, deployment: Deployment, reason: str = "canceled") -> None:
         """Stop a plan where it is (Marathon's force): nothing is rolled back."""
@@ -159,6 +172,7 @@ class DeploymentManager:
 
     def _end(self, deployment: Deployment) -> None:
         self.running.pop(deployment.id, None)
+        self._held.pop(deployment.id, None)
         self._fw.store.delete_deployment(deployment.id)
         for app_id in deployment.affected_apps:
             self.apps.readiness.sync(app_id)

@@ -22,26 +22,36 @@ class LaunchQueue:
 
     def __init__(self) -> None:
         self._items: dict[str, Queued] = {}
+        self._by_spec: dict[str, dict[str, Queued]] = {}
         self.reasons: dict[str, str] = {}
 
     def add(self, request: TaskRequest, now: float, priority: int = 1) -> None:
-        self._items[request.task_id] = Queued(request, now, priority)
+        self.remove(request.task_id)
+        queued = Queued(request, now, priority)
+        self._items[request.task_id] = queued
+        self._by_spec.setdefault(request.run_spec_id, {})[request.task_id] = queued
 
     def remove(self, task_id: str) -> Queued | None:
         self.reasons.pop(task_id, None)
-        return self._items.pop(task_id, None)
+        queued = self._items.pop(task_id, None)
+        if queued is not None:
+            spec = self._by_spec[queued.request.run_spec_id]
+            del spec[task_id]
+            if not spec:
+                del self._by_spec[queued.request.run_spec_id]
+        return queued
 
     def remove_run_spec(self, run_spec_id: str) -> list[Queued]:
-        gone = [q for q in self._items.values() if q.request.run_spec_id == run_spec_id]
+        gone = self.of(run_spec_id)
         for queued in gone:
             self.remove(queued.request.task_id)
         return gone
 
     def of(self, run_spec_id: str) -> list[Queued]:
-        return [q for q in self._items.values() if q.request.run_spec_id == run_spec_id]
+        return list(self._by_spec.get(run_spec_id, {}).values())
 
     def run_spec_ids(self) -> set[str]:
-        return {q.request.run_spec_id for q in self._items.values()}
+        return set(self._by_spec)
 
     def ready(self, delayed: Callable[[str], bool]) -> list[TaskRequest]:
         """Requests whose run spec is not held back by `delayed`, in serving order."""

@@ -61,13 +61,15 @@ class MatchPlan:
 
     `waiting` maps the task id of every request left unplaced to one reason;
     `unused_offer_ids` are the offers that got no task (to decline);
-    `reject_summary` maps a run spec id to its funnel over the offers it looked at.
+    `reject_summary` maps a run spec id to its funnel over the offers it looked at;
+    `unreached` are the task ids the round's budget did not get to.
     """
 
     placements: tuple[Placement, ...]
     unused_offer_ids: tuple[str, ...]
     waiting: Mapping[str, str]
     reject_summary: Mapping[str, tuple[RejectCount, ...]]
+    unreached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,17 +120,17 @@ class _PlacedIndex:
         self._agents: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = defaultdict(list)
         self._counts: dict[str, dict[str, Counter[str]]] = defaultdict(dict)
         self._offers = offers
+        self._offered: dict[str, Counter[str]] = {}  # field -> its values in offers, at 0
         for task in placed:
             self._agents[task.run_spec_id].append((task.hostname, task.attributes))
 
     def counts(self, run_spec_id: str, field: str) -> Counter[str]:
         by_field = self._counts[run_spec_id]
         if field not in by_field:
-            counter: Counter[str] = Counter()
-            for offer in self._offers:
-                value = offer.field_value(field)
-                if value is not None:
-                    counter[value] = 0
+            if field not in self._offered:
+                values = (offer.field_value(field) for offer in self._offers)
+                self._offered[field] = Counter({v: 0 for v in values if v is not None})
+            counter = self._offered[field].copy()
             for hostname, attributes in self._agents[run_spec_id]:
                 value = field_value(field, hostname, attributes)
                 if value is not None:
@@ -144,20 +146,43 @@ class _PlacedIndex:
                 counter[value] += 1
 
 
+def _shape(request: TaskRequest) -> tuple[object, ...]:
+    """Everything matching looks at but the task id: requests of one shape fit alike."""
+    return (request.run_spec_id, request.resources, request.port_count,
+            request.required_ports, request.constraints, request.role)
+
+
 def match(
     requests: Sequence[TaskRequest],
     offers: Sequence[Offer],
     placed: Sequence[PlacedTask],
     max_per_offer: int = 100,
     rng: random.Random = _PORTS_RANDOM,
+    budget: int | None = None,
 ) -> MatchPlan:
-    """Place as many requests as the offers allow; give every other request a reason."""
+    """Place as many requests as the offers allow; give every other request a reason.
+
+    Offers change only when a task lands on one, so once a request fits no offer, the
+    next request of the same shape fits none either until something is placed: it gets
+    the same reason without another look at every offer. `budget` bounds the
+    (request, offer) evaluations of the round; requests left when it runs out are in
+    `unreached` (neither placed nor given a new reason) for the next round.
+    """
     states = [_OfferState(offer) for offer in offers]
     index = _PlacedIndex(placed, offers)
     outcomes: dict[str, dict[str, RejectReason | None]] = defaultdict(dict)
     placements: list[Placement] = []
     waiting: dict[str, str] = {}
-    for request in requests:
+    failed: dict[tuple[object, ...], tuple[int, str]] = {}  # shape -> (placements, reason)
+    left = budget
+    for at, request in enumerate(requests):
+        shape = _shape(request)
+        known = failed.get(shape)
+        if known is not None and known[0] == len(placements):
+            waiting[request.task_id] = known[1]
+            continue
+        if left is not None and left <= 0:
+            return _plan(placements, states, waiting, outcomes, requests[at:])
         rejections: list[_Rejection] = []
         seen = outcomes[request.run_spec_id]
         for state in states:
@@ -171,10 +196,24 @@ def match(
                 seen.setdefault(state.offer.id, rejection.reason)
         else:
             waiting[request.task_id] = _waiting_reason(rejections)
+            failed[shape] = (len(placements), waiting[request.task_id])
+        if left is not None:
+            left -= len(rejections) + 1
+    return _plan(placements, states, waiting, outcomes, ())
+
+
+def _plan(
+    placements: list[Placement],
+    states: list[_OfferState],
+    waiting: dict[str, str],
+    outcomes: dict[str, dict[str, RejectReason | None]],
+    unreached: Sequence[TaskRequest],
+) -> MatchPlan:
     return MatchPlan(
         placements=tuple(placements),
         unused_offer_ids=tuple(s.offer.id for s in states if s.tasks == 0),
         waiting=MappingProxyType(waiting),
+        unreached=tuple(r.task_id for r in unreached),
         reject_summary=MappingProxyType(
             {run_spec: _funnel(seen.values()) for run_spec, seen in outcomes.items() if seen}
         ),

@@ -7,9 +7,12 @@ callbacks only post messages to the core, which applies them on the owner thread
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 import socket
+import threading
 from collections.abc import Sequence
+from http.client import HTTPConnection, HTTPException
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ class PymesosDriver:
 
         self._events = events
         self._post = post
+        self._local = threading.local()
         self._driver = MesosSchedulerDriver(
             _Callbacks(self), info, master, use_addict=False,
             implicit_acknowledgements=False, failover=True,
@@ -117,7 +121,36 @@ class PymesosDriver:
 
     def acknowledge(self, status: Json) -> None:
         if "uuid" in status and "agent_id" in status:
-            self._call("ACKNOWLEDGE", self._driver.acknowledgeStatusUpdate, status)
+            self._call("ACKNOWLEDGE", self._acknowledge, status)
+
+    def _acknowledge(self, status: Json) -> None:
+        """ACKNOWLEDGE on this thread's own connection: pymesos sends every call through one
+        locked connection, so thousands of acknowledgements would wait on each other's
+        round trips; several senders may call this at once."""
+        driver = self._driver
+        if not driver.connected:
+            return
+        body = {"type": "ACKNOWLEDGE", "framework_id": {"value": driver.framework_id},
+                "acknowledge": {k: status[k] for k in ("agent_id", "task_id", "uuid")}}
+        headers = {"Content-Type": "application/json", "Mesos-Stream-Id": driver.stream_id}
+        if getattr(driver, "_basic_credential", None):
+            headers["Authorization"] = driver._basic_credential
+        master, conn = getattr(self._local, "conn", (None, None))
+        if conn is None or master != driver.master:
+            host, port = driver.master.split(":", 1)
+            conn = HTTPConnection(host, int(port), timeout=30)
+            self._local.conn = (driver.master, conn)
+        try:
+            conn.request("POST", "/api/v1/scheduler", body=json.dumps(body).encode(),
+                         headers=headers)
+            answer = conn.getresponse()
+            answer.read()
+        except (OSError, HTTPException) as error:
+            conn.close()
+            self._local.conn = (None, None)
+            raise OSError(str(error)) from error
+        if not 200 <= answer.status < 300:
+            raise RuntimeError(f"ACKNOWLEDGE answered {answer.status}")
 
     def reconcile(self, tasks: Sequence[Json]) -> None:
         self._call("RECONCILE", self._driver.reconcileTasks, list(tasks))

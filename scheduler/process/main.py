@@ -119,6 +119,7 @@ def serve(config: Config) -> None:
     from api import discovery_state
     from api.app import create_app
     from scheduler.mesos.driver import PymesosDriver, framework_info
+    from scheduler.mesos.sender import SendingDriver
     from scheduler.process.http_server import create_server
     from scheduler.process.runtime import Runtime
 
@@ -133,7 +134,8 @@ def serve(config: Config) -> None:
     )
     info["user"] = config.task_users().default_user  # Marathon's --mesos_user
     driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
-    runtime.core.call(lambda: runtime.framework.attach_driver(driver))
+    sender = SendingDriver(driver)
+    runtime.core.call(lambda: runtime.framework.attach_driver(sender))
     server = create_server(create_app(runtime), config.host, config.port,
                            config.tls_cert, config.tls_key)
 
@@ -150,5 +152,6 @@ def serve(config: Config) -> None:
     finally:
         server.close()
         stop_discovery()
+        sender.close()
         driver.stop()
         runtime.close()

@@ -54,3 +54,36 @@ def test_call_from_another_thread_runs_on_the_owner_and_returns_or_raises() -> N
             core.call(lambda: {}["missing"])
     finally:
         core.stop()
+
+
+def test_work_marked_by_a_burst_of_messages_is_done_once_at_the_end_of_the_turn() -> None:
+    core = Core(ManualClock())
+    marked: set[int] = set()
+    settled: list[set[int]] = []
+
+    def settle() -> None:
+        if marked:
+            settled.append(set(marked))
+            marked.clear()
+
+    core.at_end_of_turn(settle)
+    for i in range(50):
+        core.post(lambda i=i: marked.add(i % 3))
+    core.run_pending()
+    assert settled == [{0, 1, 2}]
+
+
+def test_under_a_steady_flood_the_end_of_turn_work_still_runs() -> None:
+    core = Core(SystemClock())
+    turns: list[int] = []
+    seen: list[int] = []
+    core.at_end_of_turn(lambda: turns.append(len(seen)))
+    core.start()
+    try:
+        for i in range(1000):
+            core.post(lambda i=i: seen.append(i))
+        core.call(lambda: None)
+    finally:
+        core.stop()
+    assert seen == list(range(1000))
+    assert turns and turns[-1] >= 1000

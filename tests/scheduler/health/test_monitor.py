@@ -90,6 +90,7 @@ class Harness:
     def status(self, task_id: str, state: str, **fields: Any) -> None:
         self.rt.framework.on_status({"task_id": {"value": task_id}, "state": state,
                                      "agent_id": {"value": "agent-1"}, **fields})
+        self.rt.core.run_pending()  # the owner loop's turn ends: changed apps reconcile
 
     def report(self, task_id: str, *outcomes: Outcome, index: int = 0) -> None:
         for outcome in outcomes:

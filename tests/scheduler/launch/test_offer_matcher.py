@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
@@ -378,6 +379,15 @@ constraint_strategy = st.sampled_from(
 
 @st.composite
 def requests_strategy(draw: st.DrawFn) -> list[TaskRequest]:
+    """Requests, some of them copies of one shape (as the instances of one app are)."""
+    shapes = draw(distinct_requests_strategy())
+    copies = [draw(st.integers(1, 3)) for _ in shapes]
+    return [replace(r, task_id=f"{r.task_id}.{c}") for r, n in zip(shapes, copies, strict=True)
+            for c in range(n)]
+
+
+@st.composite
+def distinct_requests_strategy(draw: st.DrawFn) -> list[TaskRequest]:
     count = draw(st.integers(0, 12))
     return [
         request(
@@ -442,3 +452,26 @@ def test_placements_respect_unique_hostname(reqs: list[TaskRequest], offers: lis
         if UNIQUE_HOST in p.request.constraints:
             assert spot not in hosts_taken
         hosts_taken.add(spot)
+
+
+@given(requests_strategy(), offers_strategy(), st.integers(0, 40))
+def test_a_budget_ends_the_round_early_and_leaves_the_rest_for_the_next(
+    reqs: list[TaskRequest], offers: list[Offer], budget: int
+) -> None:
+    full = match(reqs, offers, [])
+    cut = match(reqs, offers, [], budget=budget)
+    ids = [r.task_id for r in reqs]
+    reached = ids[: len(ids) - len(cut.unreached)]
+    assert list(cut.unreached) == ids[len(reached):]
+    assert placed_on(cut) == {t: o for t, o in placed_on(full).items() if t in reached}
+    assert dict(cut.waiting) == {t: w for t, w in full.waiting.items() if t in reached}
+
+
+def test_ten_thousand_unplaceable_unique_requests_cost_one_look_at_the_offers() -> None:
+    offers = [offer(f"o{i}", f"host{i}") for i in range(10_000)]
+    placed = [PlacedTask("/app", f"agent-host{i}", f"host{i}") for i in range(10_000)]
+    plan = match(requests(10_000, constraints=(UNIQUE_HOST,)), offers, placed, budget=50_000)
+    assert plan.placements == () and plan.unreached == ()
+    assert set(plan.waiting.values()) == {
+        "UnfulfilledConstraint: hostname UNIQUE (1 instance already on host0)"
+    }
