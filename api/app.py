@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
+from scheduler.config import Config
+from scheduler.leadership.pseudo import PseudoElection
+from scheduler.leadership.service import ElectionService
 from scheduler.runtime import Runtime
 
 
-def create_app(runtime: Runtime) -> Flask:
-    app = Flask("dromos")
+def create_app(runtime: Runtime, election: ElectionService | None = None) -> Flask:
+    """The whole API, served by the leader (the only scheduler, by default)."""
+    app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address))
     app.extensions["dromos"] = runtime
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.url_map.strict_slashes = False
     errors.register(app)
     app.after_request(_chronos_cors)
     for blueprint in (
@@ -25,6 +27,23 @@ def create_app(runtime: Runtime) -> Flask:
         chronos_api.legacy_blueprint,
     ):
         app.register_blueprint(blueprint)
+    return app
+
+
+def create_standby_app(config: Config, election: ElectionService) -> Flask:
+    """What a standby answers itself: about this instance and who leads."""
+    app = _flask(config, election)
+    app.register_blueprint(system.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    return app
+
+
+def _flask(config: Config, election: ElectionService) -> Flask:
+    app = Flask("dromos")
+    app.extensions["dromos.config"] = config
+    app.extensions["dromos.election"] = election
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
     return app
 
 

@@ -7,13 +7,26 @@ from typing import Any
 
 from flask import current_app, request
 
+from scheduler.config import Config
 from scheduler.errors import MalformedRequest
+from scheduler.leadership.service import ElectionService
 from scheduler.runtime import Runtime
 
 
 def runtime() -> Runtime:
     rt: Runtime = current_app.extensions["dromos"]
     return rt
+
+
+def config() -> Config:
+    """This instance's settings: the leader's runtime's, or a standby's own."""
+    conf: Config = current_app.extensions["dromos.config"]
+    return conf
+
+
+def election() -> ElectionService:
+    service: ElectionService = current_app.extensions["dromos.election"]
+    return service
 
 
 def json_body() -> Any:

@@ -6,12 +6,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from api.context import runtime
+from api.context import election
+from scheduler.leadership.service import ElectionService
 from scheduler.runtime import Runtime
 
 blueprint = Blueprint("metrics", __name__)
@@ -103,8 +104,24 @@ class RuntimeCollector(Collector):
         yield runs
 
 
+class LeadershipCollector(Collector):
+    def __init__(self, election: ElectionService) -> None:
+        self._election = election
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("dromos_leader", "1 while this instance is the leader",
+                                value=1 if self._election.is_leader() else 0)
+        yield CounterMetricFamily(
+            "dromos_leadership_changes", "Times this instance was elected or deposed",
+            value=self._election.changes(),
+        )
+
+
 @blueprint.get("/metrics")
 def metrics() -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RuntimeCollector(runtime()))
+    registry.register(LeadershipCollector(election()))
+    rt = current_app.extensions.get("dromos")  # None on a standby
+    if rt is not None:
+        registry.register(RuntimeCollector(rt))
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")

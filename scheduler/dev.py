@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,9 @@ from pathlib import Path
 from types import FrameType
 
 import click
+
+from scheduler import local_postgres
+from scheduler.local_postgres import LocalPostgres
 
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_S = 0.5
@@ -50,6 +54,18 @@ class Child:
             self.process.wait()
 
 
+def _throwaway_postgres() -> LocalPostgres:
+    if not local_postgres.available():
+        raise click.UsageError("--schedulers > 1 needs PostgreSQL: give --db postgresql://... "
+                               "or install PostgreSQL's binaries (Debian: postgresql)")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = LocalPostgres(sock.getsockname()[1])
+    sock.close()
+    server.start()
+    return server
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.cli", *args]
 
@@ -63,24 +79,40 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--schedulers", default=1, show_default=True, type=click.IntRange(1, 9),
+              help="scheduler instances (on ports PORT, PORT+1, ...); more than one needs "
+                   "PostgreSQL")
+@click.option("--db", "db_url", default=None,
+              help="SQLAlchemy URL of the state (default: SQLite in the data dir; with "
+                   "--schedulers > 1, a throwaway local PostgreSQL)")
+@click.option("--lease", default=3.0, show_default=True, type=float,
+              help="seconds of the leader's lease")
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, schedulers: int, db_url: str | None, lease: float,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
+    postgres = None
+    if schedulers > 1 and db_url is None:
+        postgres = _throwaway_postgres()
+        db_url = postgres.url
     children = [
         Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
                                  "--data-dir", str(data_dir / "localmesos")),
               data_dir / "localmesos.pid"),
-        Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
-                                "--port", str(port), "--data-dir", str(data_dir),
-                                "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead)),
-              data_dir / "scheduler.pid"),
     ]
+    for i in range(schedulers):
+        name = "scheduler" if schedulers == 1 else f"scheduler-{i + 1}"
+        own_dir = data_dir if schedulers == 1 else data_dir / name
+        options = ["--db", db_url, "--hostname", host] if db_url else []
+        children.append(Child(name, _cli(
+            "scheduler", "--master", master, "--host", host, "--port", str(port + i),
+            "--data-dir", str(own_dir), "--job-retry-delay", str(job_retry_delay),
+            "--job-launch-lead", str(job_launch_lead), "--lease", str(lease), *options,
+        ), data_dir / f"{name}.pid"))
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -107,5 +139,7 @@ def dev(
         for child in reversed(children):
             child.stop()
             child.pid_file.unlink(missing_ok=True)
+        if postgres is not None:
+            postgres.remove()
         print("dromos dev: stopped", flush=True)
     os._exit(0)

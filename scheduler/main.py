@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from scheduler.config import Config, default_executor_command
-from scheduler.store.db import sqlite_url
+from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
+from scheduler.leadership.service import ElectionService
+from scheduler.store.db import named, sqlite_url
 
 log = logging.getLogger("dromos")
+
+LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
 
 
 def setup_logging(level: str) -> None:
@@ -42,18 +49,21 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--lease", default=3.0, show_default=True, type=float,
+              help="seconds a leader holds its lease in PostgreSQL without renewing it")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float,
+    job_launch_lead: float, lease: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
-        "db_url": db_url or sqlite_url(data_dir.resolve()),
+        "db_url": named(db_url or sqlite_url(data_dir.resolve()),
+                        f"dromos {hostname or socket.gethostname()}:{port}"),
         "data_dir": data_dir.resolve(),
         "host": host,
         "port": port,
@@ -66,37 +76,47 @@ def scheduler(
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options))  # type: ignore[arg-type]
+    serve(Config(**options), lease)  # type: ignore[arg-type]
 
 
-def serve(config: Config) -> None:
+def election_for(config: Config, lease_s: float) -> ElectionService:
+    """A lease in PostgreSQL for several schedulers; the pseudo election over SQLite."""
+    if config.db_url.startswith("sqlite"):
+        db_file = Path(config.db_url.split(":///", 1)[1])
+        return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"))
+    from scheduler.leadership.lease import PostgresLease
+
+    return PostgresLease(config.db_url, config.http_address, lease_s)
+
+
+def serve(config: Config, lease_s: float) -> None:
     import waitress
 
-    from api.app import create_app
-    from scheduler.mesos_driver import PymesosDriver, framework_info
-    from scheduler.runtime import Runtime
+    from api.app import create_app, create_standby_app
+    from api.leader_proxy import LeaderRouter
+    from scheduler.leadership.duties import LeaderDuties
 
-    runtime = Runtime(config)
-    runtime.restore()
-    runtime.core.start()
-    runtime.start_health_checks()
-    info = framework_info(
-        config.framework_name, runtime.framework.framework_id,
-        f"http://{config.http_address}", config.role,
-    )
-    driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
-    runtime.core.call(lambda: runtime.framework.attach_driver(driver))
-    server = waitress.create_server(
-        create_app(runtime), host=config.host, port=config.port, threads=16,
-        channel_timeout=3600, ident="dromos",
-    )
+    election = election_for(config, lease_s)
+    duties = LeaderDuties(config, election)
+
+    def leader_app(wait_s: float) -> LeaderApp | None:
+        if not duties.ready.wait(wait_s) or duties.runtime is None:
+            return None
+        return create_app(duties.runtime, election)
+
+    router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app))
+    server = waitress.create_server(router, host=config.host, port=config.port, threads=16,
+                                    channel_timeout=3600, ident="dromos")
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    driver.start()
+    try:
+        election.offer_leadership(duties)
+    except AlreadyRunning as error:
+        raise click.ClickException(str(error)) from None
     print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
           f"Mesos master {config.master}", flush=True)
     try:
@@ -105,5 +125,19 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
-        driver.stop()
-        runtime.close()
+        duties.close()
+
+
+def _once(make: Callable[[float], LeaderApp | None]) -> Callable[[float], LeaderApp | None]:
+    """The leader's app, built the first time it is ready."""
+    built: list[LeaderApp] = []
+
+    def get(wait_s: float) -> LeaderApp | None:
+        if not built:
+            app = make(wait_s)
+            if app is None:
+                return None
+            built.append(app)
+        return built[0]
+
+    return get

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 
@@ -12,13 +13,27 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'dromos.db'}"
 
 
-def open_engine(url: str) -> Engine:
+# A session idle inside a transaction this long is ended by PostgreSQL, so a scheduler
+# paused mid-transaction (SIGSTOP) cannot hold the leader lease's row lock for its pause.
+IDLE_IN_TRANSACTION_MS = 2000
+
+
+def named(url: str, application: str) -> str:
+    """`url` with the name PostgreSQL shows for its sessions (pg_stat_activity)."""
+    if not url.startswith(("postgresql", "postgres:")):
+        return url
+    return url + ("&" if "?" in url else "?") + "application_name=" + quote(application)
+
+
+def open_engine(url: str, **options: Any) -> Engine:
     """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it."""
     if url.startswith(("postgresql://", "postgres://")):
         # The psycopg 3 driver, which Dromos installs, rather than SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        settings = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "options": settings, "connect_timeout": 2}, **options)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

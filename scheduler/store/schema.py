@@ -99,3 +99,14 @@ job_runs = Table(
     Column("updated", BigInteger, nullable=False),
     UniqueConstraint("job_name", "slot_key", name="uq_job_runs_slot"),
 )
+
+# The leader lease (schema step 3): one row; its epoch fences every state change.
+leader_lease = Table(
+    "leader_lease",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
+    Column("holder", String(300), nullable=True),
+    Column("expires_at", Float, nullable=False),
+    Column("released_by", String(300), nullable=True),
+)
