@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from api.context import config, election
 from scheduler.leadership.pseudo import PseudoElection
+from scheduler.leadership.service import ElectionService
 
 blueprint = Blueprint("system", __name__)
 
@@ -20,11 +21,11 @@ ABDICATE_DELAY_S = 0.2
 ABDICATE_EXTENSION = "dromos.abdicate"
 
 
-def _step_down() -> None:
+def _step_down(service: ElectionService) -> Callable[[], None]:
     """Give leadership up once the answer has left: this scheduler exits (the framework
     stays registered, so tasks keep running), another instance takes over, and the
     supervisor starts this one again as a standby."""
-    threading.Timer(ABDICATE_DELAY_S, election().abdicate).start()
+    return lambda: threading.Timer(ABDICATE_DELAY_S, service.abdicate).start()
 
 
 @blueprint.get("/ping")
@@ -50,7 +51,8 @@ def marathon_leader() -> Response:
 @blueprint.delete("/v2/leader")
 def abdicate() -> Response:
     """Marathon's abdication: this scheduler exits once the answer is sent."""
-    leave: Callable[[], None] = current_app.extensions.get(ABDICATE_EXTENSION, _step_down)
+    leave: Callable[[], None] = (current_app.extensions.get(ABDICATE_EXTENSION)
+                                 or _step_down(election()))
     response = jsonify({"message": "Leadership abdicated"})
     response.call_on_close(leave)
     return response

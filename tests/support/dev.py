@@ -77,10 +77,11 @@ def wait_for(
 
 
 @contextlib.contextmanager
-def running_dev(data_dir: Path, *options: str) -> Iterator[Dev]:
+def running_dev(data_dir: Path, *options: str, port: int | None = None,
+                ready: Callable[[Dev], None] = Dev.wait_registered) -> Iterator[Dev]:
     """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port, mesos_port = free_port(), free_port()
+    port, mesos_port = port or free_port(), free_port()
     command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
                "--mesos-port", str(mesos_port), "--data-dir", str(data_dir), *options]
     with open(data_dir / "dev.log", "ab") as log:
@@ -88,7 +89,7 @@ def running_dev(data_dir: Path, *options: str) -> Iterator[Dev]:
                                    start_new_session=True)
     dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process)
     try:
-        dev.wait_registered()
+        ready(dev)
         yield dev
     finally:
         _stop(dev)
