@@ -39,7 +39,7 @@ _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me
 _HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= {_NOW}")
 _FENCE = text("SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE")
 
-STANDBY_POLL_S = 0.25
+STANDBY_POLL_S = 0.1
 WATCHDOG_S = 0.05
 
 

@@ -1,0 +1,54 @@
+"""The long Jepsen-style run: three schedulers on PostgreSQL under 30 faults of each kind.
+
+A `dromos dev --schedulers 3` cluster on a throwaway PostgreSQL, an app of two instances,
+two jobs repeating every 2 s and 3 s, and a writer adding jobs through random instances,
+while the nemesis SIGKILLs the leader, SIGSTOPs it past its 3 s lease and wakes it, kills
+standbys and restarts PostgreSQL (tests/support/jepsen.py). It prints the checker's counts
+and the failover time of every leader SIGKILL (kill -> another instance leads and is
+subscribed to Mesos).
+
+    .venv/bin/python -m bench.ha_faults [--each 30] [--postgres-restarts 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.support.ha import running_cluster
+from tests.support.jepsen import failover_summary, run
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--each", type=int, default=30, help="faults of each process kind")
+    parser.add_argument("--postgres-restarts", type=int, default=10)
+    args = parser.parse_args(argv)
+    faults = {"kill_leader": args.each, "pause_leader": args.each,
+              "kill_standby": args.each, "restart_postgres": args.postgres_restarts}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, check=False).stdout.strip()
+    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; "
+          f"commit {commit}; load {os.getloadavg()[0]:.1f}", flush=True)
+    started = time.monotonic()
+    with (tempfile.TemporaryDirectory(prefix="dromos-ha-") as tmp,
+          running_cluster(Path(tmp) / "ha") as cluster):
+        verdict, nemesis = run(cluster, Path(tmp) / "stamps", faults)
+    print(f"faults: {dict(nemesis.done)} in {time.monotonic() - started:.0f} s; "
+          f"load {os.getloadavg()[0]:.1f}")
+    print(f"job slots checked: {verdict.slots}; missed {len(verdict.missed)}, "
+          f"duplicated {len(verdict.duplicated)}, late {len(verdict.late)}")
+    print(f"app tasks restarted: {verdict.restarted_tasks}")
+    print(f"acknowledged writes: {verdict.acknowledged}; lost {len(verdict.lost_writes)}")
+    print(f"failover after leader SIGKILL: {failover_summary(nemesis.failovers)}")
+    for label in (verdict.missed + verdict.duplicated + verdict.late)[:20]:
+        print("  slot", label)
+
+
+if __name__ == "__main__":
+    main()
