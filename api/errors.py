@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from scheduler.errors import (
@@ -16,6 +17,7 @@ from scheduler.errors import (
     NotFound,
     ValidationFailed,
 )
+from scheduler.leadership.service import Deposed
 
 CHRONOS_PREFIXES = ("/v1/scheduler", "/scheduler")
 
@@ -57,6 +59,14 @@ def register(app: Flask) -> None:
         if _is_chronos() or isinstance(error, InvalidJob):
             return chronos_error(error)
         return marathon_error(error)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(Deposed)
+    def _unavailable(error: Exception) -> Response:
+        # The database is restarting, or this instance just lost leadership (and exits):
+        # the write was not committed; the client tries again, as Marathon's do on 503.
+        return _answer({"message": f"Storage unavailable ({type(error).__name__}); try again"},
+                       503)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

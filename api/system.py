@@ -93,7 +93,7 @@ def info() -> Response:
             "features": [],
         },
         "zookeeper_config": {
-            "zk": None,
+            "zk": conf.zk_url,
             "zk_timeout": 10000,
             "zk_session_timeout": 10000,
             "zk_max_versions": conf.max_app_versions,

@@ -49,13 +49,15 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--zk", "zk_url", default=None,
+              help="zk://HOSTS/PATH: elect the leader in ZooKeeper (fenced in the database)")
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds a leader holds its lease in PostgreSQL without renewing it")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, lease: float,
+    job_launch_lead: float, zk_url: str | None, lease: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -73,6 +75,7 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "zk_url": zk_url,
     }
     if hostname:
         options["hostname"] = hostname
@@ -80,8 +83,17 @@ def scheduler(
 
 
 def election_for(config: Config, lease_s: float) -> ElectionService:
-    """A lease in PostgreSQL for several schedulers; the pseudo election over SQLite."""
-    if config.db_url.startswith("sqlite"):
+    """A lease in PostgreSQL (or ZooKeeper, fenced in PostgreSQL) for several schedulers;
+    the pseudo election over SQLite."""
+    sqlite = config.db_url.startswith("sqlite")
+    if config.zk_url and sqlite:
+        raise click.UsageError("--zk elects among several schedulers, which share their "
+                               "state in PostgreSQL: give --db postgresql://...")
+    if config.zk_url:
+        from scheduler.leadership.zk import ZkElection
+
+        return ZkElection(config.zk_url, config.db_url, config.http_address)
+    if sqlite:
         db_file = Path(config.db_url.split(":///", 1)[1])
         return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"))
     from scheduler.leadership.lease import PostgresLease

@@ -37,7 +37,7 @@ _RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
 _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
                 "WHERE id = 1 AND epoch = :epoch")
 _HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= {_NOW}")
-_FENCE = text("SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE")
+FENCE = text("SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE")
 
 STANDBY_POLL_S = 0.1
 WATCHDOG_S = 0.05
@@ -81,7 +81,7 @@ class PostgresLease:
         epoch = self._epoch
         if epoch is None or not self.is_leader():
             raise Deposed(f"{self.instance} is not the leader")
-        current = conn.execute(_FENCE).scalar()
+        current = conn.execute(FENCE).scalar()
         if current != epoch:
             self._lose()
             raise Deposed(f"{self.instance} was deposed (epoch {epoch}, now {current})")

@@ -112,8 +112,8 @@ class Workload:
             parts = line.split()
             if len(parts) != 4:
                 continue
-            kind, name, due, at = parts
-            key = (name, int(due))
+            kind, name, due_ms, at = parts
+            key = (name, int(due_ms))
             (starts if kind == "start" else ends)[key] += 1
             started_at.setdefault(key, float(at))
         for name, every in JOBS.items():
