@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps run test lint bench clean
+.PHONY: install ops-deps test-servers run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -36,6 +36,10 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
 
+# PostgreSQL and ZooKeeper from Debian, which the tests start themselves (tests/support).
+test-servers:
+	tools/install_test_servers.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -43,7 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: install ops-deps lint
+test: install ops-deps test-servers lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install
