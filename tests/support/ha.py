@@ -52,9 +52,13 @@ class Cluster:
 
     def wait_leader(self, timeout_s: float = START_TIMEOUT_S, other_than: int | None = None
                     ) -> int:
+        """The leading instance's index; with `other_than`, one that is not that instance
+        as it runs now (the same instance restarted and elected again counts)."""
+        old_pid = None if other_than is None else self.pid(other_than)
+
         def found() -> int | None:
             i = self.leading()
-            return None if i is None or i == other_than else i + 1
+            return None if i is None or (i == other_than and self.pid(i) == old_pid) else i + 1
         return wait_for(found, timeout_s, lambda: f"no leader:\n{self.dev.log()}",
                         interval_s=0.1) - 1
 
