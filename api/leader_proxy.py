@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import requests
 import urllib3
 
+from scheduler.events import iso_timestamp
 from scheduler.leadership.service import ElectionService
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,7 @@ HOP_BY_HOP = frozenset({
 })
 STARTING_WAIT_S = 15.0
 STREAMS = ("/v2/events",)
+FOLLOW_WAIT_S = 60.0  # how long a followed event stream waits for the next leader
 
 
 class LeaderRouter:
@@ -75,7 +79,48 @@ class LeaderRouter:
         start_response(f"{answer.status_code} {answer.reason}", [
             (k, v) for k, v in answer.raw.headers.items() if k.lower() not in HOP_BY_HOP
         ])
+        if stream and answer.ok:
+            return self._follow(environ, answer, leader, headers)
         return _relay(answer)
+
+    def _follow(self, environ: dict[str, Any], answer: requests.Response, leader: str,
+                headers: dict[str, str]) -> Iterator[bytes]:
+        """An event stream through a standby outlives the leader: when the leader's stream
+        ends, say who leads now and go on with the new leader's stream."""
+        query = environ.get("QUERY_STRING", "")
+        url = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        wanted = parse_qs(query).get("event_type")
+        while True:
+            yield from _relay(answer)
+            new = self._next_leader(leader)
+            if new is None:
+                return
+            if not wanted or "leader_elected_event" in wanted:
+                yield _event("leader_elected_event", leader=new, previousLeader=leader)
+            if new == self._election.instance:  # this instance leads now: its own stream
+                app = self._leader_app(STARTING_WAIT_S)
+                if app is not None:
+                    yield from app(dict(environ), lambda *_: None)
+                return
+            try:
+                answer = self._session.get(f"http://{new}{url}", headers=headers, stream=True,
+                                           timeout=(2.0, None))
+            except requests.RequestException:
+                return
+            if not answer.ok:
+                answer.close()
+                return
+            leader = new
+
+    def _next_leader(self, old: str) -> str | None:
+        """The leader after `old`, once one leads; None if none does in time."""
+        deadline = time.monotonic() + FOLLOW_WAIT_S
+        while time.monotonic() < deadline:
+            leader = self._election.leader()
+            if leader is not None and leader != old:
+                return leader
+            time.sleep(0.1)
+        return None
 
 
 def _relay(answer: requests.Response) -> Iterator[bytes]:
@@ -85,6 +130,11 @@ def _relay(answer: requests.Response) -> Iterator[bytes]:
         log.info("the leader ended the answer early (it stopped?)")
     finally:
         answer.close()
+
+
+def _event(event_type: str, **fields: str) -> bytes:
+    event = {"eventType": event_type, "timestamp": iso_timestamp(time.time()), **fields}
+    return f"event: {event_type}\ndata: {json.dumps(event)}\n\n".encode()
 
 
 def _http(environ: dict[str, Any]) -> dict[str, str]:

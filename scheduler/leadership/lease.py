@@ -37,7 +37,11 @@ _RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
 _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
                 "WHERE id = 1 AND epoch = :epoch")
 _HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= {_NOW}")
-FENCE = text("SELECT epoch FROM leader_lease WHERE id = 1 FOR SHARE")
+# The share lock makes a takeover's epoch bump wait for this commit. Held by a leader
+# paused right here, it would hold the takeover up for the pause, so from now on this
+# transaction's session ends if it idles for a second (set_config(..., true): SET LOCAL).
+FENCE = text("SELECT epoch, set_config('idle_in_transaction_session_timeout', '1000', true) "
+             "FROM leader_lease WHERE id = 1 FOR SHARE")
 
 STANDBY_POLL_S = 0.1
 WATCHDOG_S = 0.05

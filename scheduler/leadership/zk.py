@@ -13,6 +13,7 @@ import threading
 from urllib.parse import urlsplit
 
 from kazoo.client import KazooClient, KazooState
+from kazoo.exceptions import KazooException
 from kazoo.recipe.election import Election
 from sqlalchemy import Connection, Engine, text
 
@@ -54,7 +55,10 @@ class ZkElection:
     def leader(self) -> str | None:
         if self.is_leader():
             return self.instance
-        contenders = self._election.contenders()
+        try:
+            contenders = self._election.contenders()
+        except KazooException:
+            return None  # ZooKeeper unreachable: no one is known to lead
         return str(contenders[0]) if contenders else None
 
     def offer_leadership(self, candidate: Candidate) -> None:

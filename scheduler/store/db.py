@@ -13,11 +13,6 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'dromos.db'}"
 
 
-# A session idle inside a transaction this long is ended by PostgreSQL, so a scheduler
-# paused mid-transaction (SIGSTOP) cannot hold the leader lease's row lock for its pause.
-IDLE_IN_TRANSACTION_MS = 2000
-
-
 def named(url: str, application: str) -> str:
     """`url` with the name PostgreSQL shows for its sessions (pg_stat_activity)."""
     if not url.startswith(("postgresql", "postgres:")):
@@ -31,9 +26,8 @@ def open_engine(url: str, **options: Any) -> Engine:
         # The psycopg 3 driver, which Dromos installs, rather than SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
-        settings = f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
-        return create_engine(url, pool_pre_ping=True, connect_args={
-            "options": settings, "connect_timeout": 2}, **options)
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 2},
+                             **options)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

@@ -4,8 +4,10 @@ task, a job slot or a write."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +103,32 @@ def test_deleting_the_leader_on_a_standby_hands_leadership_to_another(
     wait_for(lambda: all(cluster.names_as_leader(i) == cluster.instance(new)
                          for i in range(3)), 30)
     assert wait_for(lambda: _running(cluster, "/handed") == before or None, 15)
+
+
+def test_an_event_stream_through_a_standby_says_who_leads_after_a_failover(
+    cluster: Cluster
+) -> None:
+    leader = cluster.wait_leader()
+    lines: list[str] = []
+
+    def listen() -> None:
+        with requests.get(cluster.url(cluster.standby()) + "/v2/events", stream=True,
+                          headers={"Accept": "text/event-stream"}, timeout=(5, 60)) as answer:
+            for line in answer.iter_lines(decode_unicode=True):
+                lines.append(line)
+                if line.startswith("data:") and "leader_elected_event" in line:
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    wait_for(lambda: any("event_stream_attached" in line for line in lines), 10)
+    os.kill(cluster.pid(leader), signal.SIGKILL)
+    new = cluster.wait_leader(30, other_than=leader)
+    listener.join(30)
+    [event] = [json.loads(line.removeprefix("data:")) for line in lines
+               if line.startswith("data:") and "leader_elected_event" in line]
+    assert event["leader"] == cluster.instance(new)
+    assert event["previousLeader"] == cluster.instance(leader)
 
 
 def test_a_killed_leader_is_replaced_and_app_tasks_keep_their_ids(cluster: Cluster) -> None:
