@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 
-from api import chronos_api, errors, events, marathon_apps, marathon_misc, metrics, system
+from api import (
+    chronos_api,
+    errors,
+    events,
+    marathon_apps,
+    marathon_misc,
+    metrics,
+    system,
+    write_guard,
+)
 from scheduler.config import Config
 from scheduler.leadership.pseudo import PseudoElection
 from scheduler.leadership.service import ElectionService
@@ -16,7 +25,7 @@ def create_app(runtime: Runtime, election: ElectionService | None = None) -> Fla
     app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address))
     app.extensions["dromos"] = runtime
     errors.register(app)
-    app.after_request(_chronos_cors)
+    write_guard.install(app, runtime.config.cors_origins)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,
@@ -46,11 +55,3 @@ def _flask(config: Config, election: ElectionService) -> Flask:
     app.url_map.strict_slashes = False
     return app
 
-
-def _chronos_cors(response: Response) -> Response:
-    """Chronos answers every path with CORS headers; Marathon, by default, with none."""
-    if request.path.startswith(errors.CHRONOS_PREFIXES):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-    return response

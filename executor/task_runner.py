@@ -126,7 +126,7 @@ class TaskRunner:
     def _make_sandbox(self) -> Prepared:
         sandbox = self._sandboxes.create(self.task_id)
         user = task_user.resolve(self.spec.command.user)
-        fetch_all(self.spec.command.uris, sandbox)
+        fetch_all(self.spec.command.uris, sandbox, user)
         env = task_environment(self.spec.command, sandbox, self._base_env)
         with contextlib.ExitStack() as opened:
             out = opened.enter_context(open(sandbox / "stdout", "ab"))

@@ -39,6 +39,8 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Origins whose pages may write to the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
     zk_url: str | None = None  # elect the leader in ZooKeeper rather than in the database
 
     @property

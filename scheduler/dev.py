@@ -41,7 +41,10 @@ class Child:
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.argv, preexec_fn=_die_with_parent)
-        self.pid_file.write_text(f"{self.process.pid}\n")
+        # Written aside and renamed, so a reader never sees the file empty.
+        written = self.pid_file.with_suffix(".pid.new")
+        written.write_text(f"{self.process.pid}\n")
+        written.replace(self.pid_file)
 
     def stop(self, grace_s: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -75,6 +78,8 @@ def _cli(*args: str) -> list[str]:
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--ports", "port_range", default="31000-32000", show_default=True,
+              help="the agent's port range, BEGIN-END (give each cluster on a machine its own)")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
@@ -88,8 +93,9 @@ def _cli(*args: str) -> list[str]:
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds of the leader's lease")
 def dev(
-    port: int, mesos_port: int, data_dir: Path, host: str, job_retry_delay: float,
-    job_launch_lead: float, schedulers: int, db_url: str | None, lease: float,
+    port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
+    job_retry_delay: float, job_launch_lead: float, schedulers: int, db_url: str | None,
+    lease: float,
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
     data_dir = data_dir.resolve()
@@ -100,7 +106,7 @@ def dev(
         postgres = _throwaway_postgres()
         db_url = postgres.url
     children = [
-        Child("localmesos", _cli("localmesos", "--port", str(mesos_port),
+        Child("localmesos", _cli("localmesos", "--port", str(mesos_port), "--ports", port_range,
                                  "--data-dir", str(data_dir / "localmesos")),
               data_dir / "localmesos.pid"),
     ]

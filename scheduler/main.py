@@ -53,11 +53,14 @@ def setup_logging(level: str) -> None:
               help="zk://HOSTS/PATH: elect the leader in ZooKeeper (fenced in the database)")
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds a leader holds its lease in PostgreSQL without renewing it")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, zk_url: str | None, lease: float,
+    job_launch_lead: float, cors_origins: tuple[str, ...], zk_url: str | None,
+    lease: float,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -75,6 +78,7 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "cors_origins": cors_origins,
         "zk_url": zk_url,
     }
     if hostname:

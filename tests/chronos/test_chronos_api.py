@@ -270,11 +270,3 @@ def test_the_graph_is_served_as_dot_and_csv(api: Api) -> None:
 def test_a_2x_async_completion_callback_is_accepted_and_checked(api: Api) -> None:
     assert api.call("PUT", "/task/ct:1:0:job:", {"statusCode": 0}).status_code == 204
     assert api.call("PUT", "/task/ct:1:0:job:", {"statusCode": "ok"}).status_code == 400
-
-
-def test_chronos_answers_carry_cors_headers_and_marathon_answers_do_not(
-    api: Api, jobs: Jobs
-) -> None:
-    assert api.call("GET", "/jobs").headers["Access-Control-Allow-Origin"] == "*"
-    marathon = api.client.get("/v2/apps")
-    assert "Access-Control-Allow-Origin" not in marathon.headers

@@ -80,7 +80,8 @@ def test_a_task_gets_its_ports_and_app_environment(dev: Dev, client: MarathonCli
         cpus=0.01, mem=16, instances=1, env={"GREETING": "hi"},
     ))
     (task,) = wait_running(client, "/envcheck", 1)
-    assert len(task.ports) == 1 and 31000 <= task.ports[0] <= 32000
+    begin, end = map(int, dev.agent_ports.split("-"))
+    assert len(task.ports) == 1 and begin <= task.ports[0] <= end
     written = wait_for(lambda: _sandbox_file(dev.data_dir, task.id, "env.txt"), 10)
     port, ports, host, app_id = written.split()
     assert int(port) == task.ports[0] and ports == port and app_id == "/envcheck"
@@ -195,7 +196,8 @@ def test_errors_have_marathon_shapes(dev: Dev) -> None:
                         timeout=5)
     assert bad.status_code == 422
     assert {"path": "/cpus"}.items() <= bad.json()["details"][0].items()
-    malformed = requests.post(dev.url + "/v2/apps", data="{nope", timeout=5)
+    malformed = requests.post(dev.url + "/v2/apps", data="{nope",
+                              headers={"Content-Type": "application/json"}, timeout=5)
     assert malformed.status_code == 400 and malformed.json()["message"] == "Invalid JSON"
     missing = requests.get(dev.url + "/v2/apps/nothing-here", timeout=5)
     assert missing.status_code == 404

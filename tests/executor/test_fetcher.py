@@ -135,3 +135,16 @@ def test_a_slow_fetch_holds_up_neither_a_kill_nor_other_launches(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_archive_member_cannot_land_outside_the_sandbox(
+    served: tuple[str, Path], tmp_path: Path, sandbox: Path
+) -> None:
+    url, root = served
+    payload = tmp_path / "evil.txt"
+    payload.write_text("owned\n")
+    with tarfile.open(root / "evil.tgz", "w:gz") as archive:
+        archive.add(payload, arcname="../escaped.txt")
+    with pytest.raises(FetchFailed, match="outside"):
+        fetch(UriSpec(f"{url}/evil.tgz"), sandbox)
+    assert not (sandbox.parent / "escaped.txt").exists()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,3 +48,37 @@ def test_the_executor_s_own_user_runs_the_task_without_switching(
     orchestrator.launch(task_info("as-me", {"value": f'test "$(id -un)" = {me}',
                                             "shell": True, "user": me}))
     assert sink.wait_terminal("as-me").state is TaskState.FINISHED
+
+
+@as_root
+def test_a_task_cannot_fetch_a_file_its_user_cannot_read(
+    orchestrator: Orchestrator, sink: RecordingSink, tmp_path: Path
+) -> None:
+    orchestrator.launch(task_info("shadow", {
+        "value": "true", "shell": True, "user": "nobody",
+        "uris": [{"value": "file:///etc/shadow"}],
+    }))
+    final = sink.wait_terminal("shadow")
+    assert final.state is TaskState.FAILED
+    assert "cannot be read as user 'nobody'" in final.message
+    assert not list(tmp_path.rglob("shadow/shadow"))
+
+
+@as_root
+def test_a_task_fetches_what_its_user_can_read_and_owns_the_copy(
+    orchestrator: Orchestrator, sink: RecordingSink, tmp_path: Path
+) -> None:
+    public = Path(tempfile.mkdtemp())
+    try:
+        public.chmod(0o755)
+        (public / "motd.txt").write_text("hello\n")
+        orchestrator.launch(task_info("motd", {
+            "value": "test \"$(cat motd.txt)\" = hello", "shell": True, "user": "nobody",
+            "uris": [{"value": f"file://{public}/motd.txt"}],
+        }))
+        final = sink.wait_terminal("motd")
+        assert final.state is TaskState.FINISHED, final.message
+        (copy,) = tmp_path.rglob("motd/motd.txt")
+        assert copy.stat().st_uid == pwd.getpwnam("nobody").pw_uid
+    finally:
+        shutil.rmtree(public)

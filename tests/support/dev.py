@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from tests.support.localmesos import free_port, stop_tree
+from tests.support.localmesos import free_port, reserved_port_range, stop_tree
 
 T = TypeVar("T")
 
@@ -35,6 +35,7 @@ class Dev:
     mesos_url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    agent_ports: str  # BEGIN-END, this cluster's own
 
     def log(self) -> str:
         return (self.data_dir / "dev.log").read_text(errors="replace")
@@ -80,14 +81,22 @@ def wait_for(
 def running_dev(data_dir: Path, *options: str, port: int | None = None,
                 ready: Callable[[Dev], None] = Dev.wait_registered) -> Iterator[Dev]:
     """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
+    with reserved_port_range() as agent_ports:
+        yield from _running_dev(data_dir, agent_ports, options, port, ready)
+
+
+def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...], port: int | None,
+                 ready: Callable[[Dev], None]) -> Iterator[Dev]:
     data_dir.mkdir(parents=True, exist_ok=True)
     port, mesos_port = port or free_port(), free_port()
     command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
-               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir), *options]
+               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
+               "--ports", agent_ports, *options]
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process)
+    dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process,
+              agent_ports)
     try:
         ready(dev)
         yield dev

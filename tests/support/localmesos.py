@@ -14,8 +14,10 @@ SIGKILLed, so no process outlives the test.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -32,6 +34,11 @@ import pytest
 
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 15.0
+# Agent port ranges of test clusters: blocks below the kernel's ephemeral ports (32768+),
+# each held by a lock file while its cluster runs, so clusters of parallel test runs (other
+# workers, other checkouts) never offer the same ports.
+PORT_BLOCKS = range(20000, 32000, 200)
+PORT_LOCKS = Path("/tmp/dromos-test-port-blocks")
 
 
 @dataclass
@@ -65,6 +72,23 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextlib.contextmanager
+def reserved_port_range() -> Iterator[str]:
+    """An agent port range ("BEGIN-END") no other test cluster on this machine holds."""
+    PORT_LOCKS.mkdir(exist_ok=True)
+    blocks = list(PORT_BLOCKS)
+    random.shuffle(blocks)
+    for begin in blocks:
+        with open(PORT_LOCKS / f"{begin}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield f"{begin}-{begin + PORT_BLOCKS.step - 1}"
+            return
+    raise RuntimeError("every test port block is taken")
 
 
 @contextlib.contextmanager

@@ -1,0 +1,317 @@
+"""How Dromos holds up with thousands of tasks: the rows of the [scale] table.
+
+A localmesos with large resource overrides and a Dromos scheduler, each its own process, so
+CPU seconds and RSS are read per process from /proc. Tasks are `sleep 100000` with cpus 0.01
+and mem 1 (real processes under the executor). Rows:
+
+- launch: POST one app with `instances` N, until all N are TASK_RUNNING;
+- scale_down: PUT instances 0 to that app: how long the PUT takes, and until all are gone;
+  meanwhile another thread GETs /v2/apps?embed=apps.tasks, /v2/tasks, /v2/queue and
+  /v1/scheduler/jobs and records their latency;
+- reads: GET /v2/apps?embed=apps.tasks at N running tasks, quiet;
+- batch: PUT /v2/apps with N apps of one instance each, until all are running;
+- restart: with J jobs and N instances stored, the scheduler restarts; the first GET
+  /v2/apps after /ping answers.
+
+Each row prints wall seconds, scheduler CPU seconds and RSS, and across sizes the growth
+exponent of CPU (log(cpu2/cpu1) / log(n2/n1): 1 is linear).
+
+    .venv/bin/python -m bench scale [--sizes 100,1000,3000] [--rows launch,scale_down,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from tests.support.localmesos import LocalMesos, free_port, running_localmesos, stop_tree
+
+TICKS = os.sysconf("SC_CLK_TCK")
+AGENT = ("--cpus", "2000", "--mem", "4000000", "--ports", "20000-60000")
+TASK = {"cmd": "sleep 100000", "cpus": 0.01, "mem": 1, "backoffSeconds": 1}
+READ_PATHS = ("/v2/apps?embed=apps.tasks", "/v2/tasks", "/v2/queue", "/v1/scheduler/jobs")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Scheduler:
+    """A `dromos scheduler` process against `mesos`, restartable on the same data dir."""
+
+    mesos: LocalMesos
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+                   self.mesos.address, "--port", str(self.port), "--data-dir",
+                   str(self.data_dir), "--log-level", "warning"]
+        with open(self.data_dir / "scheduler.log", "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        wait(lambda: self._answers("/ping"), 60, "the scheduler never answered /ping")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_tree(self.process, self.data_dir, 30)
+            self.process = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def _answers(self, path: str) -> bool:
+        with contextlib.suppress(requests.RequestException):
+            return requests.get(self.url + path, timeout=2).ok
+        return False
+
+
+def wait(condition: Callable[[], bool], timeout_s: float, message: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(message)
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def cluster(work: Path) -> Iterator[Scheduler]:
+    with running_localmesos(work / "mesos", *AGENT) as mesos:
+        scheduler = Scheduler(mesos, work / "scheduler")
+        scheduler.start()
+        try:
+            yield scheduler
+        finally:
+            scheduler.stop()
+
+
+@dataclass
+class Row:
+    name: str
+    n: int
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
+    note: str = ""
+
+    def line(self) -> str:
+        return (f"| {self.name} | {self.n:,} | {self.wall_s:.2f} | {self.cpu_s:.2f} | "
+                f"{self.rss_mb:.0f} | {self.note} |")
+
+
+def running(scheduler: Scheduler, app_id: str) -> int:
+    answer = requests.get(f"{scheduler.url}/v2/apps{app_id}", timeout=60)
+    answer.raise_for_status()
+    return int(answer.json()["app"]["tasksRunning"])
+
+
+def total_running(scheduler: Scheduler) -> int:
+    apps = requests.get(f"{scheduler.url}/v2/apps", timeout=60).json()["apps"]
+    return sum(int(app["tasksRunning"]) for app in apps)
+
+
+def launch(scheduler: Scheduler, n: int) -> Row:
+    cpu, started = scheduler.cpu(), time.monotonic()
+    answer = requests.post(f"{scheduler.url}/v2/apps?force=true",
+                           json={"id": "/scale", "instances": n, **TASK}, timeout=60)
+    answer.raise_for_status()
+    wait(lambda: running(scheduler, "/scale") >= n, 600, f"{n} instances never all ran")
+    return Row("launch", n, time.monotonic() - started, scheduler.cpu() - cpu,
+               rss_mb(scheduler.pid))
+
+
+class Reader(threading.Thread):
+    """GETs the read paths in turn until stopped; keeps each answer's latency."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        with requests.Session() as http:
+            while not self.stopped.is_set():
+                for path in READ_PATHS:
+                    began = time.monotonic()
+                    try:
+                        http.get(self.url + path, timeout=120).raise_for_status()
+                    except requests.RequestException as error:
+                        self.failures.append(f"{path}: {error}")
+                    self.latencies.append(time.monotonic() - began)
+
+    def summary(self) -> str:
+        self.stopped.set()
+        self.join()
+        if not self.latencies:
+            return "no reads"
+        return (f"reads p50 {percentile(self.latencies, 50) * 1000:.0f} ms, "
+                f"p99 {percentile(self.latencies, 99) * 1000:.0f} ms, "
+                f"max {max(self.latencies) * 1000:.0f} ms ({len(self.latencies)} GETs, "
+                f"{len(self.failures)} failed{': ' + self.failures[0] if self.failures else ''})")
+
+
+def scale_down(scheduler: Scheduler, n: int) -> Row:
+    reader = Reader(scheduler.url)
+    reader.start()
+    cpu, started = scheduler.cpu(), time.monotonic()
+    requests.put(f"{scheduler.url}/v2/apps/scale?force=true", json={"instances": 0},
+                 timeout=120).raise_for_status()
+    answered = time.monotonic() - started
+    wait(lambda: running(scheduler, "/scale") == 0 and not tasks_left(scheduler), 600,
+         "the scale-down never finished")
+    return Row("scale_down", n, time.monotonic() - started, scheduler.cpu() - cpu,
+               rss_mb(scheduler.pid), f"PUT answered in {answered * 1000:.0f} ms; "
+               + reader.summary())
+
+
+def tasks_left(scheduler: Scheduler) -> bool:
+    return bool(requests.get(f"{scheduler.url}/v2/apps/scale/tasks", timeout=60)
+                .json()["tasks"])
+
+
+def reads(scheduler: Scheduler, n: int, count: int = 50) -> Row:
+    cpu, latencies = scheduler.cpu(), []
+    with requests.Session() as http:
+        for _ in range(count):
+            began = time.monotonic()
+            http.get(f"{scheduler.url}/v2/apps?embed=apps.tasks", timeout=120).raise_for_status()
+            latencies.append(time.monotonic() - began)
+    return Row("reads", n, sum(latencies), scheduler.cpu() - cpu, rss_mb(scheduler.pid),
+               f"GET /v2/apps?embed=apps.tasks p50 {percentile(latencies, 50) * 1000:.0f} "
+               f"ms, p99 {percentile(latencies, 99) * 1000:.0f} ms")
+
+
+def batch(scheduler: Scheduler, n: int) -> Row:
+    apps = [{"id": f"/batch/app-{k:05d}", "instances": 1, **TASK} for k in range(n)]
+    cpu, started = scheduler.cpu(), time.monotonic()
+    requests.put(f"{scheduler.url}/v2/apps", json=apps, timeout=600).raise_for_status()
+    answered = time.monotonic() - started
+    wait(lambda: total_running(scheduler) >= n, 900, f"{n} apps never all ran")
+    return Row("batch", n, time.monotonic() - started, scheduler.cpu() - cpu,
+               rss_mb(scheduler.pid), f"PUT answered in {answered:.2f} s")
+
+
+def restart(scheduler: Scheduler, n: int, jobs: int = 10_000) -> Row:
+    far = "R/2099-01-01T00:00:00Z/P1D"
+
+    def post(k: int) -> None:
+        job = {"name": f"idle-{k:05d}", "command": "true", "schedule": far, "cpus": 0.01,
+               "mem": 8}
+        requests.post(f"{scheduler.url}/v1/scheduler/iso8601", json=job,
+                      timeout=120).raise_for_status()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(post, range(jobs)))
+    launch(scheduler, n)
+    scheduler.stop()
+    started = time.monotonic()
+    scheduler.start()
+    up = time.monotonic() - started
+    began = time.monotonic()
+    requests.get(f"{scheduler.url}/v2/apps", timeout=120).raise_for_status()
+    first = time.monotonic() - began
+    return Row("restart", n, up + first, scheduler.cpu(), rss_mb(scheduler.pid),
+               f"{jobs:,} jobs; /ping after {up:.2f} s, then first GET /v2/apps "
+               f"{first * 1000:.0f} ms")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def growth(rows: list[Row]) -> str:
+    """The exponent k of CPU ~ n^k between the smallest and the largest size of a row."""
+    ordered = sorted((row for row in rows if row.cpu_s > 0), key=lambda row: row.n)
+    if len(ordered) < 2 or ordered[0].n == ordered[-1].n:
+        return "n/a"
+    low, high = ordered[0], ordered[-1]
+    return f"{math.log(high.cpu_s / low.cpu_s) / math.log(high.n / low.n):.2f}"
+
+
+def run_size(work: Path, n: int, rows: list[str]) -> list[Row]:
+    """Each size gets its own cluster; launch, reads and scale_down share one."""
+    results: list[Row] = []
+    if {"launch", "reads", "scale_down"} & set(rows):
+        with cluster(work / f"tasks-{n}") as scheduler:
+            results.append(launch(scheduler, n))
+            if "reads" in rows:
+                results.append(reads(scheduler, n))
+            if "scale_down" in rows:
+                results.append(scale_down(scheduler, n))
+    if "batch" in rows:
+        with cluster(work / f"batch-{n}") as scheduler:
+            results.append(batch(scheduler, n))
+    if "restart" in rows:
+        with cluster(work / f"restart-{n}") as scheduler:
+            results.append(restart(scheduler, n))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,3000")
+    parser.add_argument("--rows", default="launch,reads,scale_down,batch,restart")
+    args = parser.parse_args(argv)
+    rows = args.rows.split(",")
+    work = Path(tempfile.mkdtemp(prefix="dromos-bench-scale-"))
+    print(f"scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
+    print("| row | n | wall s | scheduler CPU s | scheduler RSS MB | notes |", flush=True)
+    print("|---|--:|--:|--:|--:|---|", flush=True)
+    results: list[Row] = []
+    try:
+        for n in (int(size) for size in args.sizes.split(",")):
+            for row in run_size(work, n, rows):
+                print(row.line(), flush=True)
+                results.append(row)
+    except BaseException:
+        print(f"failed; the clusters' logs are kept in {work}", flush=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    for name in ("launch", "scale_down", "batch"):  # the rows whose work is per task
+        mine = [row for row in results if row.name == name]
+        if mine:
+            cpu = statistics.fmean(row.cpu_s / row.n for row in mine)
+            print(f"{name}: CPU growth exponent {growth(mine)}, "
+                  f"mean {cpu * 1000:.2f} ms of scheduler CPU per task")
+
+
+if __name__ == "__main__":
+    main()
