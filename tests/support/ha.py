@@ -79,6 +79,8 @@ class Cluster:
                  lambda: f"not every instance serves:\n{self.dev.log()}", interval_s=0.1)
 
     def standby(self) -> int:
+        """A standby, once every instance serves again (after a kill, its restart)."""
+        self.wait_serving()
         leader = self.wait_leader()
         return (leader + 1) % len(self.ports)
 
