@@ -7,7 +7,7 @@ standbys and restarts PostgreSQL (tests/support/jepsen.py). It prints the checke
 and the failover time of every leader SIGKILL (kill -> another instance leads and is
 subscribed to Mesos).
 
-    .venv/bin/python -m bench.ha_faults [--each 30] [--postgres-restarts 10]
+    .venv/bin/python -m bench.ha_faults [--each 30] [--postgres-restarts 10] [--only KIND]
 """
 
 from __future__ import annotations
@@ -21,16 +21,19 @@ import time
 from pathlib import Path
 
 from tests.support.ha import running_cluster
-from tests.support.jepsen import failover_summary, run
+from tests.support.jepsen import KINDS, failover_summary, run
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--each", type=int, default=30, help="faults of each process kind")
     parser.add_argument("--postgres-restarts", type=int, default=10)
+    parser.add_argument("--only", choices=KINDS, help="strike faults of this kind alone")
     args = parser.parse_args(argv)
     faults = {"kill_leader": args.each, "pause_leader": args.each,
               "kill_standby": args.each, "restart_postgres": args.postgres_restarts}
+    if args.only:
+        faults = {args.only: faults[args.only]}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True, check=False).stdout.strip()
     print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; "

@@ -181,8 +181,9 @@ class Nemesis:
 def failover_summary(seconds: list[float]) -> str:
     if not seconds:
         return "no failovers"
+    every = ", ".join(f"{s:.1f}" for s in sorted(seconds))
     return (f"{len(seconds)} failovers: p50 {statistics.median(seconds):.2f} s, "
-            f"max {max(seconds):.2f} s")
+            f"max {max(seconds):.2f} s (each, sorted: {every})")
 
 
 def run(cluster: Cluster, stamps: Path, faults: dict[str, int], settle_s: float = 2.0
