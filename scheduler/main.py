@@ -15,7 +15,7 @@ import click
 
 from scheduler.config import Config, default_executor_command
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
-from scheduler.leadership.service import ElectionService
+from scheduler.leadership.service import SESSION_PREFIX, ElectionService
 from scheduler.store.db import named, sqlite_url
 
 log = logging.getLogger("dromos")
@@ -68,7 +68,7 @@ def scheduler(
     options = {
         "master": master,
         "db_url": named(db_url or sqlite_url(data_dir.resolve()),
-                        f"dromos {hostname or socket.gethostname()}:{port}"),
+                        f"{SESSION_PREFIX}{hostname or socket.gethostname()}:{port}"),
         "data_dir": data_dir.resolve(),
         "host": host,
         "port": port,

@@ -2,10 +2,12 @@
 
 The row holds a fencing epoch, the holder's address and an expiry in the database's clock
 (one clock for every instance, so no skew between them). A standby takes an expired lease
-by bumping the epoch; the leader renews it every third of the lease. Every state-changing
-transaction checks, just before its commit and under a share lock on the row, that the
-epoch is still this instance's, so a takeover serializes after it and a leader deposed
-while paused (SIGSTOP, GC, a partition) writes nothing once it wakes. Locally, a leader
+by bumping the epoch (at once when the holder's process is gone: none of its database
+sessions, named after the instance, is left); the leader renews it every third of the
+lease. Every state-changing transaction checks, just before its commit and under a share
+lock on the row, that the epoch is still this instance's, so a takeover serializes after
+it and a leader deposed while paused (SIGSTOP, GC, a partition) writes nothing once it
+wakes. Locally, a leader
 whose lease may have lapsed unrenewed exits at once, before it can say anything to Mesos.
 """
 
@@ -19,17 +21,26 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.leadership.service import Candidate, Deposed, Gate
-from scheduler.store.db import open_engine
+from scheduler.leadership.service import SESSION_PREFIX, Candidate, Deposed, Gate
+from scheduler.store.db import named, open_engine
 from scheduler.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
 _NOW = "extract(epoch from clock_timestamp())"
+# A standby takes the lease once it expired, or at once if the holder's process is gone:
+# no session of it is left (a killed process's sessions end with it; a paused one's stay).
+# Not in the first lease after the database started, when no one has reconnected yet.
+_HOLDER_GONE = f"""
+    holder IS NOT NULL
+    AND NOT EXISTS (SELECT FROM pg_stat_activity
+                    WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
+    AND pg_postmaster_start_time()
+        < clock_timestamp() - make_interval(secs => CAST(:lease AS double precision))"""
 _ACQUIRE = text(f"""
     UPDATE leader_lease
        SET epoch = epoch + 1, holder = :me, expires_at = {_NOW} + :lease, released_by = NULL
-     WHERE id = 1 AND expires_at < {_NOW}
+     WHERE id = 1 AND (expires_at < {_NOW} OR ({_HOLDER_GONE}))
        AND (released_by IS DISTINCT FROM :me OR expires_at < {_NOW} - :lease)
     RETURNING epoch""")
 _RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
@@ -55,7 +66,7 @@ class PostgresLease:
         self.instance = instance
         self.lease_s = lease_s
         self._monotonic = monotonic
-        self._engine: Engine = open_engine(url, pool_size=2)
+        self._engine: Engine = open_engine(named(url, SESSION_PREFIX + instance), pool_size=2)
         migrate(self._engine)
         self._gate: Gate | None = None
         self._epoch: int | None = None

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 # A leader that lost its lease exits; its supervisor (dromos dev, systemd) starts it again
 # as a standby. Marathon exits on lost leadership too.
 EXIT_LOST_LEADERSHIP = 111
+# An instance's database sessions are named SESSION_PREFIX + "HOST:PORT" (pg_stat_activity).
+SESSION_PREFIX = "dromos "
 
 
 class Deposed(RuntimeError):

@@ -14,8 +14,9 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 def named(url: str, application: str) -> str:
-    """`url` with the name PostgreSQL shows for its sessions (pg_stat_activity)."""
-    if not url.startswith(("postgresql", "postgres:")):
+    """`url` with the name PostgreSQL shows for its sessions (pg_stat_activity), unless it
+    names them already."""
+    if not url.startswith(("postgresql", "postgres:")) or "application_name=" in url:
         return url
     return url + ("&" if "?" in url else "?") + "application_name=" + quote(application)
 

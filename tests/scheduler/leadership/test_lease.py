@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
 from scheduler.leadership.lease import PostgresLease
 from scheduler.leadership.service import Deposed
@@ -133,3 +134,35 @@ def _unguarded_setting(db_url: str) -> str | None:
         return reader.get_setting("framework_id")
     finally:
         reader.close()
+
+
+def test_a_standby_takes_over_at_once_when_the_leader_s_process_is_gone(
+    db_url: str, leases: list[PostgresLease]
+) -> None:
+    lease_s = 20.0
+    a = PostgresLease(db_url, "a:1", lease_s)
+    leases.append(a)
+    a_duties = Duties()
+    a.offer_leadership(a_duties)
+    assert a_duties.elected.wait(5)
+    _wait_database_older_than(db_url, lease_s)
+    a._stopping.set()
+    a._engine.dispose()  # its sessions end, as a killed process's do
+    b = PostgresLease(db_url, "b:2", lease_s)
+    leases.append(b)
+    b_duties = Duties()
+    gone = time.monotonic()
+    b.offer_leadership(b_duties)
+    assert b_duties.elected.wait(5)
+    assert time.monotonic() - gone < lease_s / 2
+    assert b_duties.epochs[0] > a_duties.epochs[0]
+
+
+def _wait_database_older_than(db_url: str, seconds: float) -> None:
+    """Right after the server starts no one has reconnected yet: takeovers wait the lease."""
+    reader = Store(db_url)
+    with reader.engine.connect() as conn:
+        age = conn.execute(text("SELECT extract(epoch FROM clock_timestamp() "
+                                "- pg_postmaster_start_time())")).scalar_one()
+    reader.close()
+    time.sleep(max(0.0, seconds - float(age) + 0.5))
