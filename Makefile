@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps test-servers run test lint bench clean
+.PHONY: install ops-deps test-servers browser run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -40,14 +40,19 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 test-servers:
 	tools/install_test_servers.sh
 
+# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui).
+browser:
+	tools/install_browser.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps test-servers lint
+test: install ops-deps test-servers browser lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

@@ -12,12 +12,13 @@ from api import (
     marathon_misc,
     metrics,
     system,
+    ui,
     write_guard,
 )
-from scheduler.config import Config
+from scheduler.base.config import Config
 from scheduler.leadership.pseudo import PseudoElection
 from scheduler.leadership.service import ElectionService
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def create_app(runtime: Runtime, election: ElectionService | None = None) -> Flask:
@@ -34,6 +35,8 @@ def create_app(runtime: Runtime, election: ElectionService | None = None) -> Fla
         marathon_misc.blueprint,
         chronos_api.blueprint,
         chronos_api.legacy_blueprint,
+        ui.blueprint,
+        ui.root,
     ):
         app.register_blueprint(blueprint)
     return app

@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import json_body, runtime
+from chronos.errors import InvalidJob
 from chronos.job import Job, JobKind, job_to_json
 from chronos.stats import histogram, job_stat_json, stats_by_percentile
-from scheduler.errors import InvalidJob
 
 blueprint = Blueprint("chronos", __name__, url_prefix="/v1/scheduler")
 legacy_blueprint = Blueprint("chronos_legacy", __name__, url_prefix="/scheduler")

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import current_app, request
 
-from scheduler.config import Config
-from scheduler.errors import MalformedRequest
+from scheduler.base.config import Config
+from scheduler.base.errors import MalformedRequest
 from scheduler.leadership.service import ElectionService
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def runtime() -> Runtime:

@@ -8,10 +8,10 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from scheduler.errors import (
+from chronos.errors import InvalidJob
+from scheduler.base.errors import (
     AlreadyExists,
     DromosError,
-    InvalidJob,
     Locked,
     MalformedRequest,
     NotFound,
@@ -48,7 +48,7 @@ def marathon_error(error: DromosError) -> Response:
     return _answer({"message": error.message}, status)
 
 
-def chronos_error(error: DromosError) -> Response:
+def chronos_error(error: DromosError | InvalidJob) -> Response:
     # Chronos answers every user error, an unknown job included, with 400.
     return _answer({"message": error.message, "status": "Bad Request"}, 400)
 
@@ -56,7 +56,7 @@ def chronos_error(error: DromosError) -> Response:
 def register(app: Flask) -> None:
     @app.errorhandler(DromosError)
     def _dromos_error(error: DromosError) -> Response:
-        if _is_chronos() or isinstance(error, InvalidJob):
+        if _is_chronos():
             return chronos_error(error)
         return marathon_error(error)
 
@@ -67,6 +67,10 @@ def register(app: Flask) -> None:
         # the write was not committed; the client tries again, as Marathon's do on 503.
         return _answer({"message": f"Storage unavailable ({type(error).__name__}); try again"},
                        503)
+
+    @app.errorhandler(InvalidJob)
+    def _invalid_job(error: InvalidJob) -> Response:
+        return chronos_error(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, request
 
 from api.context import runtime
-from scheduler.events import EventBus
+from scheduler.base.events import EventBus
 
 blueprint = Blueprint("events", __name__)
 

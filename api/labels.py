@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from scheduler.errors import MalformedRequest
+from scheduler.base.errors import MalformedRequest
 
 Matcher = Callable[[Mapping[str, str]], bool]
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import requests
 import urllib3
 
-from scheduler.events import iso_timestamp
+from scheduler.base.events import iso_timestamp
 from scheduler.leadership.service import ElectionService
 
 log = logging.getLogger(__name__)

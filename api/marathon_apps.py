@@ -13,9 +13,9 @@ from scheduler.apps import pathid
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import app_to_json, merge_update
 from scheduler.apps.validation import parse_app, rollback_version
+from scheduler.base.errors import MalformedRequest, NotFound
 from scheduler.deployments.plan import Deployment
-from scheduler.errors import MalformedRequest, NotFound
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("marathon_apps", __name__)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.app_manager import AppManager
+from scheduler.appmanager.manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
-from scheduler.events import iso_timestamp
-from scheduler.tasks import TaskRecord
+from scheduler.base.events import iso_timestamp
+from scheduler.launch.tasks import TaskRecord
 
 Json = dict[str, Any]
 

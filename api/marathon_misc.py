@@ -9,13 +9,13 @@ from flask import Blueprint, Response, jsonify, request
 from api.context import flag, json_body, runtime
 from api.marathon_apps import deployment_result, kill_response
 from api.marathon_json import app_info, queue_json, task_json
-from scheduler import group_service
+from scheduler.appmanager import group_service
 from scheduler.apps import pathid
 from scheduler.apps.groups import Group, group_to_json, parse_group, parse_group_update
 from scheduler.apps.model import AppDefinition
+from scheduler.base.errors import MalformedRequest
 from scheduler.deployments.manager import deployment_json
-from scheduler.errors import MalformedRequest
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("marathon_misc", __name__)
 

@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 
 from api.context import election
 from scheduler.leadership.service import ElectionService
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("metrics", __name__)
 

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from scheduler.clock import SystemClock
+from scheduler.base.clock import SystemClock
 from scheduler.health.engine import FIRST_PROBE_MAX_S, HealthEngine, ProbeFn, ProbeReport
 from scheduler.health.probes import Outcome, Protocol, Target, Verdict, http_verdict, probe
 

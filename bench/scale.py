@@ -74,7 +74,7 @@ class Scheduler:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+        command = [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
                    self.mesos.address, "--port", str(self.port), "--data-dir",
                    str(self.data_dir), "--log-level", "warning"]
         with open(self.data_dir / "scheduler.log", "ab") as log:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from chronos.dependencies import DependencyState
+from chronos.errors import InvalidJob
 from chronos.job import Job
-from scheduler.errors import InvalidJob
 
 FRESH_STATES = ("fresh", "idle")
 

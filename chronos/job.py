@@ -2,7 +2,7 @@
 
 Validation is all-or-nothing: `job_from_json` returns a complete Job or raises InvalidJob
 (Chronos answers 400) before anything is stored. Dromos differences from Chronos 3.x:
-- `epsilon` and `async` (2.x fields) are kept and echoed; epsilon is honoured (chronos.due).
+- `epsilon` and `async` (2.x fields) are kept and echoed; epsilon is honoured (schedules.due).
 - `uris` and `fetch` together are refused only when they disagree, so a client may POST
   back the job it read (GET copies each into the other).
 - A dependent job must name parents that exist (checked by chronos.graph), where Chronos
@@ -18,15 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from chronos.constraints import Constraint, Operator
+from chronos.errors import InvalidJob
 from chronos.json_fields import JsonObject
-from chronos.period import format_epsilon, parse_epsilon
-from chronos.schedule import Schedule
+from chronos.schedules.period import format_epsilon, parse_epsilon
+from chronos.schedules.schedule import Schedule
 from chronos.timefmt import format_instant, parse_instant
-from scheduler.constraints import Constraint, Operator
-from scheduler.errors import InvalidJob
 
 NAME_PATTERN = re.compile(r"[\w.-]+", re.ASCII)
-CONSTRAINT_OPERATORS = {"EQUALS": Operator.EQUALS, "LIKE": Operator.LIKE, "UNLIKE": Operator.UNLIKE}
+CONSTRAINT_OPERATORS = {operator.value: operator for operator in Operator}
 RUN_ONCE_NOW = "R1//PT24H"
 JobKind = Literal["iso8601", "dependency"]
 
@@ -304,7 +304,7 @@ def _constraints(body: JsonObject) -> tuple[Constraint, ...]:
 
 
 def _container(body: JsonObject) -> Mapping[str, object] | None:
-    """Passed through to Mesos as given, once what chronos.task_info reads is known sound."""
+    """Passed through to Mesos as given, once what scheduler.jobs.task_info reads is known sound."""
     if not body.has("container"):
         return None
     container = JsonObject(body.raw("container"), "container.")

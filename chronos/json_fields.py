@@ -9,7 +9,7 @@ import copy
 import math
 from collections.abc import Mapping
 
-from scheduler.errors import InvalidJob
+from chronos.errors import InvalidJob
 
 
 class JsonObject:

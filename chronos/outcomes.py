@@ -34,6 +34,7 @@ class RunEnd(enum.Enum):
         return _TERMINAL_STATES.get(state)
 
 
+# Wire strings, not mesos_vocab.TaskState: chronos/ imports nothing of the project.
 _TERMINAL_STATES = {
     "TASK_FINISHED": RunEnd.FINISHED,
     "TASK_FAILED": RunEnd.FAILED,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from scheduler.errors import InvalidJob
+from chronos.errors import InvalidJob
 
 FINISHED = "TASK_FINISHED"
 PERCENTILE_FIELDS = {

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from scheduler.errors import InvalidJob
+from chronos.errors import InvalidJob
 
 PREFIX = "ct"
 MAX_LENGTH = 255  # Mesos refuses longer task ids

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import isodate
 
-from scheduler.errors import InvalidJob
+from chronos.errors import InvalidJob
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -1,32 +1,16 @@
-"""Task states and the status updates the executor sends about its tasks."""
+"""The status updates the executor sends about its tasks (states: mesos_vocab.states)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Protocol
 
-
-class TaskState(Enum):
-    """The Mesos task states an executor may send (never TASK_STAGING)."""
-
-    STARTING = "TASK_STARTING"
-    RUNNING = "TASK_RUNNING"
-    KILLING = "TASK_KILLING"
-    FINISHED = "TASK_FINISHED"
-    FAILED = "TASK_FAILED"
-    KILLED = "TASK_KILLED"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATES
-
-
-TERMINAL_STATES = frozenset({TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED})
-
-HEALTH_CHECK_UPDATED = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
-TASK_INVALID = "REASON_TASK_INVALID"
-LAUNCH_FAILED = "REASON_CONTAINER_LAUNCH_FAILED"
+from mesos_vocab.states import (  # noqa: F401 (executor modules import them from here)
+    HEALTH_CHECK_UPDATED,
+    LAUNCH_FAILED,
+    TASK_INVALID,
+    TaskState,
+)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from executor.fetcher import UriSpec
+from mesos_vocab.labels import START_AT_LABEL
 
 # Mesos' HealthCheck defaults, used when a field is absent.
 DEFAULT_DELAY_S = 15.0
@@ -18,8 +19,6 @@ DEFAULT_INTERVAL_S = 10.0
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_CONSECUTIVE_FAILURES = 3
 DEFAULT_GRACE_PERIOD_S = 10.0
-# A TaskInfo label: start the command at this instant (epoch milliseconds), not at LAUNCH.
-START_AT_LABEL = "dromos.start_at"
 
 
 class InvalidTask(ValueError):

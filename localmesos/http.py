@@ -10,10 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from localmesos import state
-from localmesos.master import Master
+from localmesos.master.master import Master
+from localmesos.master.validation import validate_call
 from localmesos.model import CallError
 from localmesos.stream import EventStream
-from localmesos.validation import validate_call
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 import click
 from aiohttp import web
 
-from localmesos.agent import AgentConfig
+from localmesos.agent.agent import AgentConfig
 from localmesos.http import create_app
-from localmesos.master import Master
+from localmesos.master.master import Master
 from localmesos.model import MESOS_VERSION
 from localmesos.resources import Resources
 

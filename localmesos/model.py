@@ -12,7 +12,12 @@ MESOS_VERSION = "1.11.0"
 
 
 class TaskState(enum.Enum):
-    """Mesos task states; the terminal ones end a task's life."""
+    """Mesos task states; the terminal ones end a task's life.
+
+    Kept here on purpose, not shared with mesos_vocab/ (which Dromos's scheduler and
+    executor use): a stand-in for Mesos must not share code with the clients it stands in
+    for, or a mistake in that code would agree with itself on both sides of the wire.
+    """
 
     TASK_STAGING = "TASK_STAGING"
     TASK_STARTING = "TASK_STARTING"

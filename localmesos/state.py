@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from localmesos.agent import Executor
-from localmesos.frameworks import Framework, Task
-from localmesos.master import Master
+from localmesos.agent.agent import Executor
+from localmesos.master.frameworks import Framework, Task
+from localmesos.master.master import Master
 from localmesos.model import MESOS_VERSION, TaskState
 from localmesos.resources import Resources
 

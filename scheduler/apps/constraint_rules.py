@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scheduler.apps.reader import EXPECTED_STRING, Problems, Reader
-from scheduler.constraints import Constraint, Operator
+from scheduler.launch.constraints import Constraint, Operator
 
 # Marathon 1.x knows exactly these (EQUALS is Chronos's; IN is not supported).
 APP_OPERATORS = (

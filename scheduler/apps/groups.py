@@ -12,7 +12,7 @@ from scheduler.apps.model import AppDefinition
 from scheduler.apps.reader import EXPECTED_OBJECT, Problems, Reader
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import read_app, read_path_id
-from scheduler.errors import MalformedRequest
+from scheduler.base.errors import MalformedRequest
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from scheduler.constraints import Constraint
-from scheduler.resources import Resources
+from scheduler.launch.constraints import Constraint
+from scheduler.mesos.resources import Resources
 
 JsonObject = Mapping[str, Any]
 

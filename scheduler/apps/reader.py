@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from scheduler.errors import MalformedRequest, ValidationFailed, Violation
+from scheduler.base.errors import MalformedRequest, ValidationFailed, Violation
 
 E = TypeVar("E", bound=enum.Enum)
 

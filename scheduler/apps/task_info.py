@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from scheduler import mesos_json
 from scheduler.apps.model import (
     AppDefinition,
     HealthCheck,
@@ -15,7 +14,8 @@ from scheduler.apps.model import (
     PortMapping,
 )
 from scheduler.apps.pathid import hostname_of
-from scheduler.task_request import Placement, TaskRequest
+from scheduler.launch.task_request import Placement, TaskRequest
+from scheduler.mesos import mesos_json
 
 _LABEL_VALUE_LIMIT = 512  # longer label values are not exported to the environment
 _NOT_ENV_CHAR = re.compile(r"[^A-Za-z0-9_]")

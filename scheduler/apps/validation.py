@@ -35,7 +35,7 @@ from scheduler.apps.reader import (
     Problems,
     Reader,
 )
-from scheduler.errors import MalformedRequest
+from scheduler.base.errors import MalformedRequest
 
 # fmt: off
 DEFINITION_FIELDS = frozenset(

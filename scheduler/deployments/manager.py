@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scheduler.apps.model import AppDefinition
-from scheduler.core import Timer
-from scheduler.deployments.plan import ActionKind, Deployment
-from scheduler.errors import NotFound
-
-if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
+from scheduler.apps.ports import AppsView
+from scheduler.base.core import Timer
+from scheduler.base.errors import NotFound
+from scheduler.deployments.plan import Action, ActionKind, Deployment
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +24,28 @@ Json = dict[str, Any]
 TICK_S = 1.0
 
 
+class ReadinessSync(Protocol):
+    def sync(self, app_id: str) -> None: ...
+
+
+class DeployingApps(AppsView, Protocol):
+    """What deployments ask of the apps' owner (the `AppManager`)."""
+
+    @property
+    def readiness(self) -> ReadinessSync: ...
+
+    def stamp(self, app: AppDefinition, previous: AppDefinition | None,
+              restart: bool) -> AppDefinition: ...
+
+    def deploy(self, target: dict[str, AppDefinition | None], force: bool) -> Deployment: ...
+
+    def action_done(self, action: Action) -> bool: ...
+
+    def action_waiting(self, action: Action) -> str: ...
+
+
 class DeploymentManager:
-    def __init__(self, apps: AppManager) -> None:
+    def __init__(self, apps: DeployingApps) -> None:
         self.apps = apps
         self.running: dict[str, Deployment] = {}
         self._timer: Timer | None = None

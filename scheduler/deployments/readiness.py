@@ -13,24 +13,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from scheduler.apps.model import AppDefinition, ReadinessCheck
-from scheduler.deployments.plan import ActionKind
+from scheduler.apps.ports import AppsView
+from scheduler.deployments.plan import ActionKind, Deployment
 from scheduler.health import probes
-from scheduler.health.engine import ProbeReport
-from scheduler.tasks import Goal, TaskRecord
-
-if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
-    from scheduler.health.monitor import EnginePort
+from scheduler.health.engine import READINESS_INDEX, EnginePort, ProbeReport
+from scheduler.launch.tasks import Goal, TaskRecord
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 
-# The engine key of a readiness probe is (task id, READINESS_INDEX): never a health check's.
-READINESS_INDEX = -1
+
+class RunningDeployments(Protocol):
+    """The plans running now (the `DeploymentManager`)."""
+
+    @property
+    def running(self) -> dict[str, Deployment]: ...
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,9 @@ class ReadinessResult:
 class ReadinessTracker:
     """Owner-thread side of readiness checks for the app manager's deployments."""
 
-    def __init__(self, apps: AppManager) -> None:
+    def __init__(self, apps: AppsView, deployments: RunningDeployments) -> None:
         self.apps = apps
+        self.deployments = deployments
         self.engine: EnginePort | None = None
         # app id -> task id -> last result (None: not answered yet), for checked tasks
         self._checked: dict[str, dict[str, ReadinessResult | None]] = {}
@@ -129,13 +131,12 @@ class ReadinessTracker:
                     self.engine.unwatch([(task_id, READINESS_INDEX)])
                 changed.add(record.run_spec_id)
         for app_id in sorted(changed):
-            self.apps.reconcile(app_id)
-            self.apps.deployments.on_app_changed(app_id)
+            self.apps.checks_changed(app_id)
 
     # internals --------------------------------------------------------------------------
     def _deploying_since(self, app_id: str) -> float | None:
         """When the deployment that now scales or restarts the app began, if one does."""
-        starts = [d.started_at for d in self.apps.deployments.running.values()
+        starts = [d.started_at for d in self.deployments.running.values()
                   for a in d.current_actions
                   if a.app_id == app_id and a.kind in (ActionKind.SCALE, ActionKind.RESTART)]
         return min(starts) if starts else None

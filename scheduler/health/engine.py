@@ -23,11 +23,15 @@ import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from scheduler.clock import Clock
+from scheduler.base.clock import Clock
 from scheduler.health.probes import Outcome, Target, Verdict, probe
 
 Key = tuple[str, int]
+
+# The key of a readiness probe is (task id, READINESS_INDEX): never a health check's index.
+READINESS_INDEX = -1
 ProbeFn = Callable[[Target, str], Awaitable[Outcome]]
 
 FIRST_PROBE_MAX_S = 5.0  # Marathon's first probe comes min(interval, 5 s) after the start
@@ -43,6 +47,14 @@ class ProbeReport:
     at: float
     late_s: float
     duration_s: float
+
+
+class EnginePort(Protocol):
+    """What the owner thread needs of the engine (safe to call from the owner thread)."""
+
+    def watch(self, targets: Iterable[Target]) -> None: ...
+
+    def unwatch(self, keys: Iterable[Key]) -> None: ...
 
 
 @dataclass

@@ -12,21 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from scheduler.apps.model import AppDefinition, HealthCheck
 from scheduler.apps.pathid import instance_id_of
+from scheduler.apps.ports import AppsView
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import parse_app
-from scheduler.deployments.readiness import READINESS_INDEX
 from scheduler.health import probes
-from scheduler.health.engine import Key, ProbeReport
+from scheduler.health.engine import READINESS_INDEX, EnginePort, ProbeReport
 from scheduler.health.results import HealthResult, combined, next_result
-from scheduler.task_request import is_job
-from scheduler.tasks import Goal, TaskRecord
-
-if TYPE_CHECKING:
-    from scheduler.app_manager import AppManager
+from scheduler.launch.task_request import is_job
+from scheduler.launch.tasks import Goal, TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +32,12 @@ Json = dict[str, Any]
 KILL_REASON_UNKNOWN = "unknown"
 
 
-class EnginePort(Protocol):
-    """What the monitor needs of the engine (safe to call from the owner thread)."""
+class ReadinessPort(Protocol):
+    """Where readiness probes' reports go (the `ReadinessTracker`): they share the engine."""
 
-    def watch(self, targets: Iterable[probes.Target]) -> None: ...
+    def attach(self, engine: EnginePort) -> None: ...
 
-    def unwatch(self, keys: Iterable[Key]) -> None: ...
+    def apply(self, reports: Iterable[ProbeReport]) -> None: ...
 
 
 @dataclass
@@ -68,8 +65,9 @@ def effective_checks(app: AppDefinition) -> list[tuple[HealthCheck, Json]]:
 class HealthMonitor:
     """Owner-thread side of health checks for the app manager's tasks."""
 
-    def __init__(self, apps: AppManager) -> None:
+    def __init__(self, apps: AppsView, readiness: ReadinessPort) -> None:
         self.apps = apps
+        self.readiness = readiness
         self.engine: EnginePort | None = None
         self._watched: dict[str, _Watched] = {}
         # For /metrics: scheduler-run probes reported, those that failed, tasks killed.
@@ -85,7 +83,7 @@ class HealthMonitor:
                 self._maybe_watch(record)
         engine.watch(t for task_id, w in self._watched.items()
                      for t in self._targets(self.apps.fw.tracker.get(task_id), w))
-        self.apps.readiness.attach(engine)
+        self.readiness.attach(engine)
 
     # from AppManager ---------------------------------------------------------------------
     def app_changed(self, app_id: str, old: AppDefinition | None,
@@ -118,7 +116,7 @@ class HealthMonitor:
     def apply(self, reports: list[ProbeReport]) -> None:
         readiness = [r for r in reports if r.key[1] == READINESS_INDEX]
         if readiness:
-            self.apps.readiness.apply(readiness)
+            self.readiness.apply(readiness)
             reports = [r for r in reports if r.key[1] != READINESS_INDEX]
         changed: set[str] = set()
         self.probes += len(reports)
@@ -134,8 +132,7 @@ class HealthMonitor:
             if self._apply_one(record, watched, index, report):
                 changed.add(record.run_spec_id)
         for app_id in sorted(changed):
-            self.apps.reconcile(app_id)
-            self.apps.deployments.on_app_changed(app_id)
+            self.apps.checks_changed(app_id)
 
     def _apply_one(self, record: TaskRecord, watched: _Watched, index: int,
                    report: ProbeReport) -> bool:

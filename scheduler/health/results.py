@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from scheduler.apps.model import HealthCheck
-from scheduler.events import iso_timestamp
+from scheduler.base.events import iso_timestamp
 from scheduler.health.probes import Outcome, Verdict
 
 Json = dict[str, Any]

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from scheduler.mesos_driver import DriverPort
+from scheduler.mesos.driver import DriverPort
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.app import create_app
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.runtime import Runtime
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 
 def test_create_answers_201_with_location_and_deployment_header(client: FlaskClient) -> None:

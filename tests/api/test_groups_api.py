@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 PROD_V1 = {"id": "/prod", "apps": [{"id": "web", "cmd": "sleep 1", "instances": 0}]}
 PROD_V2 = {"apps": [{"id": "web", "cmd": "sleep 2", "instances": 0},

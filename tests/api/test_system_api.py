@@ -14,7 +14,7 @@ from marathon.models.info import MarathonInfo  # noqa: E402
 from api.system import ABDICATE_EXTENSION  # noqa: E402
 from scheduler.health.engine import ProbeReport  # noqa: E402
 from scheduler.health.probes import Outcome, Verdict  # noqa: E402
-from scheduler.runtime import Runtime  # noqa: E402
+from scheduler.process.runtime import Runtime  # noqa: E402
 
 
 def test_ping_answers_pong_in_text_or_json(client: FlaskClient) -> None:

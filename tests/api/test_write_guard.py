@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.app import create_app
-from scheduler.runtime import Runtime
+from scheduler.process.runtime import Runtime
 
 APP = {"id": "/csrf", "cmd": "id > /tmp/pwned", "cpus": 0.01, "mem": 8}
 JOB = {"name": "csrf", "command": "id > /tmp/pwned", "schedule": "R/2030-01-01T00:00:00Z/PT1M",

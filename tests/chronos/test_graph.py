@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from chronos.dependencies import DependencyState
+from chronos.errors import InvalidJob
 from chronos.graph import JobGraph
 from chronos.job import Job, job_from_json
-from scheduler.errors import InvalidJob
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from chronos.constraints import Constraint, Operator
+from chronos.errors import InvalidJob
 from chronos.job import (
     EnvironmentVariable,
     Fetch,
@@ -15,8 +17,6 @@ from chronos.job import (
     job_from_json,
     job_to_json,
 )
-from scheduler.constraints import Constraint, Operator
-from scheduler.errors import InvalidJob
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 SCHEDULE = "R/2026-05-01T12:00:00.000Z/PT2H"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chronos.errors import InvalidJob
 from chronos.stats import (
     RunRecord,
     format_duration,
@@ -13,7 +14,6 @@ from chronos.stats import (
     job_stat_json,
     stats_by_percentile,
 )
-from scheduler.errors import InvalidJob
 
 START = datetime(2026, 3, 8, 16, 57, 17, tzinfo=UTC)
 

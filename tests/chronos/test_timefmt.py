@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from chronos.period import format_epsilon, parse_epsilon
+from chronos.errors import InvalidJob
+from chronos.schedules.period import format_epsilon, parse_epsilon
 from chronos.timefmt import format_instant, from_millis, parse_instant, to_millis
-from scheduler.errors import InvalidJob
 
 
 def test_instants_print_with_millis_and_z_or_offset() -> None:

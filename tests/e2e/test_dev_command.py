@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from pathlib import Path
 
 import pytest
 import requests
 
-from scheduler import local_postgres
+from scheduler.process import local_postgres
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.ha import free_ports
 from tests.support.localmesos import processes_under
@@ -37,6 +38,47 @@ def test_dev_answers_ping_shows_one_agent_and_leaves_nothing_behind(tmp_path: Pa
                  lambda: f"left behind: {processes_under(tmp_path)}")
         for pid_file in ("scheduler.pid", "localmesos.pid"):
             assert not (tmp_path / pid_file).exists()
+
+
+def test_a_failing_task_is_one_line_on_the_console(tmp_path: Path) -> None:
+    with running_dev(tmp_path, "--job-retry-delay", "60") as dev:
+        requests.post(dev.url + "/v2/apps", json={
+            "id": "/crashy", "cmd": "echo starting >&2; echo 'config missing' >&2; exit 7",
+            "cpus": 0.01, "mem": 16,
+        }, timeout=5).raise_for_status()
+        requests.post(dev.url + "/v1/scheduler/iso8601", json={
+            "name": "nightly", "command": "echo 'no input' >&2; exit 4", "retries": 0,
+            "schedule": "R/2099-01-01T00:00:00Z/P1D", "cpus": 0.01, "mem": 16,
+        }, timeout=5).raise_for_status()
+        requests.put(dev.url + "/v1/scheduler/job/nightly", timeout=5).raise_for_status()
+
+        def lines(marker: str) -> list[str]:
+            return [line for line in dev.log().splitlines() if marker in line]
+
+        app_lines = wait_for(lambda: lines("app /crashy task crashy.instance-"), 30,
+                             lambda: f"no failure line:\n{dev.log()}")
+        assert "TASK_FAILED: Command exited with status 7; stderr: starting | config missing" \
+            in app_lines[0]
+        (job_line,) = wait_for(lambda: lines("job nightly task ct:"), 30,
+                               lambda: f"no failure line:\n{dev.log()}")
+        assert job_line.endswith("TASK_FAILED: Command exited with status 4; stderr: no input")
+
+
+def test_ctrl_c_stops_quietly(tmp_path: Path) -> None:
+    with running_dev(tmp_path) as dev:
+        requests.post(dev.url + "/v2/apps", json={
+            "id": "/sleepy", "cmd": "sleep 600", "cpus": 0.01, "mem": 16, "instances": 2,
+        }, timeout=5).raise_for_status()
+        wait_for(lambda: len(processes_under(tmp_path)) >= 3, 20, "tasks never started")
+        started = len(dev.log())
+
+        os.killpg(dev.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        assert dev.process.wait(30) == 0
+        said = dev.log()[started:]
+        assert "Traceback" not in said and "Exception" not in said and "ERROR" not in said, said
+        assert said.rstrip().endswith("dromos dev: stopped")
+        wait_for(lambda: not processes_under(tmp_path), 10,
+                 lambda: f"left behind: {processes_under(tmp_path)}")
 
 
 def test_dev_with_three_schedulers_and_no_db_runs_them_on_a_throwaway_postgresql(

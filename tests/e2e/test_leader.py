@@ -40,7 +40,7 @@ def test_an_abdicated_scheduler_exits_and_comes_back_with_its_apps(
 
 def test_a_second_scheduler_on_the_same_sqlite_file_refuses_to_start(dev: Dev) -> None:
     second = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+        [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
          dev.mesos_url.removeprefix("http://"), "--data-dir", str(dev.data_dir),
          "--port", str(free_port())],
         capture_output=True, text=True, timeout=60, check=False)

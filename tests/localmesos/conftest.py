@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.localmesos.v1client import V1Scheduler
+from tests.localmesos.clients.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos, localmesos, running_localmesos
 
 __all__ = ["localmesos"]

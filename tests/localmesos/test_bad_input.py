@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import LocalMesos
 
 JSON = {"Content-Type": "application/json"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.localmesos.helpers import framework_processes, sandbox_of, wait_until
-from tests.localmesos.v1client import V1Scheduler, task
+from tests.localmesos.clients.helpers import framework_processes, sandbox_of, wait_until
+from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support.localmesos import LocalMesos
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.localmesos.helpers import wait_until
-from tests.localmesos.inbox import Inbox
-from tests.localmesos.v1client import V1Scheduler, b64, open_stream, random_uuid, task
+from tests.localmesos.clients.helpers import wait_until
+from tests.localmesos.clients.inbox import Inbox
+from tests.localmesos.clients.v1client import V1Scheduler, b64, open_stream, random_uuid, task
 from tests.support.localmesos import LocalMesos
 
 

@@ -3,8 +3,8 @@ after TEARDOWN, the framework is removed and its tasks killed."""
 
 from __future__ import annotations
 
-from tests.localmesos.helpers import launch, wait_until
-from tests.localmesos.v1client import V1Scheduler
+from tests.localmesos.clients.helpers import launch, wait_until
+from tests.localmesos.clients.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos, processes_under
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from localmesos.http import scheduler_call
+from localmesos.master.validation import validate_call
 from localmesos.model import CallError
-from localmesos.validation import validate_call
 
 
 def accept_call(task: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import os
 import signal
 from pathlib import Path
 
-from tests.localmesos.helpers import fake_executor
-from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.localmesos.clients.helpers import fake_executor
+from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import processes_under, running_localmesos
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mesoshttp.client import MesosClient
 
-from tests.localmesos.inbox import Event, Inbox
+from tests.localmesos.clients.inbox import Event, Inbox
 from tests.support.localmesos import LocalMesos
 
 # mesoshttp logs with the deprecated Logger.warn.

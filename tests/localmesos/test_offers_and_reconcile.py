@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.localmesos.helpers import launch
-from tests.localmesos.v1client import V1Scheduler
+from tests.localmesos.clients.helpers import launch
+from tests.localmesos.clients.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.localmesos.helpers import wait_until
-from tests.localmesos.pymesos_client import PymesosScheduler, pymesos_scheduler
+from tests.localmesos.clients.helpers import wait_until
+from tests.localmesos.clients.pymesos_client import PymesosScheduler, pymesos_scheduler
 from tests.support.localmesos import LocalMesos, processes_under
 
 

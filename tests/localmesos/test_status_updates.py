@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from localmesos.agent.status_updates import StatusUpdateManager
 from localmesos.model import TaskState, make_status
-from localmesos.status_updates import StatusUpdateManager
 
 
 def status(task_id: str, state: TaskState) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.localmesos.v1client import V1Scheduler
+from tests.localmesos.clients.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos
 
 Connect = Callable[..., V1Scheduler]

@@ -10,14 +10,14 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.localmesos.helpers import (
+from tests.localmesos.clients.helpers import (
     fake_executor,
     framework_processes,
     launch,
     sandbox_of,
     wait_until,
 )
-from tests.localmesos.v1client import V1Scheduler, b64, task
+from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import LocalMesos
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from localmesos import recordio
+from localmesos.master.offers import refuse_seconds
 from localmesos.model import duration_string, is_uuid, new_uuid
-from localmesos.offers import refuse_seconds
 
 
 def test_record_is_length_newline_compact_ascii_json() -> None:

@@ -89,7 +89,7 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...], por
                  ready: Callable[[Dev], None]) -> Iterator[Dev]:
     data_dir.mkdir(parents=True, exist_ok=True)
     port, mesos_port = port or free_port(), free_port()
-    command = [sys.executable, "-m", "scheduler.cli", "dev", "--port", str(port),
+    command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
                "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
                "--ports", agent_ports, *options]
     with open(data_dir / "dev.log", "ab") as log:

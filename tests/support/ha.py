@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import requests
 
-from scheduler.local_postgres import LocalPostgres
+from scheduler.process.local_postgres import LocalPostgres
 from tests.support.dev import START_TIMEOUT_S, Dev, running_dev, wait_for
 from tests.support.postgres import postgres_server
 

@@ -99,7 +99,7 @@ def running_localmesos(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
     command = [
         sys.executable,
         "-m",
-        "scheduler.cli",
+        "scheduler.process.cli",
         "localmesos",
         "--port",
         str(port),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scheduler.local_postgres import LocalPostgres, available
+from scheduler.process.local_postgres import LocalPostgres, available
 from tests.support.localmesos import free_port
 
 

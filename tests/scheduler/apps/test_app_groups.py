@@ -18,7 +18,7 @@ from scheduler.apps.groups import (
     tree_of,
 )
 from scheduler.apps.validation import parse_app
-from scheduler.errors import MalformedRequest, ValidationFailed
+from scheduler.base.errors import MalformedRequest, ValidationFailed
 
 NESTED: dict[str, Any] = {
     "id": "/prod",

@@ -6,9 +6,9 @@ from typing import Any
 
 from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
-from scheduler.constraints import Constraint, Operator
-from scheduler.resources import Resources
-from scheduler.task_request import Placement
+from scheduler.launch.constraints import Constraint, Operator
+from scheduler.launch.task_request import Placement
+from scheduler.mesos.resources import Resources
 
 EXECUTOR = {
     "type": "CUSTOM",

@@ -8,8 +8,8 @@ import pytest
 
 from scheduler.apps.model import HealthProtocol, KillSelection
 from scheduler.apps.validation import parse_app, rollback_version, unknown_fields
-from scheduler.constraints import Constraint, Operator
-from scheduler.errors import MalformedRequest, ValidationFailed
+from scheduler.base.errors import MalformedRequest, ValidationFailed
+from scheduler.launch.constraints import Constraint, Operator
 
 
 def app(**fields: Any) -> dict[str, Any]:

@@ -10,11 +10,10 @@ import pytest
 
 from api.marathon_json import app_info
 from scheduler.deployments.manager import deployment_json
-from scheduler.deployments.readiness import READINESS_INDEX
-from scheduler.health.engine import ProbeReport
+from scheduler.health.engine import READINESS_INDEX, ProbeReport
 from scheduler.health.probes import HttpResponse, Outcome, Protocol, Verdict
+from tests.scheduler.appmanager.test_app_manager import Cluster
 from tests.scheduler.health.test_monitor import RecordingEngine
-from tests.scheduler.test_app_manager import Cluster
 from tests.support.marathon_client import MarathonApp
 
 Json = dict[str, Any]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from scheduler.clock import SystemClock
+from scheduler.base.clock import SystemClock
 from scheduler.health.engine import HealthEngine, ProbeReport
 from scheduler.health.probes import Protocol, Target, Verdict
 from tests.scheduler.health.conftest import StubServer

@@ -9,19 +9,19 @@ from typing import Any
 import pytest
 
 from api.marathon_json import app_info
-from scheduler.app_manager import config_version
+from scheduler.appmanager.manager import config_version
 from scheduler.apps import pathid
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import parse_app
-from scheduler.clock import ManualClock
-from scheduler.config import Config
-from scheduler.framework import NoDriver
+from scheduler.base.clock import ManualClock
+from scheduler.base.config import Config
 from scheduler.health.engine import Key, ProbeReport
 from scheduler.health.probes import Outcome, Protocol, Target, Verdict
-from scheduler.runtime import Runtime
+from scheduler.launch.framework import NoDriver
+from scheduler.launch.tasks import TaskRecord
+from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
-from scheduler.tasks import TaskRecord
 from tests.scheduler.health.conftest import StubServer
 from tests.support.dev import wait_for
 

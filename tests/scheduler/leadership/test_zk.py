@@ -94,7 +94,7 @@ def test_the_scheduler_finds_its_mesos_master_through_zookeeper(
         api_port = free_port()
         with open(tmp_path / "scheduler.log", "wb") as log:
             scheduler = subprocess.Popen(
-                [sys.executable, "-m", "scheduler.cli", "scheduler", "--master",
+                [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
                  f"zk://{zookeeper}/mesos", "--zk", f"zk://{zookeeper}/dromos", "--db", db_url,
                  "--port", str(api_port), "--hostname", "127.0.0.1",
                  "--data-dir", str(tmp_path / "data")],

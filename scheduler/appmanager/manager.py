@@ -1,0 +1,389 @@
+"""Apps: their definitions, and the instances that keep each app at its target.
+
+`reconcile(app_id)` compares an app's target with its instances and queued requests
+and acts (launch, unqueue, kill); it runs whenever an instance or the app changes.
+While a deployment restarts an app, the rolling arithmetic decides instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from mesos_vocab.states import TaskState
+from scheduler.appmanager.status_events import publish_status
+from scheduler.apps import pathid
+from scheduler.apps.model import AppDefinition, KillSelection, timestamp
+from scheduler.apps.serialize import app_to_json
+from scheduler.apps.task_info import build_task_info, task_request_for
+from scheduler.apps.validation import parse_app
+from scheduler.apps.versions import apply_version_info, is_scale_only_change, restarted
+from scheduler.base.core import Timer
+from scheduler.base.errors import AlreadyExists, Locked, NotFound
+from scheduler.deployments import rolling
+from scheduler.deployments.manager import DeploymentManager
+from scheduler.deployments.plan import Action, ActionKind, Deployment, plan_steps
+from scheduler.deployments.readiness import ReadinessTracker
+from scheduler.health.monitor import HealthMonitor
+from scheduler.launch.backoff import Backoff, BackoffKey
+from scheduler.launch.launcher import Launch
+from scheduler.launch.task_request import Placement, is_job
+from scheduler.launch.tasks import FAILURE_STATES, Goal, TaskRecord
+
+if TYPE_CHECKING:
+    from scheduler.launch.framework import Framework
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+
+def config_version(app: AppDefinition) -> str:
+    return app.version_info.last_config_change_at if app.version_info else (app.version or "")
+
+
+class AppManager:
+    """The owner of app instances (a `RunSpecOwner`); runs on the owner thread."""
+
+    def __init__(self, framework: Framework) -> None:
+        self.fw = framework
+        self.apps: dict[str, AppDefinition] = {}
+        self.groups: dict[str, Json] = {}
+        self.backoff = Backoff()
+        self.last_failure: dict[str, Json] = {}
+        # Wired here, once: each of them knows the manager only as the Protocol it declares.
+        self.deployments = DeploymentManager(self)
+        self.readiness = ReadinessTracker(self, self.deployments)
+        self.health = HealthMonitor(self, self.readiness)
+        self._wake_timers: dict[str, Timer] = {}
+        self._last_version = ""
+
+    # restore ----------------------------------------------------------------------------
+    def restore(self) -> None:
+        for app_id, data in self.fw.store.load_apps().items():
+            self.apps[app_id] = parse_app(data)
+        self.groups = self.fw.store.load_groups()
+        self.deployments.restore()
+        known = set(self.apps) | set(self.deployments.apps_in_flight())
+        for run_spec_id in self.fw.tracker.run_spec_ids():
+            if not is_job(run_spec_id):
+                known.add(run_spec_id)
+        for app_id in sorted(known):
+            self.readiness.sync(app_id)
+            self.reconcile(app_id)
+
+    # versions ---------------------------------------------------------------------------
+    def _version_time(self) -> float:
+        """Now, nudged so that every version handed out is later than the one before."""
+        now = self.fw.clock.now()
+        while timestamp(now) <= self._last_version:
+            now += 0.001
+        self._last_version = timestamp(now)
+        return now
+
+    def next_version(self) -> str:
+        return timestamp(self._version_time())
+
+    def stamp(self, app: AppDefinition, previous: AppDefinition | None, restart: bool) -> (
+        AppDefinition
+    ):
+        """Give `app` its new version and versionInfo, as Marathon's rules say."""
+        now = self._version_time()
+        if restart:
+            return restarted(app, now)
+        return apply_version_info(previous, app, now)
+
+    # reads ------------------------------------------------------------------------------
+    def get(self, app_id: str) -> AppDefinition:
+        app = self.apps.get(app_id)
+        if app is None:
+            raise NotFound(f"App '{app_id}' does not exist")
+        return app
+
+    def tasks(self, app_id: str) -> list[TaskRecord]:
+        return [t for t in self.fw.tracker.of(app_id) if not t.is_terminal]
+
+    def is_ready(self, record: TaskRecord, app: AppDefinition | None) -> bool:
+        if not record.is_running or record.goal is not Goal.RUNNING:
+            return False
+        if app is None:
+            return True
+        healthy = not app.health_checks or record.healthy is True
+        return healthy and not self.readiness.pending(record, app)
+
+    # deployments ------------------------------------------------------------------------
+    def deploy(
+        self,
+        target: dict[str, AppDefinition | None],
+        force: bool,
+        restart: frozenset[str] = frozenset(),
+        sentenced: tuple[TaskRecord, ...] = (),
+    ) -> Deployment:
+        """Store the target apps and start the deployment that brings them about."""
+        original = {app_id: self.apps.get(app_id) for app_id in target}
+        steps = plan_steps(
+            original, target, is_scale_only_change, lambda a: a.dependencies, restart
+        )
+        affected = {a.app_id for step in steps for a in step}
+        conflicts = self.deployments.conflicting(affected)
+        if conflicts and not force:
+            ids = [d.id for d in conflicts]
+            raise Locked(
+                "App is locked by one or more deployments. Override with the option "
+                f"'?force=true'. View details at '/v2/deployments/{ids[0]}'.", ids,
+            )
+        deployment = Deployment(
+            id=str(uuid.uuid4()),
+            version=self.next_version(),
+            steps=steps,
+            original={a: None if app is None else app_to_json(app) for a, app in original.items()},
+            target={a: None if app is None else app_to_json(app) for a, app in target.items()},
+            started_at=self.fw.clock.now(),
+            timeout_at=self._timeout_at(target),
+        )
+        with self.fw.store.transaction():
+            for old in conflicts:
+                # Not reconciled yet: against the old definitions that could kill what
+                # the new plan keeps.
+                self.deployments.drop(old, f"canceled by deployment {deployment.id}")
+            for app_id, app in target.items():
+                if app is None:
+                    self.fw.store.delete_app(app_id)
+                elif app != original[app_id]:
+                    self.fw.store.save_app(app_id, app.version or "", app_to_json(app),
+                                           self.fw.config.max_app_versions)
+            for record in sentenced:
+                self.fw.kill(record)
+            self.fw.store.save_deployment(deployment.id, deployment.to_json())
+        for app_id, app in target.items():
+            old_app = original[app_id]
+            self.health.app_changed(app_id, old_app, app)
+            if app is None:
+                self.apps.pop(app_id, None)
+            else:
+                self.apps[app_id] = app
+                if old_app is not None and config_version(old_app) != config_version(app):
+                    self.fw.unqueue(app_id)  # queued requests were for the old config
+        self.deployments.start(deployment)
+        for app_id in sorted({a for d in conflicts for a in d.affected_apps} - affected):
+            self.reconcile(app_id)
+        return deployment
+
+    def _timeout_at(self, target: dict[str, AppDefinition | None]) -> float | None:
+        timeouts = [a.deployment_timeout_seconds for a in target.values()
+                    if a is not None and a.deployment_timeout_seconds]
+        return self.fw.clock.now() + min(timeouts) if timeouts else None
+
+    # writes -----------------------------------------------------------------------------
+    def create(self, app: AppDefinition, force: bool) -> tuple[AppDefinition, Deployment]:
+        if app.id in self.apps:
+            raise AlreadyExists(f"An app with id [{app.id}] already exists.")
+        if app.id in self.groups or any(pathid.is_descendant(a, app.id) for a in self.apps):
+            raise AlreadyExists(f"A group with id [{app.id}] already exists.")
+        app = self.stamp(app, None, restart=False)
+        return app, self.deploy({app.id: app}, force)
+
+    def replace_app(self, app: AppDefinition, force: bool) -> tuple[bool, Deployment]:
+        """PUT: create or update; returns (created, deployment)."""
+        previous = self.apps.get(app.id)
+        stamped = self.stamp(app, previous, restart=False)
+        return previous is None, self.deploy({app.id: stamped}, force)
+
+    def rollback(self, app_id: str, version: str, force: bool) -> Deployment:
+        data = self.fw.store.app_version(app_id, version)
+        if data is None:
+            raise NotFound(f"App '{app_id}' does not exist in version {version}")
+        old = parse_app(data)
+        return self.deploy({app_id: self.stamp(old, self.apps.get(app_id), restart=False)}, force)
+
+    def restart(self, app_id: str, force: bool) -> Deployment:
+        app = self.get(app_id)
+        restarted = self.stamp(app, app, restart=True)
+        return self.deploy({app_id: restarted}, force, restart=frozenset({app_id}))
+
+    def delete(self, app_id: str, force: bool) -> Deployment:
+        self.get(app_id)
+        return self.deploy({app_id: None}, force)
+
+    def kill_tasks(self, app_id: str, task_ids: list[str], scale: bool, force: bool) -> (
+        tuple[list[TaskRecord], Deployment | None]
+    ):
+        """Kill the given tasks; with `scale` the app shrinks by as many, else they are replaced."""
+        app = self.get(app_id)
+        records = [r for r in (self.fw.tracker.get(t) for t in task_ids)
+                   if r is not None and r.run_spec_id == app_id and not r.is_terminal]
+        if not scale:
+            for record in records:
+                self.fw.kill(record)
+            self.reconcile(app_id)
+            return records, None
+        target = replace(app, instances=max(0, app.instances - len(records)))
+        target = self.stamp(target, app, restart=False)
+        return records, self.deploy({app_id: target}, force, sentenced=tuple(records))
+
+    def reset_delay(self, app_id: str) -> None:
+        if not self.fw.queue.of(app_id):
+            raise NotFound(f"Application {app_id} not found in tasks queue.")
+        self.backoff.reset_run_spec(app_id)
+        self.fw.launcher.wake()
+
+    # desired against actual -------------------------------------------------------------
+    def reconcile(self, app_id: str) -> None:
+        app = self.apps.get(app_id)
+        records = self.tasks(app_id)
+        queued = self.fw.queue.of(app_id)
+        if app is None:
+            self.fw.unqueue(app_id)
+            for record in records:
+                if record.goal is Goal.RUNNING:
+                    self.fw.kill(record)
+            return
+        if self.deployments.held(app_id):
+            return
+        views = {r.task_id: self._view(r, app) for r in records}
+        if self.deployments.restarting(app_id):
+            current = config_version(app)
+            old = [views[r.task_id] for r in records if r.config_version != current]
+            new = [views[r.task_id] for r in records if r.config_version == current]
+            decision = rolling.restart(
+                app.instances, app.upgrade_strategy.minimum_health_capacity,
+                app.upgrade_strategy.maximum_over_capacity, old, new, len(queued),
+            )
+        else:
+            decision = rolling.scale(
+                app.instances, list(views.values()), len(queued),
+                youngest_first=app.kill_selection is KillSelection.YOUNGEST_FIRST,
+            )
+        for task_id in decision.kill:
+            victim = self.fw.tracker.get(task_id)
+            if victim is not None:
+                self.fw.kill(victim)
+        for queued_item in sorted(queued, key=lambda q: q.since)[len(queued) - decision.unqueue:]:
+            self.fw.queue.remove(queued_item.request.task_id)
+        for _ in range(decision.launch):
+            task_id = pathid.task_id_for(app_id)
+            self.fw.enqueue(task_request_for(app, task_id))
+        if decision.unqueue or decision.kill:
+            self.fw.launcher.after_change()
+
+    def checks_changed(self, app_id: str) -> None:
+        self.reconcile(app_id)
+        self.deployments.on_app_changed(app_id)
+
+    def _view(self, record: TaskRecord, app: AppDefinition) -> rolling.InstanceView:
+        return rolling.InstanceView(
+            record.task_id, self.is_ready(record, app), record.goal is Goal.KILL,
+            record.staged_at,
+        )
+
+    # RunSpecOwner -----------------------------------------------------------------------
+    def build(self, placement: Placement) -> Launch | None:
+        app = self.apps.get(placement.request.run_spec_id)
+        if app is None:
+            return None
+        task_id = placement.request.task_id
+        info = build_task_info(app, task_id, placement, self.fw.config.executor_info(),
+                               app.version or "")
+        record = TaskRecord(
+            task_id=task_id, run_spec_id=app.id, version=app.version or "",
+            config_version=config_version(app), agent_id=placement.agent_id,
+            hostname=placement.hostname, staged_at=self.fw.clock.now(), ports=placement.ports,
+        )
+        return Launch(info, record)
+
+    def _backoff_key(self, app_id: str) -> BackoffKey | None:
+        app = self.apps.get(app_id)
+        return None if app is None else (app_id, config_version(app))
+
+    def is_delayed(self, run_spec_id: str) -> bool:
+        key = self._backoff_key(run_spec_id)
+        if key is None:
+            return False
+        now = self.fw.clock.now()
+        self.backoff.expire(now)
+        until = self.backoff.delay_until(key)
+        if until <= now:
+            return False
+        if run_spec_id not in self._wake_timers:
+            def wake() -> None:
+                self._wake_timers.pop(run_spec_id, None)
+                self.fw.launcher.wake()
+
+            self._wake_timers[run_spec_id] = self.fw.core.call_later(until - now, wake)
+        return True
+
+    def time_left(self, app_id: str) -> float:
+        key = self._backoff_key(app_id)
+        return 0.0 if key is None else self.backoff.time_left(key, self.fw.clock.now())
+
+    def task_launched(self, record: TaskRecord) -> None:
+        key = self._backoff_key(record.run_spec_id)
+        if key is not None:
+            self.backoff.on_launched(key, self.fw.clock.now())
+
+    def task_changed(self, previous: TaskRecord, record: TaskRecord, status: Json) -> None:
+        app_id = record.run_spec_id
+        app = self.apps.get(app_id)
+        now = self.fw.clock.now()
+        publish_status(self.fw.events, now, record)
+        if record.is_terminal and record.goal is Goal.RUNNING and app is not None:
+            if record.state in FAILURE_STATES:
+                self.backoff.on_failure(
+                    (app_id, config_version(app)), now, app.backoff_seconds,
+                    app.backoff_factor, app.max_launch_delay_seconds,
+                )
+            if record.state != TaskState.FINISHED:
+                self.last_failure[app_id] = {
+                    "appId": app_id, "host": record.hostname, "message": record.message,
+                    "state": record.state, "taskId": record.task_id,
+                    "timestamp": timestamp(now), "version": record.version,
+                    "slaveId": record.agent_id,
+                }
+        self.health.task_changed(previous, record, status)
+        self.readiness.sync(app_id)
+        self.reconcile(app_id)
+        self.deployments.on_app_changed(app_id)
+        if app is None and not self.tasks(app_id):
+            self.fw.events.publish("app_terminated_event", now, appId=app_id)
+
+    # for deployments --------------------------------------------------------------------
+    def action_done(self, action: Action) -> bool:
+        app = self.apps.get(action.app_id)
+        records = self.tasks(action.app_id)
+        if action.kind is ActionKind.STOP:
+            return not records
+        if action.kind is ActionKind.START or app is None:
+            return True
+        views = [self._view(r, app) for r in records]
+        if action.kind is ActionKind.SCALE:
+            return rolling.scale_done(app.instances, views)
+        current = config_version(app)
+        old = [v for r, v in zip(records, views, strict=True) if r.config_version != current]
+        new = [v for r, v in zip(records, views, strict=True) if r.config_version == current]
+        return rolling.restart_done(app.instances, old, new)
+
+    def action_waiting(self, action: Action) -> str:
+        """Why an action has not finished yet, in words a user can act on."""
+        app = self.apps.get(action.app_id)
+        records = self.tasks(action.app_id)
+        if action.kind is ActionKind.STOP or app is None:
+            return f"waiting for {len(records)} instance(s) to be killed"
+        ready = sum(self.is_ready(r, app) for r in records)
+        parts = [f"{ready} of {app.instances} instances ready"]
+        reasons = [self.fw.queue.reasons.get(q.request.task_id, "waiting for offers")
+                   for q in self.fw.queue.of(action.app_id)]
+        if reasons:
+            parts.append(f"{len(reasons)} waiting to launch: {reasons[0]}")
+        delay = self.time_left(action.app_id)
+        if delay > 0:
+            parts.append(f"launch delayed {delay:.0f}s by backoff after failures")
+        unhealthy = [r for r in records if r.is_running and app.health_checks and not r.healthy]
+        if unhealthy:
+            parts.append(f"{len(unhealthy)} running but not healthy")
+        unready = [r for r in records if r.is_running and self.readiness.pending(r, app)]
+        if unready:
+            parts.append(f"{len(unready)} running but not ready (readiness check)")
+        return "; ".join(parts)
+

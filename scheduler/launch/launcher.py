@@ -1,0 +1,183 @@
+"""Turns offers into launches: match the queue against offers, launch, decline the rest.
+
+Offers are declined with a short filter while something waits (so a freed resource is
+seen again soon) and suppressed entirely when nothing does; a new request revives them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.base.clock import Clock
+from scheduler.launch.launch_queue import LaunchQueue
+from scheduler.launch.offer_matcher import RejectCount, match
+from scheduler.launch.offers import Offer
+from scheduler.launch.task_request import PlacedTask, Placement
+from scheduler.launch.tasks import TaskRecord, TaskTracker
+from scheduler.mesos.driver import DriverPort
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+DECLINE_WHILE_WAITING_S = 1.0
+DECLINE_WHEN_IDLE_S = 120.0
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the owner of a run spec builds for a placement: the TaskInfo and its record."""
+
+    task_info: Json
+    record: TaskRecord
+
+
+Build = Callable[[Placement], Launch | None]
+
+
+def for_custom_executor(task_info: Json) -> Json:
+    """Mesos takes `executor` or `command`, never both: the Dromos executor reads the
+    task's CommandInfo from `data` (base64 of its JSON) instead."""
+    if "executor" not in task_info or "command" not in task_info:
+        return task_info
+    shaped = dict(task_info)
+    command = shaped.pop("command")
+    shaped["data"] = base64.b64encode(json.dumps(command).encode()).decode()
+    return shaped
+
+
+class Launcher:
+    """Owns the offer cycle. `build` asks the run spec's owner for a TaskInfo."""
+
+    def __init__(
+        self,
+        queue: LaunchQueue,
+        tracker: TaskTracker,
+        driver: DriverPort,
+        build: Build,
+        clock: Clock,
+        delayed: Callable[[str], bool],
+        on_launched: Callable[[TaskRecord], None],
+        transaction: Callable[[], AbstractContextManager[Any]] = nullcontext,
+    ) -> None:
+        self.queue = queue
+        self.tracker = tracker
+        self.driver = driver
+        self._build = build
+        self._clock = clock
+        self._delayed = delayed
+        self._on_launched = on_launched
+        self._transaction = transaction
+        self._suppressed = False
+        self.agent_attributes: dict[str, tuple[tuple[str, str], ...]] = {}
+        self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
+        self.offers_seen = 0
+        self.tasks_launched = 0
+        self._held: dict[str, Offer] = {}
+        self._hold_until: float | None = None
+
+    def wake(self) -> None:
+        """Something was queued: launch on held offers at once, else make sure offers flow."""
+        self._suppressed = False
+        if self._held:
+            self.on_offers([])
+            if not self.queue:
+                return
+        self.driver.revive()
+
+    def hold_offers(self, until: float | None) -> None:
+        """Keep unused offers, not decline them, until epoch `until` (a job run is due then and
+        launches on them without waiting for an offer); None declines what is held."""
+        self._hold_until = until
+        if until is None:
+            if self._held:
+                self.driver.decline(list(self._held), DECLINE_WHILE_WAITING_S)
+                self._held.clear()
+        elif not self._held:
+            self._suppressed = False
+            self.driver.revive()
+
+    def forget_offers(self, offer_id: str | None = None) -> None:
+        """An offer was rescinded (None: all, the master connection is gone)."""
+        if offer_id is None:
+            self._held.clear()
+        else:
+            self._held.pop(offer_id, None)
+
+    def after_change(self) -> None:
+        """Suppress offers once nothing waits."""
+        if not self.queue and not self._suppressed:
+            self._suppressed = True
+            self.driver.suppress()
+
+    def _placed(self) -> list[PlacedTask]:
+        return [
+            PlacedTask(t.run_spec_id, t.agent_id, t.hostname,
+                       self.agent_attributes.get(t.agent_id, ()))
+            for t in self.tracker if not t.is_terminal
+        ]
+
+    def on_offers(self, raw_offers: Sequence[Json]) -> None:
+        offers: list[Offer] = []
+        for raw in raw_offers:
+            try:
+                offer = Offer.from_mesos(raw)
+            except (KeyError, TypeError, ValueError) as error:
+                offer_id = raw.get("id", {}).get("value", "?")
+                log.warning("declining unreadable offer %s: %s", offer_id, error)
+                self.driver.decline([offer_id], DECLINE_WHILE_WAITING_S)
+                continue
+            self.agent_attributes[offer.agent_id] = offer.attributes
+            offers.append(offer)
+        self.offers_seen += len(offers)
+        offers += self._held.values()
+        self._held = {}
+        requests = self.queue.ready(self._delayed)
+        plan = match(requests, offers, self._placed())
+        self.queue.reasons = dict(plan.waiting)
+        self.reject_summary.update(plan.reject_summary)
+        by_offer: dict[str, list[Placement]] = defaultdict(list)
+        for placement in plan.placements:
+            by_offer[placement.offer_id].append(placement)
+        refuse = DECLINE_WHILE_WAITING_S if self.queue else DECLINE_WHEN_IDLE_S
+        unused = list(plan.unused_offer_ids)
+        for offer_id, placements in by_offer.items():
+            infos = self._launch_all(placements)
+            if infos:
+                self.driver.launch(offer_id, infos, refuse)
+            else:
+                unused.append(offer_id)
+        if unused and self._hold_until is not None and self._clock.now() < self._hold_until:
+            known = {offer.id: offer for offer in offers}
+            self._held = {offer_id: known[offer_id] for offer_id in unused}
+        elif unused:
+            refuse = DECLINE_WHILE_WAITING_S if self.queue else DECLINE_WHEN_IDLE_S
+            self.driver.decline(unused, refuse)
+        self.after_change()
+
+    def _launch_all(self, placements: list[Placement]) -> list[Json]:
+        # One commit for the whole batch, before Mesos hears of any of it.
+        with self._transaction():
+            return self._record_all(placements)
+
+    def _record_all(self, placements: list[Placement]) -> list[Json]:
+        infos = []
+        for placement in placements:
+            task_id = placement.request.task_id
+            if self.queue.remove(task_id) is None:
+                continue
+            launch = self._build(placement)
+            if launch is None:
+                continue
+            self.tracker.put(launch.record)
+            infos.append(for_custom_executor(launch.task_info))
+            self.tasks_launched += 1
+            self._on_launched(launch.record)
+        return infos

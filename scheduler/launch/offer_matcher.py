@@ -1,0 +1,354 @@
+"""Offer matching: waiting task requests and a snapshot of offers in, a plan out.
+
+Pure: no IO, no clock. Requests are tried in the order given (the caller orders them
+by priority), each against the offers in the order given; the first offer that passes
+every feasibility stage takes the task (first fit, so tasks pack into few offers).
+Offers are consumed as tasks land on them, and tasks placed in this round count for the
+constraints of the requests after them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from scheduler.launch.constraints import check, field_value
+from scheduler.launch.offers import Offer
+from scheduler.launch.task_request import PlacedTask, Placement, TaskRequest
+from scheduler.mesos.resources import PortRange
+
+
+class RejectReason(enum.Enum):
+    """Why an offer does not fit a request, in the order the stages run.
+
+    The names are Marathon's /v2/queue reject reasons; a later stage means the offer got
+    further, so a rejection by it is a better hint of what the request lacks.
+    """
+
+    UNFULFILLED_ROLE = "UnfulfilledRole"
+    UNFULFILLED_CONSTRAINT = "UnfulfilledConstraint"
+    INSUFFICIENT_CPUS = "InsufficientCpus"
+    INSUFFICIENT_MEMORY = "InsufficientMemory"
+    INSUFFICIENT_DISK = "InsufficientDisk"
+    INSUFFICIENT_GPUS = "InsufficientGpus"
+    INSUFFICIENT_PORTS = "InsufficientPorts"
+    # Not a Marathon reason: the offer already got `max_per_offer` tasks this round.
+    MAX_INSTANCES_PER_OFFER = "MaxInstancesPerOffer"
+
+
+_STAGE_ORDER = {reason: rank for rank, reason in enumerate(RejectReason)}
+# The reasons /v2/queue's rejectSummaryLastOffers reports, in funnel order.
+SUMMARY_REASONS = tuple(r for r in RejectReason if r is not RejectReason.MAX_INSTANCES_PER_OFFER)
+NO_OFFERS = "NoOffers"
+
+
+@dataclass(frozen=True)
+class RejectCount:
+    """Of the `processed` offers that reached stage `reason`, `declined` failed it."""
+
+    reason: str
+    declined: int
+    processed: int
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    """The outcome of one matching round.
+
+    `waiting` maps the task id of every request left unplaced to one reason;
+    `unused_offer_ids` are the offers that got no task (to decline);
+    `reject_summary` maps a run spec id to its funnel over the offers it looked at.
+    """
+
+    placements: tuple[Placement, ...]
+    unused_offer_ids: tuple[str, ...]
+    waiting: Mapping[str, str]
+    reject_summary: Mapping[str, tuple[RejectCount, ...]]
+
+
+@dataclass(frozen=True)
+class _Rejection:
+    """One offer's answer to one request: a text, or for quantity stages need and have."""
+
+    reason: RejectReason
+    text: str = ""
+    need: float = 0
+    have: float | None = None
+    unit: str = ""
+
+
+_MILLI = 1000  # scalars are tracked in thousandths, as Mesos' fixed-point values
+
+
+def _milli(amount: float) -> int:
+    return round(amount * _MILLI)
+
+
+class _OfferState:
+    """What is left of one offer while this round consumes it."""
+
+    def __init__(self, offer: Offer) -> None:
+        self.offer = offer
+        self.cpus = _milli(offer.resources.cpus)
+        self.mem = _milli(offer.resources.mem)
+        self.disk = _milli(offer.resources.disk)
+        self.gpus = offer.resources.gpus
+        self.ports: tuple[PortRange, ...] = offer.ports
+        self.tasks = 0
+
+    def free_port_count(self) -> int:
+        return sum(len(r) for r in self.ports)
+
+
+class _PlacedIndex:
+    """Per run spec, how many instances sit on each value of a constraint field.
+
+    Values the round's offers show are known with a count of 0, so that GROUP_BY
+    spreads onto them too.
+    """
+
+    def __init__(self, placed: Sequence[PlacedTask], offers: Sequence[Offer]) -> None:
+        self._agents: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = defaultdict(list)
+        self._counts: dict[str, dict[str, Counter[str]]] = defaultdict(dict)
+        self._offers = offers
+        for task in placed:
+            self._agents[task.run_spec_id].append((task.hostname, task.attributes))
+
+    def counts(self, run_spec_id: str, field: str) -> Counter[str]:
+        by_field = self._counts[run_spec_id]
+        if field not in by_field:
+            counter: Counter[str] = Counter()
+            for offer in self._offers:
+                value = offer.field_value(field)
+                if value is not None:
+                    counter[value] = 0
+            for hostname, attributes in self._agents[run_spec_id]:
+                value = field_value(field, hostname, attributes)
+                if value is not None:
+                    counter[value] += 1
+            by_field[field] = counter
+        return by_field[field]
+
+    def add(self, run_spec_id: str, offer: Offer) -> None:
+        self._agents[run_spec_id].append((offer.hostname, offer.attributes))
+        for field, counter in self._counts[run_spec_id].items():
+            value = offer.field_value(field)
+            if value is not None:
+                counter[value] += 1
+
+
+def match(
+    requests: Sequence[TaskRequest],
+    offers: Sequence[Offer],
+    placed: Sequence[PlacedTask],
+    max_per_offer: int = 100,
+) -> MatchPlan:
+    """Place as many requests as the offers allow; give every other request a reason."""
+    states = [_OfferState(offer) for offer in offers]
+    index = _PlacedIndex(placed, offers)
+    outcomes: dict[str, dict[str, RejectReason | None]] = defaultdict(dict)
+    placements: list[Placement] = []
+    waiting: dict[str, str] = {}
+    for request in requests:
+        rejections: list[_Rejection] = []
+        seen = outcomes[request.run_spec_id]
+        for state in states:
+            rejection = _evaluate(request, state, index, max_per_offer)
+            if rejection is None:
+                placements.append(_place(request, state, index))
+                seen[state.offer.id] = None
+                break
+            rejections.append(rejection)
+            if rejection.reason is not RejectReason.MAX_INSTANCES_PER_OFFER:
+                seen.setdefault(state.offer.id, rejection.reason)
+        else:
+            waiting[request.task_id] = _waiting_reason(rejections)
+    return MatchPlan(
+        placements=tuple(placements),
+        unused_offer_ids=tuple(s.offer.id for s in states if s.tasks == 0),
+        waiting=MappingProxyType(waiting),
+        reject_summary=MappingProxyType(
+            {run_spec: _funnel(seen.values()) for run_spec, seen in outcomes.items() if seen}
+        ),
+    )
+
+
+def _evaluate(
+    request: TaskRequest, state: _OfferState, index: _PlacedIndex, max_per_offer: int
+) -> _Rejection | None:
+    if state.tasks >= max_per_offer:
+        return _Rejection(
+            RejectReason.MAX_INSTANCES_PER_OFFER,
+            f"MaxInstancesPerOffer: offers already got {max_per_offer} tasks in this round",
+        )
+    for stage in _STAGES:
+        rejection = stage(request, state, index)
+        if rejection is not None:
+            return rejection
+    return None
+
+
+def _role(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
+    offered = state.offer.allocation_role
+    if request.role == "*" or offered is None or offered == request.role:
+        return None
+    return _Rejection(
+        RejectReason.UNFULFILLED_ROLE,
+        f"UnfulfilledRole: needs role {request.role}, offers are for role {offered}",
+    )
+
+
+def _constraints(
+    request: TaskRequest, state: _OfferState, index: _PlacedIndex
+) -> _Rejection | None:
+    for constraint in request.constraints:
+        value = state.offer.field_value(constraint.field)
+        placed = index.counts(request.run_spec_id, constraint.field)
+        reason = check(constraint, value, placed)
+        if reason is not None:
+            return _Rejection(
+                RejectReason.UNFULFILLED_CONSTRAINT, f"UnfulfilledConstraint: {reason}"
+            )
+    return None
+
+
+def _scalar_stage(
+    reason: RejectReason, name: str, unit: str
+) -> Callable[[TaskRequest, _OfferState, _PlacedIndex], _Rejection | None]:
+    def stage(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
+        need = _amount(name, getattr(request.resources, name))
+        have = getattr(state, name)
+        if need <= have:
+            return None
+        return _Rejection(reason, need=_show(need, name), have=_show(have, name), unit=unit)
+
+    stage.__name__ = f"_{name}"
+    return stage
+
+
+def _amount(name: str, value: float) -> int:
+    """A request's quantity in the units the offer state tracks (gpus are whole)."""
+    return int(value) if name == "gpus" else _milli(value)
+
+
+def _show(value: float, name: str) -> float:
+    """A quantity for people: tracked thousandths back to units, 3 decimals at most."""
+    if name in ("cpus", "mem", "disk"):
+        value = value / _MILLI
+    return round(value, 3)
+
+
+def _ports(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
+    if request.required_ports:
+        if _take_exact(state.ports, request.required_ports) is not None:
+            return None
+        wanted = ", ".join(str(p) for p in request.required_ports)
+        return _Rejection(
+            RejectReason.INSUFFICIENT_PORTS,
+            f"InsufficientPorts: needs ports {wanted}, not all free on {state.offer.hostname}",
+        )
+    free = state.free_port_count()
+    if request.port_count <= free:
+        return None
+    return _Rejection(
+        RejectReason.INSUFFICIENT_PORTS, need=request.port_count, have=free, unit=" ports"
+    )
+
+
+_STAGES = (
+    _role,
+    _constraints,
+    _scalar_stage(RejectReason.INSUFFICIENT_CPUS, "cpus", ""),
+    _scalar_stage(RejectReason.INSUFFICIENT_MEMORY, "mem", " MiB"),
+    _scalar_stage(RejectReason.INSUFFICIENT_DISK, "disk", " MiB"),
+    _scalar_stage(RejectReason.INSUFFICIENT_GPUS, "gpus", ""),
+    _ports,
+)
+
+
+def _place(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> Placement:
+    """Consume the request's share of the offer (all stages passed) and record it."""
+    if request.required_ports:
+        ports = request.required_ports
+        state.ports = _take_exact(state.ports, ports) or ()
+    else:
+        ports, state.ports = _take_lowest(state.ports, request.port_count)
+    resources = request.resources
+    state.cpus -= _milli(resources.cpus)
+    state.mem -= _milli(resources.mem)
+    state.disk -= _milli(resources.disk)
+    state.gpus -= int(resources.gpus)
+    state.tasks += 1
+    index.add(request.run_spec_id, state.offer)
+    offer = state.offer
+    return Placement(
+        request=request,
+        offer_id=offer.id,
+        agent_id=offer.agent_id,
+        hostname=offer.hostname,
+        ports=ports,
+        attributes=offer.attributes,
+    )
+
+
+def _take_lowest(
+    free: tuple[PortRange, ...], count: int
+) -> tuple[tuple[int, ...], tuple[PortRange, ...]]:
+    """The `count` lowest free ports, and the ranges left (caller checked there are enough)."""
+    taken: list[int] = []
+    rest: list[PortRange] = []
+    for r in free:
+        want = count - len(taken)
+        if want <= 0:
+            rest.append(r)
+            continue
+        end = min(r.end, r.begin + want - 1)
+        taken.extend(range(r.begin, end + 1))
+        if end < r.end:
+            rest.append(PortRange(end + 1, r.end))
+    return tuple(taken), tuple(rest)
+
+
+def _take_exact(
+    free: tuple[PortRange, ...], ports: Sequence[int]
+) -> tuple[PortRange, ...] | None:
+    """The ranges left after taking exactly `ports`; None when any is not free."""
+    remaining = list(free)
+    for port in ports:
+        at = next((i for i, r in enumerate(remaining) if port in r), None)
+        if at is None:
+            return None
+        r = remaining[at]
+        pieces = [PortRange(r.begin, port - 1), PortRange(port + 1, r.end)]
+        remaining[at : at + 1] = [p for p in pieces if p.begin <= p.end]
+    return tuple(remaining)
+
+
+def _waiting_reason(rejections: list[_Rejection]) -> str:
+    """The reason of the offer that got furthest; quantities say the most any offer has."""
+    if not rejections:
+        return NO_OFFERS
+    best = max(rejections, key=lambda r: _STAGE_ORDER[r.reason])
+    if best.have is None:
+        return best.text
+    have = max(r.have for r in rejections if r.reason is best.reason and r.have is not None)
+    return (
+        f"{best.reason.value}: needs {best.need}{best.unit}, "
+        f"offers have at most {have}{best.unit}"
+    )
+
+
+def _funnel(outcomes: Iterable[RejectReason | None]) -> tuple[RejectCount, ...]:
+    """Per stage, how many offers reached it and how many it declined (None: accepted)."""
+    ranks = [len(SUMMARY_REASONS) if o is None else _STAGE_ORDER[o] for o in outcomes]
+    return tuple(
+        RejectCount(
+            reason=reason.value,
+            declined=sum(1 for r in ranks if r == rank),
+            processed=sum(1 for r in ranks if r >= rank),
+        )
+        for rank, reason in enumerate(SUMMARY_REASONS)
+    )

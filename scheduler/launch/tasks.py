@@ -1,0 +1,117 @@
+"""Every task Dromos launched and has not forgotten, with its last known state."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from mesos_vocab.states import TERMINAL_STATES, TaskState
+from scheduler.store.store import Store
+
+# Terminal states that count as a failure for launch backoff (Marathon: not KILLED).
+FAILURE_STATES = TERMINAL_STATES - {TaskState.KILLED, TaskState.GONE_BY_OPERATOR}
+
+
+class Goal(enum.Enum):
+    """What Dromos wants of a task: keep it running, or see it gone."""
+
+    RUNNING = "running"
+    KILL = "kill"
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """A task as Dromos knows it. Times are epoch seconds."""
+
+    task_id: str
+    run_spec_id: str
+    version: str
+    agent_id: str
+    hostname: str
+    staged_at: float
+    ports: tuple[int, ...] = ()
+    config_version: str = ""
+    state: str = "TASK_STAGING"
+    started_at: float | None = None
+    healthy: bool | None = None
+    message: str = ""
+    goal: Goal = Goal.RUNNING
+    kill_requested_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == "TASK_RUNNING"
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["goal"] = self.goal.value
+        data["ports"] = list(self.ports)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaskRecord:
+        values = dict(data)
+        values["goal"] = Goal(values.get("goal", "running"))
+        values["ports"] = tuple(values.get("ports", ()))
+        return cls(**values)
+
+
+class TaskTracker:
+    """Known tasks by id and by run spec; every change is written through to the store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._tasks: dict[str, TaskRecord] = {}
+        self._by_spec: dict[str, dict[str, TaskRecord]] = {}
+
+    def load(self) -> None:
+        for data in self._store.load_tasks().values():
+            self._index(TaskRecord.from_json(data))
+
+    def _index(self, record: TaskRecord) -> None:
+        self._tasks[record.task_id] = record
+        self._by_spec.setdefault(record.run_spec_id, {})[record.task_id] = record
+
+    def put(self, record: TaskRecord) -> TaskRecord:
+        self._store.save_task(record.task_id, record.run_spec_id, record.to_json())
+        self._index(record)
+        return record
+
+    def update(self, task_id: str, **changes: Any) -> TaskRecord:
+        return self.put(replace(self._tasks[task_id], **changes))
+
+    def forget(self, task_id: str) -> TaskRecord | None:
+        record = self._tasks.pop(task_id, None)
+        if record is not None:
+            self._store.delete_task(task_id)
+            spec = self._by_spec.get(record.run_spec_id, {})
+            spec.pop(task_id, None)
+            if not spec:
+                self._by_spec.pop(record.run_spec_id, None)
+        return record
+
+    def get(self, task_id: str) -> TaskRecord | None:
+        return self._tasks.get(task_id)
+
+    def __iter__(self) -> Iterator[TaskRecord]:
+        return iter(list(self._tasks.values()))
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def of(self, run_spec_id: str) -> list[TaskRecord]:
+        return list(self._by_spec.get(run_spec_id, {}).values())
+
+    def active(self, run_spec_id: str) -> list[TaskRecord]:
+        """Tasks of a run spec that are not terminal and not being killed."""
+        return [t for t in self.of(run_spec_id) if not t.is_terminal and t.goal is Goal.RUNNING]
+
+    def run_spec_ids(self) -> Iterable[str]:
+        return list(self._by_spec)

@@ -1,0 +1,172 @@
+"""`dromos scheduler`: the framework and its REST API in one process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from scheduler.base.config import Config, default_executor_command
+from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
+from scheduler.leadership.service import SESSION_PREFIX, ElectionService
+from scheduler.store.db import named, sqlite_url
+
+log = logging.getLogger("dromos")
+
+LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.command()
+@click.option("--master", required=True, help="Mesos master HOST:PORT or zk://HOSTS/PATH")
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL (default: SQLite in data dir)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to serve the API on")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--hostname", default=None, help="name this scheduler advertises")
+@click.option("--executor-command", default=None, help="how agents start the Dromos executor")
+@click.option("--framework-name", default="dromos", show_default=True)
+@click.option("--role", default="*", show_default=True)
+@click.option("--log-level", default="info", show_default=True)
+@click.option("--max-concurrent-health-checks", default=256, show_default=True, type=int,
+              help="HTTP/HTTPS/TCP health probes the scheduler runs at once")
+@click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
+              help="seconds before a failed job run is retried")
+@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+              help="seconds before its slot a scheduled job run is launched, to start at the "
+                   "slot on its agent (0: launch at the slot)")
+@click.option("--zk", "zk_url", default=None,
+              help="zk://HOSTS/PATH: elect the leader in ZooKeeper (fenced in the database)")
+@click.option("--lease", default=3.0, show_default=True, type=float,
+              help="seconds a leader holds its lease in PostgreSQL without renewing it")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="an origin (scheme://host:port) whose pages may call the API; repeatable")
+def scheduler(
+    master: str, db_url: str | None, host: str, port: int, data_dir: Path,
+    hostname: str | None, executor_command: str | None, framework_name: str, role: str,
+    log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
+    job_launch_lead: float, cors_origins: tuple[str, ...], zk_url: str | None,
+    lease: float,
+) -> None:
+    """Run the Dromos scheduler and its REST API."""
+    setup_logging(log_level)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    options = {
+        "master": master,
+        "db_url": named(db_url or sqlite_url(data_dir.resolve()),
+                        f"{SESSION_PREFIX}{hostname or socket.gethostname()}:{port}"),
+        "data_dir": data_dir.resolve(),
+        "host": host,
+        "port": port,
+        "framework_name": framework_name,
+        "role": role,
+        "executor_command": executor_command or default_executor_command(),
+        "max_concurrent_health_checks": max_concurrent_health_checks,
+        "job_retry_delay_s": job_retry_delay,
+        "job_launch_lead_s": job_launch_lead,
+        "cors_origins": cors_origins,
+        "zk_url": zk_url,
+    }
+    if hostname:
+        options["hostname"] = hostname
+    serve(Config(**options), lease)  # type: ignore[arg-type]
+
+
+class StopOnFirstSignal:
+    """The SIGINT/SIGTERM handler: the first signal stops the server (SystemExit out of
+    `server.run()`); later ones are ignored. Ctrl-C sends SIGINT to the whole group and
+    `dromos dev` then sends SIGTERM: a second SystemExit raised inside the shutdown would
+    break it off half-way (SQLAlchemy then logged "Exception closing connection")."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise SystemExit(0)
+
+
+def election_for(config: Config, lease_s: float) -> ElectionService:
+    """A lease in PostgreSQL (or ZooKeeper, fenced in PostgreSQL) for several schedulers;
+    the pseudo election over SQLite."""
+    sqlite = config.db_url.startswith("sqlite")
+    if config.zk_url and sqlite:
+        raise click.UsageError("--zk elects among several schedulers, which share their "
+                               "state in PostgreSQL: give --db postgresql://...")
+    if config.zk_url:
+        from scheduler.leadership.zk import ZkElection
+
+        return ZkElection(config.zk_url, config.db_url, config.http_address)
+    if sqlite:
+        db_file = Path(config.db_url.split(":///", 1)[1])
+        return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"))
+    from scheduler.leadership.lease import PostgresLease
+
+    return PostgresLease(config.db_url, config.http_address, lease_s)
+
+
+def serve(config: Config, lease_s: float) -> None:
+    import waitress
+
+    from api.app import create_app, create_standby_app
+    from api.leader_proxy import LeaderRouter
+    from scheduler.process.leader_duties import LeaderDuties
+
+    election = election_for(config, lease_s)
+    duties = LeaderDuties(config, election)
+
+    def leader_app(wait_s: float) -> LeaderApp | None:
+        if not duties.ready.wait(wait_s) or duties.runtime is None:
+            return None
+        return create_app(duties.runtime, election)
+
+    router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app))
+    server = waitress.create_server(router, host=config.host, port=config.port, threads=16,
+                                    channel_timeout=3600, ident="dromos")
+
+    stop = StopOnFirstSignal()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        election.offer_leadership(duties)
+    except AlreadyRunning as error:
+        raise click.ClickException(str(error)) from None
+    print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
+          f"Mesos master {config.master}", flush=True)
+    try:
+        server.run()
+    except SystemExit:
+        log.info("stopping")
+    finally:
+        server.close()
+        duties.close()
+
+
+def _once(make: Callable[[float], LeaderApp | None]) -> Callable[[float], LeaderApp | None]:
+    """The leader's app, built the first time it is ready."""
+    built: list[LeaderApp] = []
+
+    def get(wait_s: float) -> LeaderApp | None:
+        if not built:
+            app = make(wait_s)
+            if app is None:
+                return None
+            built.append(app)
+        return built[0]
+
+    return get

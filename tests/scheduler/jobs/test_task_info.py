@@ -1,0 +1,184 @@
+"""Task ids, TaskInfo and TaskRequest of a job run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from chronos.errors import InvalidJob
+from chronos.job import job_from_json
+from chronos.task_id import TaskId, parse_task_id, task_id_for
+from scheduler.jobs.task_info import build_task_info, task_request_for
+from scheduler.launch.constraints import Constraint, Operator
+from scheduler.launch.task_request import Placement
+from scheduler.mesos.resources import Resources
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+EXECUTOR = {"type": "CUSTOM", "executor_id": {"value": "dromos-executor"}}
+DUE_MS = 1428515194358
+
+
+def job(**fields: Any) -> Any:
+    body = {"name": "NewJob", "command": "echo hi", "owner": "ops@example.com", **fields}
+    return job_from_json(body, NOW)
+
+
+def placement(task_id: str) -> Placement:
+    request = task_request_for(job(), task_id)
+    return Placement(request, offer_id="O1", agent_id="S1", hostname="node1")
+
+
+def info(run_job: Any, arguments: str = "", attempt: int = 0) -> dict[str, Any]:
+    task_id = task_id_for(run_job.name, DUE_MS, attempt, arguments)
+    return build_task_info(
+        run_job, task_id, placement(task_id), EXECUTOR, DUE_MS, attempt, arguments
+    )
+
+
+def env(task: dict[str, Any]) -> dict[str, str]:
+    return {v["name"]: v["value"] for v in task["command"]["environment"]["variables"]}
+
+
+def test_task_id_has_chronos_form_and_parses_back() -> None:
+    assert task_id_for("NewJob", DUE_MS, 0) == "ct:1428515194358:0:NewJob:"
+    assert parse_task_id("ct:1428515194358:2:NewJob:") == TaskId(DUE_MS, 2, "NewJob", "")
+
+
+def test_arguments_lose_semicolons_and_stay_a_valid_mesos_id() -> None:
+    task_id = task_id_for("NewJob", DUE_MS, 1, "--in /data/x;rm 50%")
+    assert "/" not in task_id and "\\" not in task_id
+    assert parse_task_id(task_id) == TaskId(DUE_MS, 1, "NewJob", "--in /data/xrm 50%")
+
+
+def test_foreign_task_ids_are_not_ours() -> None:
+    assert parse_task_id("web.instance-1234._app.1") is None
+    assert parse_task_id("ct:abc:0:x:") is None
+
+
+def test_too_long_arguments_are_refused() -> None:
+    with pytest.raises(InvalidJob, match="too long"):
+        task_id_for("NewJob", DUE_MS, 0, "x" * 300)
+
+
+def test_task_request_names_the_job_and_carries_resources_and_constraints() -> None:
+    run_job = job(cpus=0.5, mem=64, constraints=[["rack", "EQUALS", "r1"]])
+    request = task_request_for(run_job, "ct:1:0:NewJob:")
+    assert request.run_spec_id == "job:NewJob"
+    assert request.resources == Resources(cpus=0.5, mem=64.0, disk=256.0)
+    assert request.constraints == (Constraint("rack", Operator.EQUALS, "r1"),)
+
+
+def test_task_info_name_resources_executor_and_agent() -> None:
+    task = info(job())
+    assert task["name"] == "ChronosTask:NewJob"
+    assert task["task_id"] == {"value": "ct:1428515194358:0:NewJob:"}
+    assert task["agent_id"] == {"value": "S1"}
+    assert task["executor"] == EXECUTOR
+    assert [(r["name"], r["scalar"]["value"]) for r in task["resources"]] == [
+        ("cpus", 0.1),
+        ("mem", 128.0),
+        ("disk", 256.0),
+    ]
+    assert "max_completion_time" not in task and "container" not in task
+
+
+def test_environment_has_chronos_variables_users_cannot_override() -> None:
+    run_job = job(
+        environmentVariables=[
+            {"name": "CHRONOS_JOB_NAME", "value": "spoof"},
+            {"name": "HOST", "value": "spoof"},
+            {"name": "MINE", "value": "1"},
+        ]
+    )
+    assert env(info(run_job, attempt=2)) == {
+        "MINE": "1",
+        "mesos_task_id": "ct:1428515194358:2:NewJob:",
+        "MESOS_TASK_ID": "ct:1428515194358:2:NewJob:",
+        "CHRONOS_JOB_OWNER": "ops@example.com",
+        "CHRONOS_JOB_NAME": "NewJob",
+        "HOST": "node1",
+        "CHRONOS_RESOURCE_MEM": "128.0",
+        "CHRONOS_RESOURCE_CPU": "0.1",
+        "CHRONOS_RESOURCE_DISK": "256.0",
+        "CHRONOS_JOB_RUN_TIME": "1428515194358",
+        "CHRONOS_JOB_RUN_ATTEMPT": "2",
+    }
+
+
+def test_shell_command_gets_manual_arguments_appended() -> None:
+    command = info(job(), arguments="--day 2026-05-01")["command"]
+    assert (command["shell"], command["value"]) == (True, "echo hi --day 2026-05-01")
+    assert command["user"] == "root"
+
+
+def test_exec_command_gets_argv_with_the_executable_first() -> None:
+    run_job = job(command="/bin/ls", shell=False, arguments=["-l"])
+    command = info(run_job, arguments="-a /tmp")["command"]
+    assert command["shell"] is False and command["value"] == "/bin/ls"
+    assert command["arguments"] == ["/bin/ls", "-l", "-a", "/tmp"]
+
+
+def test_uris_user_and_max_completion_time() -> None:
+    run_job = job(
+        fetch=[{"uri": "http://x/a.tgz", "output_file": "a.tgz"}],
+        runAsUser="etl",
+        maxCompletionTime=90,
+    )
+    task = info(run_job)
+    assert task["command"]["uris"] == [
+        {
+            "value": "http://x/a.tgz",
+            "executable": False,
+            "extract": True,
+            "cache": False,
+            "output_file": "a.tgz",
+        }
+    ]
+    assert task["command"]["user"] == "etl"
+    assert task["max_completion_time"] == {"nanoseconds": 90_000_000_000}
+
+
+def test_docker_container_becomes_mesos_container_info() -> None:
+    container = {
+        "type": "DOCKER",
+        "image": "busybox",
+        "network": "BRIDGE",
+        "forcePullImage": True,
+        "volumes": [{"hostPath": "/srv", "containerPath": "/data", "mode": "RO"}],
+        "parameters": [{"key": "memory-swap", "value": "-1"}],
+    }
+    assert info(job(container=container))["container"] == {
+        "type": "DOCKER",
+        "volumes": [{"container_path": "/data", "mode": "RO", "host_path": "/srv"}],
+        "docker": {
+            "image": "busybox",
+            "network": "BRIDGE",
+            "force_pull_image": True,
+            "parameters": [{"key": "memory-swap", "value": "-1"}],
+        },
+    }
+
+
+def test_mesos_container_uses_a_docker_image() -> None:
+    task = info(job(container={"type": "MESOS", "image": "alpine"}))
+    assert task["container"]["mesos"] == {
+        "image": {"type": "DOCKER", "docker": {"name": "alpine"}, "cached": True}
+    }
+
+
+@pytest.mark.parametrize(
+    ("container", "message"),
+    [
+        ({"image": "x", "volumes": [{"mode": "RO"}]}, "containerPath"),
+        ({"image": "x", "volumes": [{"containerPath": "/d", "mode": "RX"}]}, "RO or RW"),
+        ({"image": "x", "network": "MAGIC"}, "HOST, BRIDGE"),
+        ({"image": "x", "parameters": ["p"]}, "must be a JSON object"),
+    ],
+)
+def test_container_fields_the_task_needs_are_validated(
+    container: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidJob, match=message):
+        job(container=container)
