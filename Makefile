@@ -40,7 +40,8 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 test-servers:
 	tools/install_test_servers.sh
 
-# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui).
+# headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui,
+# tests/e2e/test_cross_origin_browser.py).
 browser:
 	tools/install_browser.sh
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from api import (
+    auth,
     chronos_api,
     errors,
     events,
+    idempotency,
     marathon_apps,
     marathon_misc,
     metrics,
@@ -25,8 +27,15 @@ def create_app(runtime: Runtime, election: ElectionService | None = None) -> Fla
     """The whole API, served by the leader (the only scheduler, by default)."""
     app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address))
     app.extensions["dromos"] = runtime
+    app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
-    write_guard.install(app, runtime.config.cors_origins)
+    config = runtime.config
+    # Cross-origin writes are refused before credentials are asked for: a hostile page
+    # must not make the browser prompt for the API's password.
+    write_guard.install(app, config.cors_origins)
+    auth.install(app, auth.load(config.http_credentials, config.credentials_file),
+                 config.open_metrics)
+    idempotency.install(app, runtime)
     for blueprint in (
         system.blueprint,
         metrics.blueprint,

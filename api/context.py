@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, request
 
+from api.limits import BodyLimits, parse_body
+from scheduler.apps import pathid
 from scheduler.base.config import Config
-from scheduler.base.errors import MalformedRequest
+from scheduler.base.errors import ValidationFailed, Violation
 from scheduler.leadership.service import ElectionService
 from scheduler.process.runtime import Runtime
 
@@ -30,12 +31,16 @@ def election() -> ElectionService:
 
 
 def json_body() -> Any:
-    """The request's JSON; Marathon's 400 "Invalid JSON" when it is not JSON."""
-    raw = request.get_data(as_text=True)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise MalformedRequest("Invalid JSON", details=str(error)) from error
+    """The request's JSON; Marathon's 400 "Invalid JSON" when it is not acceptable JSON."""
+    return parse_body(request.get_data(), body_limits())
+
+
+def body_limits() -> BodyLimits:
+    config = runtime().config
+    return BodyLimits(
+        max_body_bytes=config.max_body_bytes, max_depth=config.max_json_depth,
+        max_string_length=config.max_string_length, max_label_length=config.max_label_length,
+    )
 
 
 def flag(name: str, default: bool = False) -> bool:
@@ -44,3 +49,13 @@ def flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in ("true", "1", "yes", "")
+
+
+def url_path_id(raw: str) -> str:
+    """An app or group id from the URL, canonical; a write to an invalid id is a 422."""
+    canonical = pathid.canonical(raw)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        errors = pathid.path_errors(canonical)
+        if errors:
+            raise ValidationFailed([Violation("/id", tuple(errors))])
+    return canonical

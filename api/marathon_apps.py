@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import flag, json_body, runtime
+from api.context import flag, json_body, runtime, url_path_id
 from api.labels import parse_selector
 from api.marathon_json import app_info, task_json
 from scheduler.apps import pathid
@@ -30,7 +30,7 @@ def deployment_result(deployment: Deployment, status: int = 200) -> Response:
 
 
 def _app_id(raw: str) -> str:
-    return pathid.canonical(raw)
+    return url_path_id(raw)
 
 
 def _embed() -> set[str]:
@@ -179,7 +179,8 @@ def patch_app(app_id: str) -> Response:
     def apply() -> Deployment:
         existing = rt.apps.get(canonical)
         if not isinstance(data, dict):
-            raise MalformedRequest("Invalid JSON")
+            raise MalformedRequest("Invalid JSON", details=[{"path": "/", "errors": [
+                "error.expected.jsobject"]}])
         app = parse_app(merge_update(existing, data), app_id=canonical)
         return rt.apps.replace_app(app, force)[1]
 

@@ -12,6 +12,7 @@ from scheduler.appmanager.manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
 from scheduler.base.events import iso_timestamp
+from scheduler.launch.offer_matcher import RejectCount
 from scheduler.launch.tasks import TaskRecord
 
 Json = dict[str, Any]
@@ -77,27 +78,41 @@ def queue_json(apps: AppManager, now: float) -> Json:
             continue
         queued = sorted(fw.queue.of(app_id), key=lambda q: q.since)
         left = apps.time_left(app_id)
-        summary = fw.launcher.reject_summary.get(app_id, ())
         items.append({
             "app": app_to_json(app),
+            "role": app.role,
             "count": len(queued),
             "delay": {"timeLeftSeconds": round(left), "overdue": left <= 0},
             "since": iso_timestamp(queued[0].since),
-            "processedOffersSummary": {
-                "processedOffersCount": max((c.processed for c in summary), default=0),
-                "unusedOffersCount": max((c.declined for c in summary), default=0),
-                "rejectSummaryLastOffers": [
-                    {"reason": c.reason, "declined": c.declined, "processed": c.processed}
-                    for c in summary
-                ],
-                # Dromos: why each waiting instance waits (Marathon leaves users guessing).
-                "waitingReasons": [
-                    {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
-                    for q in queued
-                ],
-            },
+            "processedOffersSummary": _offers_summary(fw, app_id, queued, left),
         })
     return {"queue": items}
+
+
+def _offers_summary(fw: Any, app_id: str, queued: list[Any], left: float) -> Json:
+    stats = fw.launcher.offer_stats
+    attempt = stats.launch_attempt.get(app_id, ())
+    offers_summary: Json = {
+        # Counted over the launch attempt, as Marathon counts them.
+        "processedOffersCount": max((c.processed for c in attempt), default=0),
+        "unusedOffersCount": max((c.declined for c in attempt), default=0),
+        "rejectSummaryLastOffers": _funnel(stats.last_round.get(app_id, ())),
+        "rejectSummaryLaunchAttempt": _funnel(attempt),
+        # Dromos: why each waiting instance waits (Marathon leaves users guessing).
+        "waitingReasons": [
+            {"taskId": q.request.task_id, "reason": _reason(fw, q.request.task_id, left)}
+            for q in queued
+        ],
+    }
+    unused_at = stats.last_unused_at.get(app_id)
+    if unused_at is not None:
+        offers_summary["lastUnusedOfferAt"] = iso_timestamp(unused_at)
+    return offers_summary
+
+
+def _funnel(counts: tuple[RejectCount, ...]) -> list[Json]:
+    return [{"reason": c.reason, "declined": c.declined, "processed": c.processed}
+            for c in counts]
 
 
 def _reason(fw: Any, task_id: str, delay_left: float) -> str:

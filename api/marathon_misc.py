@@ -6,15 +6,23 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import flag, json_body, runtime
+from api.context import flag, json_body, runtime, url_path_id
 from api.marathon_apps import deployment_result, kill_response
 from api.marathon_json import app_info, queue_json, task_json
 from scheduler.appmanager import group_service
 from scheduler.apps import pathid
-from scheduler.apps.groups import Group, group_to_json, parse_group, parse_group_update
+from scheduler.apps.groups import (
+    Group,
+    find_group,
+    group_to_json,
+    keep_omitted,
+    parse_group,
+    parse_group_update,
+)
 from scheduler.apps.model import AppDefinition
 from scheduler.base.errors import MalformedRequest
 from scheduler.deployments.manager import deployment_json
+from scheduler.deployments.plan import Deployment
 from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("marathon_misc", __name__)
@@ -67,7 +75,7 @@ def delete_tasks() -> Response:
 
 # groups -----------------------------------------------------------------------------------
 def _group_id(raw: str | None) -> str:
-    return pathid.canonical(raw or "/")
+    return url_path_id(raw or "/")
 
 
 def _render_group(rt: Runtime, group: Group, embed: set[str]) -> Json:
@@ -148,10 +156,18 @@ def update_group(group_id: str | None = None) -> Response:
         factor = change.scale_by
         return deployment_result(rt.call(
             lambda: group_service.scale_by(rt.apps, change.id, factor, force)))
-    group = change.group or Group(change.id)
-    if flag("dryRun"):
-        return jsonify(rt.call(lambda: group_service.dry_run(rt.apps, group)))
-    return deployment_result(rt.call(lambda: group_service.update(rt.apps, group, force)))
+    wanted = change.group or Group(change.id)
+    dry_run = flag("dryRun")
+
+    def apply() -> Json | Deployment:
+        current = find_group(group_service.root(rt.apps), wanted.id)
+        group = keep_omitted(wanted, current, change.omitted)
+        if dry_run:
+            return group_service.dry_run(rt.apps, group)
+        return group_service.update(rt.apps, group, force)
+
+    result = rt.call(apply)
+    return jsonify(result) if isinstance(result, dict) else deployment_result(result)
 
 
 @blueprint.delete("/v2/groups")

@@ -1,4 +1,4 @@
-"""/ping, /v2/info, /v2/leader and Chronos's /leader."""
+"""/ping, /v2/info, /v2/leader, /v2/plugins, /v2/pods and Chronos's leader."""
 
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ def abdicate() -> Response:
 
 
 @blueprint.get("/leader")
+@blueprint.get("/scheduler/leader")
+@blueprint.get("/v1/scheduler/leader")
 def chronos_leader() -> Response:
     return _leader()
 
@@ -90,13 +92,37 @@ def info() -> Response:
             "local_port_max": 20000,
             "reconciliation_interval": int(conf.reconcile_interval_s * 1000),
             "task_launch_timeout": int(conf.launch_timeout_s * 1000),
+            # Lost tasks are replaced at once (see README), so these are Marathon's defaults.
+            "task_lost_expunge_initial_delay": 300000,
+            "task_lost_expunge_interval": 30000,
             "features": [],
         },
         "zookeeper_config": {
             "zk": conf.zk_url,
             "zk_timeout": 10000,
+            "zk_connection_timeout": 10000,
             "zk_session_timeout": 10000,
             "zk_max_versions": conf.max_app_versions,
         },
         "http_config": {"http_port": conf.port, "https_port": None},
     })
+
+
+@blueprint.get("/v2/plugins")
+def plugins() -> Response:
+    """No plugin mechanism: the list Marathon answers when none is loaded."""
+    return jsonify({"plugins": []})
+
+
+PODS_UNSUPPORTED = "Pods are not supported by this server; run each container as an app."
+
+
+@blueprint.route("/v2/pods", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+@blueprint.route("/v2/pods/<path:rest>",
+                 methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def pods(rest: str = "") -> Response:
+    """404 on every pod path. `HEAD /v2/pods` is Marathon's pod-support probe: a Marathon
+    with pods answers 200, and clients (the DC/OS CLI among them) read a 404 as "no pods"."""
+    response = jsonify({"message": PODS_UNSUPPORTED})
+    response.status_code = 404
+    return response

@@ -1,6 +1,9 @@
 """Typed reads from a job's JSON object, each failing with a Chronos 400 (InvalidJob).
 
-A JSON `null` reads as the field's default, as Chronos's deserializer treats it.
+A JSON `null` reads as the field's default, as Chronos's deserializer treats it. Like that
+deserializer (Jackson's `asDouble`, `asInt`, `asBoolean`), a number may come as a numeric
+string (`"cpus": "0.5"`) and a boolean as `"true"`/`"false"`. Any other string is refused,
+where Chronos would silently read 0 or false.
 """
 
 from __future__ import annotations
@@ -43,13 +46,15 @@ class JsonObject:
         value = self._data.get(key)
         if value is None:
             return default
+        if value in ("true", "false"):
+            return value == "true"
         if not isinstance(value, bool):
             raise self.error(key, "must be true or false")
         return value
 
     def integer(self, key: str, default: int = 0) -> int:
         """A non-negative integer."""
-        value = self._data.get(key)
+        value = _number_in_text(self._data.get(key))
         if value is None:
             return default
         if isinstance(value, float) and value.is_integer():
@@ -60,7 +65,7 @@ class JsonObject:
 
     def number(self, key: str, default: float = 0.0) -> float:
         """A finite non-negative number."""
-        value = self._data.get(key)
+        value = _number_in_text(self._data.get(key))
         if value is None:
             return default
         if not isinstance(value, int | float) or isinstance(value, bool):
@@ -91,3 +96,18 @@ class JsonObject:
 
     def error(self, key: str, problem: str) -> InvalidJob:
         return InvalidJob(f"'{self._where}{key}' {problem}")
+
+
+def _number_in_text(value: object) -> object:
+    """A numeric string as its number (int when integral in form); anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return value

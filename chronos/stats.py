@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chronos.errors import InvalidJob
-
 FINISHED = "TASK_FINISHED"
 PERCENTILE_FIELDS = {
     "75thPercentile": 0.75,
@@ -87,9 +85,11 @@ def job_stat_json(runs: Sequence[RunRecord]) -> dict[str, object]:
 def stats_by_percentile(
     histograms: Mapping[str, Histogram], percentile: str
 ) -> list[dict[str, object]]:
-    """The `/stats/{percentile}` body: jobs with runs, slowest first, time in seconds."""
+    """The `/stats/{percentile}` body: jobs with runs, slowest first, time in seconds.
+
+    An unknown percentile gives an empty list, as in Chronos."""
     if percentile not in PERCENTILES:
-        raise InvalidJob(f"Unknown percentile '{percentile}': use one of {', '.join(PERCENTILES)}")
+        return []
     timed = [
         (hist.value(percentile) / 1000, name) for name, hist in histograms.items() if hist.count
     ]

@@ -79,6 +79,9 @@ class CronSchedule(ScheduleBase):
     def advanced_to(self, slot: datetime) -> CronSchedule:
         return replace(self, origin=max(self.origin, slot + _TICK))
 
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> CronSchedule:
+        return self.advanced_to(now)  # a cron line repeats forever: no recurrence to count
+
     def __str__(self) -> str:
         return self.expression
 

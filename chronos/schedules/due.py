@@ -1,13 +1,18 @@
-"""Which slots of a schedule are due now, and which were missed (the slot timer asks this).
+"""Which slots of a schedule are due now, and which are overdue (the slot timer asks this).
 
 A slot is due when it is at most `epsilon` old (`now - epsilon <= slot <= now + ahead`,
-where `ahead` lets a run be claimed and launched a little before its slot) and missed when
-it is older: Chronos 2.x's rule, which Dromos keeps so a scheduler that was down for a day
-does not launch a day of stale runs. Missed slots are recorded, never run.
+where `ahead` lets a run be claimed and launched a little before its slot) and overdue
+when it is older. What becomes of overdue slots (a start in the past, or a scheduler that
+was down) is the scheduler's `PastStartRule`:
+- CHRONOS3 (the default, as Chronos 3 does): one run now stands in for all of them, and
+  the schedule skips forward to its first slot after now with one recurrence fewer
+  (`Schedule.skipped_forward`). A day of downtime costs one late run, not a day of them.
+- CHRONOS2 (as Chronos 2 did): they are recorded as missed and never run.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -16,8 +21,16 @@ from chronos.schedules.schedule import Schedule
 MAX_MISSED = 100
 
 
+class PastStartRule(enum.Enum):
+    """What a scheduler does with slots older than epsilon (see above)."""
+
+    CHRONOS3 = "chronos3"
+    CHRONOS2 = "chronos2"
+
+
 class DueSlots(NamedTuple):
-    """`due` and `missed` oldest first. `missed_truncated`: older missed slots exist, unlisted."""
+    """`due` and `missed` (overdue) oldest first. `missed_truncated`: older overdue slots
+    exist, unlisted."""
 
     due: list[datetime]
     missed: list[datetime]

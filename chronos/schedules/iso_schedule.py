@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from functools import cached_property
 
@@ -35,6 +35,8 @@ class IsoSchedule(ScheduleBase):
     period: Period
     repeats: int | None
     consumed: int = 0
+    # The schedule as posted: shown until a slot is consumed, as Chronos shows what it stored.
+    text: str = field(default="", compare=False)
 
     @classmethod
     def parse(cls, text: str, tz_name: str, now: datetime) -> IsoSchedule:
@@ -49,7 +51,8 @@ class IsoSchedule(ScheduleBase):
         named_zone = zone_for(tz_name)
         wall, zone = _start(start_text, named_zone, require_aware(now, "now"), text)
         repeats = int(repeats_text[1:]) if repeats_text[1:] else None
-        schedule = cls(wall, zone, tz_name, period, repeats)
+        # An empty start means the acceptance time: shown as that instant, not as posted.
+        schedule = cls(wall, zone, tz_name, period, repeats, text=text if start_text else "")
         if schedule._origin < _EARLIEST_START:
             raise InvalidJob(
                 f"Cannot parse schedule '{text}': the start is before 1970-01-01T00:00:01Z"
@@ -77,7 +80,17 @@ class IsoSchedule(ScheduleBase):
             consumed = min(consumed, self.repeats)
         return replace(self, consumed=max(consumed, self.consumed))
 
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> IsoSchedule:
+        skip_to = max(self._first_index_after(now), self.consumed)
+        if self.repeats is None:
+            return replace(self, consumed=skip_to)
+        first = self.consumed if handled is None else self._first_index_after(handled)
+        left = max(self.repeats - first - 1, 0)
+        return replace(self, consumed=skip_to, repeats=skip_to + left)
+
     def __str__(self) -> str:
+        if self.text and not self.consumed:
+            return self.text
         remaining = "" if self.remaining is None else str(self.remaining)
         start = self._slot(self.consumed) or self._origin
         return f"R{remaining}/{format_instant(start, self.zone)}/{self.period.text}"

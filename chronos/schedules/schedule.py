@@ -3,8 +3,9 @@
 ISO 8601 repeating interval (Chronos): `R[n]/<start>/<period>`
 - bare `R` repeats forever, `Rn` means n slots in total counted from the start, `R0` none;
 - an empty start (`R//PT1H`) means "now": it is fixed to the acceptance time by `parse`;
-- with `scheduleTimeZone` (IANA name) the start's wall-clock fields are kept and re-zoned,
-  whatever offset the start carried; without it the start's own offset (or UTC) is the zone;
+- with `scheduleTimeZone` (an IANA name or a Java id, see schedules.zone_ids) the start's
+  wall-clock fields are kept and re-zoned, whatever offset the start carried; without it
+  the start's own offset (or UTC) is the zone;
 - Y/M/W/D periods step the wall clock in that zone (`P1D` keeps 02:30 across DST),
   T-periods (`PT24H`) are elapsed time. Month steps clamp to the month's end (Jan 31 + P1M
   is Feb 28) and are counted from the start, so they never drift (the next is Mar 31).
@@ -56,6 +57,8 @@ class Schedule(Protocol):
     def prev_slot(self, before: datetime) -> datetime | None: ...
 
     def advanced_to(self, slot: datetime) -> Schedule: ...
+
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> Schedule: ...
 
     def first_slot(self) -> datetime | None: ...
 

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chronos.errors import InvalidJob
+from chronos.schedules.zone_ids import custom_offset, iana_name
 
 
 class ScheduleBase(ABC):
@@ -31,6 +32,13 @@ class ScheduleBase(ABC):
         """This schedule as Chronos shows it once `slot` has been handled."""
 
     @abstractmethod
+    def skipped_forward(self, handled: datetime | None, now: datetime) -> ScheduleBase:
+        """This schedule once one late run has stood in for every unhandled slot up to
+        `now` (Chronos 3's skip forward): it goes on at the first slot after `now`, with one
+        recurrence fewer however many slots the late run stood in for. `handled` is the last
+        slot handled before (None: none)."""
+
+    @abstractmethod
     def __str__(self) -> str:
         """The `schedule` field as Chronos clients read it."""
 
@@ -46,10 +54,15 @@ class ScheduleBase(ABC):
 
 
 def zone_for(tz_name: str) -> tzinfo | None:
-    """The IANA zone named by `scheduleTimeZone`, or None when it is empty."""
+    """The zone `scheduleTimeZone` names (an IANA name or a Java id), or None when empty."""
     if not tz_name:
         return None
+    fixed = custom_offset(tz_name)
+    if fixed is not None:
+        return fixed
     try:
-        return ZoneInfo(tz_name)
+        return ZoneInfo(iana_name(tz_name))
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise InvalidJob(f"Invalid scheduleTimeZone '{tz_name}': not an IANA time zone") from exc
+        raise InvalidJob(
+            f"Invalid scheduleTimeZone '{tz_name}': not an IANA or Java time zone id"
+        ) from exc

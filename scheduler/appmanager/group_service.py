@@ -20,6 +20,7 @@ from scheduler.apps.groups import (
     parse_group,
     scaled,
     tree_of,
+    with_versions,
 )
 from scheduler.apps.model import AppDefinition
 from scheduler.base.errors import AlreadyExists, MalformedRequest, NotFound
@@ -35,7 +36,7 @@ def _shell(group_id: str, data: Json) -> Group:
 
 def root(apps: AppManager) -> Group:
     shells = [_shell(gid, data) for gid, data in apps.groups.items()]
-    return tree_of(apps.apps.values(), shells)
+    return with_versions(tree_of(apps.apps.values(), shells), apps.latest_version)
 
 
 def get(apps: AppManager, group_id: str) -> Group:
@@ -62,7 +63,7 @@ def _save_shells(apps: AppManager, group: Group, version: str) -> None:
 
 
 def create(apps: AppManager, group: Group, force: bool) -> Deployment:
-    if group.id != pathid.ROOT and (
+    if group.id == pathid.ROOT or (
         group.id in apps.groups or _apps_under(apps, group.id) or group.id in apps.apps
     ):
         raise AlreadyExists(

@@ -15,11 +15,17 @@ from typing import TYPE_CHECKING, Any
 from mesos_vocab.states import TaskState
 from scheduler.appmanager.status_events import publish_status
 from scheduler.apps import pathid
+from scheduler.apps.admission import admit
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
-from scheduler.apps.versions import apply_version_info, is_scale_only_change, restarted
+from scheduler.apps.versions import (
+    apply_version_info,
+    is_scale_only_change,
+    restarted,
+    stamped_version,
+)
 from scheduler.base.core import Timer
 from scheduler.base.errors import AlreadyExists, Locked, NotFound
 from scheduler.deployments import rolling
@@ -59,6 +65,7 @@ class AppManager:
         self.health = HealthMonitor(self, self.readiness)
         self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
+        self._started_version = timestamp(framework.clock.now())
 
     # restore ----------------------------------------------------------------------------
     def restore(self) -> None:
@@ -82,6 +89,11 @@ class AppManager:
             now += 0.001
         self._last_version = timestamp(now)
         return now
+
+    @property
+    def latest_version(self) -> str:
+        """The last version handed out (the root group's version), else the start time."""
+        return self._last_version or self._started_version
 
     def next_version(self) -> str:
         return timestamp(self._version_time())
@@ -122,6 +134,7 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        admit(target, self.apps, self.fw.config)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
             original, target, is_scale_only_change, lambda a: a.dependencies, restart
@@ -136,7 +149,7 @@ class AppManager:
             )
         deployment = Deployment(
             id=str(uuid.uuid4()),
-            version=self.next_version(),
+            version=stamped_version(original, target) or self.next_version(),
             steps=steps,
             original={a: None if app is None else app_to_json(app) for a, app in original.items()},
             target={a: None if app is None else app_to_json(app) for a, app in target.items()},
@@ -284,8 +297,9 @@ class AppManager:
         if app is None:
             return None
         task_id = placement.request.task_id
-        info = build_task_info(app, task_id, placement, self.fw.config.executor_info(),
-                               app.version or "")
+        user = self.fw.config.task_users().user_for(app.user)
+        info = build_task_info(replace(app, user=user), task_id, placement,
+                               self.fw.config.executor_info(), app.version or "")
         record = TaskRecord(
             task_id=task_id, run_spec_id=app.id, version=app.version or "",
             config_version=config_version(app), agent_id=placement.agent_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,6 +14,10 @@ from scheduler.apps.reader import EXPECTED_OBJECT, Problems, Reader
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import read_app, read_path_id
 from scheduler.base.errors import MalformedRequest
+
+# A factor past this would ask more of any app than --max-instances-per-app allows anyway;
+# bounding it keeps math.ceil(instances * factor) a small int.
+MAX_SCALE_BY = 1_000_000.0
 
 
 @dataclass(frozen=True)
@@ -29,14 +34,17 @@ class Group:
 
 @dataclass(frozen=True)
 class GroupUpdate:
-    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree (which
-    wins over `scale_by`); with only `scale_by` it multiplies every app's instances; otherwise
-    `group` is the wanted subtree."""
+    """A PUT/POST /v2/groups body. With `version` set it is a rollback of the subtree; with
+    `scale_by` it multiplies every app's instances (either must be the body's only field);
+    otherwise `group` is the wanted subtree."""
 
     id: str
     group: Group | None = None
     scale_by: float | None = None
     version: str | None = None
+    # (group id, field) pairs the body leaves out: "apps", "groups" or "dependencies".
+    # An update keeps what it does not name, as Marathon's does (see `keep_omitted`).
+    omitted: frozenset[tuple[str, str]] = frozenset()
 
 
 def parse_group(data: object, parent: str = pathid.ROOT, group_id: str | None = None) -> Group:
@@ -55,17 +63,32 @@ def parse_group_update(
     r = Reader(data, "", problems)
     version, scale_by = r.string("version"), r.number("scaleBy")
     r.minimum("scaleBy", scale_by, 0.0)
+    r.maximum("scaleBy", scale_by, MAX_SCALE_BY)
+    _require_alone(r, data, "version")
+    _require_alone(r, data, "scaleBy")
     full_id = _read_id(r, parent, group_id)
-    group = None if version or scale_by is not None else _read_group(r, full_id)
+    omitted: set[tuple[str, str]] = set()
+    group = None if version or scale_by is not None else _read_group(r, full_id, omitted)
     problems.raise_if_any()
-    return GroupUpdate(full_id, group, scale_by, version)
+    return GroupUpdate(full_id, group, scale_by, version, frozenset(omitted))
+
+
+# Every field of Marathon's GroupUpdate: a rollback or a scaling must be the only one given.
+_UPDATE_FIELDS = ("id", "apps", "groups", "dependencies", "enforceRole", "version", "scaleBy")
+
+
+def _require_alone(r: Reader, data: Mapping[str, Any], mode: str) -> None:
+    given = [key for key in _UPDATE_FIELDS if data.get(key) is not None]
+    if mode in given and len(given) > 1:
+        r.problems.violation(r.at(mode), "not allowed in conjunction with other properties.")
 
 
 def _read_id(r: Reader, parent: str, group_id: str | None) -> str:
     return read_path_id(r, r.string("id") or group_id, parent) or pathid.ROOT
 
 
-def _read_group(r: Reader, group_id: str) -> Group:
+def _read_group(r: Reader, group_id: str, omitted: set[tuple[str, str]]) -> Group:
+    omitted.update((group_id, key) for key in _UPDATABLE if key not in r.data)
     apps = []
     for index, item in enumerate(r.array("apps") or []):
         app_problems = Problems()
@@ -78,9 +101,9 @@ def _read_group(r: Reader, group_id: str) -> Group:
     for sub in r.children("groups"):
         sub_id = _read_id(sub, group_id, None)
         _require_child(sub, sub.at("id"), sub_id, group_id)
-        groups.append(_read_group(sub, sub_id))
-    ids = [app.id for app in apps] + [group.id for group in groups]
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+        groups.append(_read_group(sub, sub_id, omitted))
+    ids = Counter([app.id for app in apps] + [group.id for group in groups])
+    for duplicate in sorted(i for i, count in ids.items() if count > 1):
         r.problems.violation(r.path or "/", f"{duplicate} is defined more than once")
     return Group(
         id=group_id,
@@ -88,6 +111,28 @@ def _read_group(r: Reader, group_id: str) -> Group:
         groups=tuple(groups),
         dependencies=_dependencies(r, group_id),
         enforce_role=bool(r.boolean("enforceRole")),
+    )
+
+
+_UPDATABLE = ("apps", "groups", "dependencies")
+
+
+def keep_omitted(group: Group, current: Group | None, omitted: frozenset[tuple[str, str]]) -> Group:
+    """`group` with what its update left out taken from `current`, the group as it is now.
+
+    A PUT of `{"dependencies": []}` changes the dependencies and keeps the apps and subgroups.
+    """
+    if current is None:
+        return group
+    here = {field for gid, field in omitted if gid == group.id}
+    existing = {sub.id: sub for sub in current.groups}
+    return replace(
+        group,
+        apps=current.apps if "apps" in here else group.apps,
+        groups=current.groups if "groups" in here else tuple(
+            keep_omitted(sub, existing.get(sub.id), omitted) for sub in group.groups
+        ),
+        dependencies=current.dependencies if "dependencies" in here else group.dependencies,
     )
 
 
@@ -152,6 +197,18 @@ def tree_of(apps: Iterable[AppDefinition], groups: Iterable[Group] = ()) -> Grou
             shells.setdefault(ancestor, Group(ancestor))
         shells.setdefault(group_id, Group(group_id))
     return _assemble(pathid.ROOT, shells, members)
+
+
+def with_versions(group: Group, root_version: str) -> Group:
+    """`group` with a version on every group: a group made implicitly by its apps' ids has
+    the newest version below it; the root has `root_version` (Marathon always writes one)."""
+    groups = tuple(with_versions(sub, root_version) for sub in group.groups)
+    found = [v for v in (group.version, *(a.version for a in group.apps),
+                         *(g.version for g in groups)) if v]
+    if group.id == pathid.ROOT:
+        found.append(root_version)
+    version = group.version or (max(found) if found else root_version)
+    return replace(group, groups=groups, version=version)
 
 
 def _assemble(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from scheduler.apps.model import Container, Network, PortDefinition, PortMapping
 from scheduler.apps.reader import EXPECTED_INT, UNKNOWN_ENUM, Reader
@@ -49,6 +50,9 @@ def read_port_definitions(reader: Reader, host_networking: bool) -> tuple[PortDe
         definitions = tuple(_read_port_definition(r) for r in reader.children("portDefinitions"))
     elif reader.has("ports"):
         definitions = tuple(PortDefinition(port) for port in _legacy_ports(reader))
+        if not host_networking:
+            # Marathon's normalization drops the deprecated field where it cannot apply.
+            return ()
     else:
         return (PortDefinition(0, "tcp", "default"),) if host_networking else ()
     if definitions and not host_networking:
@@ -60,6 +64,23 @@ def read_port_definitions(reader: Reader, host_networking: bool) -> tuple[PortDe
         reader, "portDefinitions", [d.name for d in definitions if d.name], "Port names"
     )
     return definitions
+
+
+def with_legacy_port_mappings(
+    reader: Reader, container: Container | None, networks: tuple[Network, ...]
+) -> Container | None:
+    """Marathon's normalization on container networking: each deprecated `ports` entry
+    beyond the container's port mappings adds an empty mapping (the ports themselves are
+    dropped by `read_port_definitions`)."""
+    host = any(network.mode == "host" for network in networks)
+    if container is None or host or reader.has("portDefinitions") or not reader.has("ports"):
+        return container
+    missing = len(reader.array("ports") or []) - len(container.port_mappings)
+    if missing <= 0:
+        return container
+    bridge = any(network.mode == "container/bridge" for network in networks)
+    padding = tuple(PortMapping(host_port=0 if bridge else None) for _ in range(missing))
+    return replace(container, port_mappings=container.port_mappings + padding)
 
 
 def _read_port_definition(r: Reader) -> PortDefinition:

@@ -16,6 +16,9 @@ _SEGMENT = re.compile(rf"(?:{_LABEL}\.)*{_LABEL}")
 # The API tells `/v2/apps/{id}/tasks` etc. apart by the last segment, so an id may not end in these.
 RESERVED_LAST_SEGMENTS = frozenset({"restart", "tasks", "versions", ".", ".."})
 
+# Task ids (the app id and ~50 characters) are stored in 255-character columns.
+MAX_ID_LENGTH = 200
+
 _TASK_ID = re.compile(
     r"^(?P<app>.+)\.(?P<kind>instance-|marathon-)(?P<uuid>[^.]+)(?:\._app\.\d+)?$"
 )
@@ -59,6 +62,8 @@ def path_errors(raw: str) -> list[str]:
         errors.append(
             f"must not end with '{parts[-1]}': {sorted(RESERVED_LAST_SEGMENTS)} are reserved"
         )
+    if len(raw) > MAX_ID_LENGTH:
+        errors.append(f"must have at most {MAX_ID_LENGTH} characters (got {len(raw)})")
     return errors
 
 

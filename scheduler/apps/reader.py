@@ -164,6 +164,10 @@ class Reader:
         if value is not None and value < least:
             self.problems.violation(self.at(key), f"got {value}, expected {least} or more")
 
+    def maximum(self, key: str, value: float | None, most: float) -> None:
+        if value is not None and value > most:
+            self.problems.violation(self.at(key), f"got {value}, expected {most} or less")
+
     def _typed(self, key: str, kind: type, code: str) -> Any:
         value = self.data.get(key)
         if value is None:

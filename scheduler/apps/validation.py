@@ -15,6 +15,7 @@ from typing import Any
 from scheduler.apps import pathid
 from scheduler.apps.constraint_rules import read_constraints
 from scheduler.apps.health_rules import read_check, read_health_checks, read_readiness_checks
+from scheduler.apps.instance_limits import INT32_MAX
 from scheduler.apps.model import (
     UNREACHABLE_DISABLED,
     AppDefinition,
@@ -26,7 +27,12 @@ from scheduler.apps.model import (
     UnreachableStrategy,
     UpgradeStrategy,
 )
-from scheduler.apps.network_rules import read_container, read_networks, read_port_definitions
+from scheduler.apps.network_rules import (
+    read_container,
+    read_networks,
+    read_port_definitions,
+    with_legacy_port_mappings,
+)
 from scheduler.apps.reader import (
     EXPECTED_OBJECT,
     EXPECTED_STRING,
@@ -100,7 +106,7 @@ def read_app(
     full_id = _read_id(r, parent, app_id)
     container_reader = r.child("container")
     networks = read_networks(r, container_reader)
-    container = read_container(container_reader, networks)
+    container = with_legacy_port_mappings(r, read_container(container_reader, networks), networks)
     host_networking = any(network.mode == "host" for network in networks)
     app = AppDefinition(
         id=full_id,
@@ -137,7 +143,7 @@ def read_path_id(r: Reader, raw: str | None, parent: str) -> str | None:
     except pathid.InvalidPathId as error:
         r.problems.violation(r.at("id"), str(error))
         return None
-    for message in pathid.path_errors(raw):
+    for message in pathid.path_errors(full_id):  # the parent's segments too (from a URL)
         r.problems.violation(r.at("id"), message)
     return full_id
 
@@ -164,6 +170,7 @@ def _resource_fields(r: Reader, container_type: str | None) -> dict[str, Any]:
     ):
         value = read(key)
         r.minimum(key, value, least)
+        r.maximum(key, value, INT32_MAX)  # Marathon's instances and gpus are int32
         if value is not None:
             fields[key] = value
     if fields.get("gpus") and container_type == "DOCKER":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from scheduler.apps.model import AppDefinition, VersionInfo, timestamp
@@ -38,3 +39,16 @@ def restarted(app: AppDefinition, now: float) -> AppDefinition:
     stamp = timestamp(now)
     scaled_at = app.version_info.last_scaling_at if app.version_info else stamp
     return replace(app, version=stamp, version_info=VersionInfo(scaled_at, stamp))
+
+
+def stamped_version(
+    original: Mapping[str, AppDefinition | None], target: Mapping[str, AppDefinition | None]
+) -> str | None:
+    """The newest version a write gave its apps, which its deployment plan takes (Marathon
+    uses one timestamp for both); None when no app got a new version (a delete)."""
+    stamped = [
+        app.version for app_id, app in target.items()
+        if app is not None and app.version
+        and app.version != getattr(original.get(app_id), "version", None)
+    ]
+    return max(stamped, default=None)

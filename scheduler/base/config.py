@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
 import shlex
 import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from scheduler.base.task_users import UserPolicy
 
 Json = dict[str, Any]
 
@@ -39,9 +42,43 @@ class Config:
     # A scheduled run launches this long before its slot and its executor starts it at the
     # slot (0: launch at the slot).
     job_launch_lead_s: float = 1.5
+    # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
+    # "chronos2" records them missed (chronos.schedules.due.PastStartRule).
+    job_past_start_rule: str = "chronos3"
+    # Input limits (api/limits.py, scheduler/apps/instance_limits.py).
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_json_depth: int = 64
+    max_string_length: int = 64 * 1024
+    max_label_length: int = 4 * 1024
+    max_instances_per_app: int = 10_000
+    max_instances_total: int = 100_000
+    # A write waits this long for a locked SQLite database, then answers 503; under the
+    # API's wait for the owner thread (`request_timeout_s`), which also answers 503.
+    store_busy_timeout_s: float = 10.0
+    request_timeout_s: float = 30.0
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
     zk_url: str | None = None  # elect the leader in ZooKeeper rather than in the database
+
+    # Who may call the API (api/auth.py): `user:password` operators, and a file of
+    # `name:role:hash` lines. Never shown in the Config's repr.
+    http_credentials: tuple[str, ...] = field(default=(), repr=False)
+    credentials_file: Path | None = None
+    open_metrics: bool = False
+    # Who tasks run as (scheduler/task_users.py); None: the scheduler's own user.
+    default_user: str | None = None
+    allowed_users: tuple[str, ...] = ()
+
+    def task_users(self) -> UserPolicy:
+        return UserPolicy(self.default_user or getpass.getuser(), self.allowed_users)
+
+    # The API over HTTPS when both are given (api/http_server.py).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert and self.tls_key else "http"
 
     @property
     def http_address(self) -> str:

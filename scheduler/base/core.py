@@ -68,7 +68,11 @@ class Core:
                 future.set_exception(error)
 
         self._inbox.put(run)
-        return future.result(timeout)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()  # a message not started yet is then never applied
+            raise
 
     # on the owner thread ----------------------------------------------------------------
     def call_later(self, delay: float, fn: Callable[[], None]) -> Timer:

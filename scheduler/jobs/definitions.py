@@ -11,6 +11,7 @@ from typing import Any
 from chronos.dependencies import DependencyState
 from chronos.graph import JobGraph
 from chronos.job import Job, job_from_json, job_to_json
+from chronos.schedules.due import PastStartRule
 from chronos.timefmt import from_millis, to_millis
 from scheduler.store.store import Store
 
@@ -34,8 +35,9 @@ class JobState:
 class JobDefinitions:
     """The jobs (`graph`) and their states, written through to the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, past_start_rule: PastStartRule) -> None:
         self.store = store
+        self.past_start_rule = past_start_rule
         self.graph = JobGraph()
         self.states: dict[str, JobState] = {}
 
@@ -55,8 +57,9 @@ class JobDefinitions:
         old_state = self.states.get(job.name)
         self.graph.put(job)
         cursor = old_state.cursor_ms if old_state is not None else None
-        if job.schedule is not None:
-            # Slots older than epsilon at acceptance were never ours to run or miss.
+        if job.schedule is not None and self.past_start_rule is PastStartRule.CHRONOS2:
+            # Slots older than epsilon at acceptance were never ours to run or miss. (Under
+            # Chronos 3's rule the slot timer runs the job once for them and skips forward.)
             before = job.schedule.prev_slot(now - job.epsilon)
             if before is not None and (cursor is None or to_millis(before) > cursor):
                 cursor = to_millis(before)
@@ -92,6 +95,15 @@ class JobDefinitions:
         """`slot` is the last slot of the job handled."""
         self.states[job.name] = replace(self.states[job.name], cursor_ms=to_millis(slot))
         self.store.save_job_state(job.name, self.states[job.name].to_json())
+
+    def skip_forward(self, job: Job, now: datetime) -> Job:
+        """Store the job with its schedule skipped forward past `now`, after one late run
+        stood in for its overdue slots (Chronos 3); the caller moves the cursor."""
+        assert job.schedule is not None
+        skipped = replace(job, schedule=job.schedule.skipped_forward(self.cursor(job.name), now))
+        self.graph.put(skipped)
+        self.save(skipped)
+        return skipped
 
     def view(self, job: Job) -> Job:
         """The job as clients see it: its schedule advanced past the slots handled."""

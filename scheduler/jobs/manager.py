@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from chronos.errors import InvalidJob
 from chronos.graph import JobGraph
-from chronos.job import Job, JobKind, job_from_json
+from chronos.job import Job, JobDefaults, JobKind, job_from_json
 from chronos.runs import Run, Trigger
+from chronos.schedules.due import PastStartRule
 from chronos.stats import RunRecord
+from scheduler.base.task_users import unreadable_local_uri
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.runs import RunEngine
 from scheduler.jobs.slots import SlotTimer
@@ -36,7 +38,9 @@ class JobManager:
 
     def __init__(self, framework: Framework) -> None:
         self.fw = framework
-        self.defs = JobDefinitions(framework.store)
+        self.defs = JobDefinitions(
+            framework.store, PastStartRule(framework.config.job_past_start_rule)
+        )
         self.engine = RunEngine(framework, self.defs)
         self.slots = SlotTimer(framework, self.defs, self.engine)
 
@@ -65,7 +69,12 @@ class JobManager:
     def put(self, data: object, kind: JobKind) -> Job:
         """Create or replace a job from POSTed JSON (InvalidJob: nothing changes)."""
         now = self.engine.now()
-        job = job_from_json(data, now, kind)
+        users = self.fw.config.task_users()
+        job = job_from_json(data, now, kind, JobDefaults(user=users.default_user or "root"))
+        refusals = [users.refusal(job.run_as_user)] + [
+            unreadable_local_uri(f.uri, job.run_as_user) for f in job.fetch]
+        if any(refusals):
+            raise InvalidJob("; ".join(r for r in refusals if r))
         # Runs are withdrawn in the commit that disables the job: a restart in between would
         # restore them as waiting and launch them for a disabled job.
         with self.fw.store.transaction():

@@ -2,8 +2,10 @@
 
 One core timer waits for the earliest next slot of any job (a `Timeline`); when it fires,
 each due slot is claimed in the database (unique per job and slot) together with the job's
-cursor, so a restart neither skips nor repeats a slot. A slot found later than the job's
-epsilon is recorded as missed, never run.
+cursor, so a restart neither skips nor repeats a slot. Slots found later than the job's
+epsilon follow the scheduler's `PastStartRule` (chronos.schedules.due): by default one run, due now
+and claimed under the newest of those slots, stands in for them all and the schedule skips
+forward (Chronos 3); with the Chronos 2 rule they are recorded as missed, never run.
 
 Launch lead: the timer fires `job_launch_lead_s` before a slot, so its run is claimed and
 launched ahead and the launch path is off the critical path; offers are held around the
@@ -15,8 +17,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from chronos.job import Job
 from chronos.runs import Trigger, slot_key
-from chronos.schedules.due import due_slots
+from chronos.schedules.due import DueSlots, PastStartRule, due_slots
 from chronos.schedules.timeline import Timeline
 from scheduler.base.core import Timer
 from scheduler.jobs.definitions import JobDefinitions
@@ -94,9 +97,23 @@ class SlotTimer:
         assert job.schedule is not None
         slots = due_slots(job.schedule, self.defs.cursor(name), now, job.epsilon,
                           ahead=timedelta(seconds=self.lead_s))
+        if slots.missed and self.defs.past_start_rule is PastStartRule.CHRONOS3:
+            self._catch_up(job, slots, now)
+            return
         self.engine.miss_slots(name, slots.missed)
         for slot in slots.due:
             self.engine.claim(name, slot_key(slot), slot, Trigger.SCHEDULE)
         handled = slots.due or slots.missed
         if handled:
             self.defs.move_cursor(job, handled[-1])
+
+    def _catch_up(self, job: Job, slots: DueSlots, now: datetime) -> None:
+        """Chronos 3: one run due now stands in for every slot up to now (claimed under the
+        newest, so a restart never runs it twice); the schedule skips forward past now."""
+        passed = [*slots.missed, *(slot for slot in slots.due if slot <= now)]
+        ahead = [slot for slot in slots.due if slot > now]
+        self.engine.claim(job.name, slot_key(passed[-1]), now, Trigger.SCHEDULE)
+        for slot in ahead:
+            self.engine.claim(job.name, slot_key(slot), slot, Trigger.SCHEDULE)
+        skipped = self.defs.skip_forward(job, now)
+        self.defs.move_cursor(skipped, (ahead or passed)[-1])

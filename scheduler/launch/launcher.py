@@ -17,7 +17,8 @@ from typing import Any
 
 from scheduler.base.clock import Clock
 from scheduler.launch.launch_queue import LaunchQueue
-from scheduler.launch.offer_matcher import RejectCount, match
+from scheduler.launch.offer_matcher import match
+from scheduler.launch.offer_stats import OfferStats
 from scheduler.launch.offers import Offer
 from scheduler.launch.task_request import PlacedTask, Placement
 from scheduler.launch.tasks import TaskRecord, TaskTracker
@@ -77,7 +78,7 @@ class Launcher:
         self._transaction = transaction
         self._suppressed = False
         self.agent_attributes: dict[str, tuple[tuple[str, str], ...]] = {}
-        self.reject_summary: dict[str, tuple[RejectCount, ...]] = {}
+        self.offer_stats = OfferStats()
         self.offers_seen = 0
         self.tasks_launched = 0
         self._held: dict[str, Offer] = {}
@@ -142,7 +143,8 @@ class Launcher:
         requests = self.queue.ready(self._delayed)
         plan = match(requests, offers, self._placed())
         self.queue.reasons = dict(plan.waiting)
-        self.reject_summary.update(plan.reject_summary)
+        self.offer_stats.record(plan.reject_summary, self.queue.run_spec_ids(),
+                                self._clock.now())
         by_offer: dict[str, list[Placement]] = defaultdict(list)
         for placement in plan.placements:
             by_offer[placement.offer_id].append(placement)

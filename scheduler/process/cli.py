@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "scheduler": "scheduler.process.main:scheduler",
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
+    "hash-secret": "api.auth_cli:hash_secret",
 }
 
 

@@ -21,6 +21,7 @@ import click
 
 from scheduler.process import local_postgres
 from scheduler.process.local_postgres import LocalPostgres
+from scheduler.process.main import PAST_START_RULES
 
 PR_SET_PDEATHSIG = 1
 RESTART_DELAY_S = 0.5
@@ -73,7 +74,7 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.process.cli", *args]
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.option("--port", default=8080, show_default=True, type=int, help="API port")
 @click.option("--mesos-port", default=5050, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
@@ -84,6 +85,9 @@ def _cli(*args: str) -> list[str]:
               help="seconds before a failed job run is retried")
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True, help="chronos3: an overdue job runs once now and skips "
+                                      "forward; chronos2: overdue slots are missed")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
               help="the scheduler's log level (failed tasks are logged as warnings)")
@@ -95,12 +99,16 @@ def _cli(*args: str) -> list[str]:
                    "--schedulers > 1, a throwaway local PostgreSQL)")
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds of the leader's lease")
+@click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
-    job_retry_delay: float, job_launch_lead: float, log_level: str, schedulers: int,
-    db_url: str | None, lease: float,
+    job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
+    schedulers: int, db_url: str | None, lease: float, scheduler_options: tuple[str, ...],
 ) -> None:
-    """Run an embedded single-node Mesos and the Dromos scheduler with its API."""
+    """Run an embedded single-node Mesos and the Dromos scheduler with its API.
+
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert).
+    """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
@@ -120,8 +128,8 @@ def dev(
         children.append(Child(name, _cli(
             "scheduler", "--master", master, "--host", host, "--port", str(port + i),
             "--data-dir", str(own_dir), "--job-retry-delay", str(job_retry_delay),
-            "--job-launch-lead", str(job_launch_lead), "--log-level", log_level,
-            "--lease", str(lease), *options,
+            "--job-launch-lead", str(job_launch_lead), "--past-start-rule", past_start_rule,
+            "--log-level", log_level, "--lease", str(lease), *options, *scheduler_options,
         ), data_dir / f"{name}.pid"))
     stopping = False
 

@@ -44,8 +44,9 @@ class LeaderDuties:
         runtime.start_health_checks()
         info = framework_info(
             self.config.framework_name, runtime.framework.framework_id,
-            f"http://{self.config.http_address}", self.config.role,
+            f"{self.config.scheme}://{self.config.http_address}", self.config.role,
         )
+        info["user"] = self.config.task_users().default_user  # Marathon's --mesos_user
         self._driver = PymesosDriver(self.config.master, info, runtime.framework,
                                      runtime.core.post)
         fenced = FencedDriver(self._driver, self.election.is_leader)

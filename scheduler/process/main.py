@@ -13,12 +13,15 @@ from typing import Any
 
 import click
 
+from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
+from scheduler.process.server_options import limit_options
 from scheduler.store.db import named, sqlite_url
 
 log = logging.getLogger("dromos")
+PAST_START_RULES = [rule.value for rule in PastStartRule]
 
 LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
 
@@ -53,17 +56,25 @@ def setup_logging(level: str) -> None:
               help="zk://HOSTS/PATH: elect the leader in ZooKeeper (fenced in the database)")
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds a leader holds its lease in PostgreSQL without renewing it")
+@click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
+              show_default=True,
+              help="slots older than a job's epsilon (a start in the past, or downtime): "
+                   "chronos3 runs the job once now and skips its schedule forward, "
+                   "chronos2 records them as missed and does not run them")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
+@limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
-    job_launch_lead: float, cors_origins: tuple[str, ...], zk_url: str | None,
-    lease: float,
+    job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
+    zk_url: str | None, lease: float, **limits: Any,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
+    if bool(limits.get("tls_cert")) != bool(limits.get("tls_key")):
+        raise click.UsageError("--tls-cert and --tls-key go together")
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
@@ -78,12 +89,14 @@ def scheduler(
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
+        "job_past_start_rule": past_start_rule,
         "cors_origins": cors_origins,
         "zk_url": zk_url,
+        **limits,
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options), lease)  # type: ignore[arg-type]
+    serve(Config(**options), lease)
 
 
 class StopOnFirstSignal:
@@ -121,10 +134,9 @@ def election_for(config: Config, lease_s: float) -> ElectionService:
 
 
 def serve(config: Config, lease_s: float) -> None:
-    import waitress
-
     from api.app import create_app, create_standby_app
     from api.leader_proxy import LeaderRouter
+    from scheduler.process.http_server import create_server
     from scheduler.process.leader_duties import LeaderDuties
 
     election = election_for(config, lease_s)
@@ -136,9 +148,8 @@ def serve(config: Config, lease_s: float) -> None:
         return create_app(duties.runtime, election)
 
     router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app))
-    server = waitress.create_server(router, host=config.host, port=config.port, threads=16,
-                                    channel_timeout=3600, ident="dromos")
-
+    server = create_server(router, config.host, config.port,  # type: ignore[arg-type]
+                           config.tls_cert, config.tls_key)
     stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -146,7 +157,7 @@ def serve(config: Config, lease_s: float) -> None:
         election.offer_leadership(duties)
     except AlreadyRunning as error:
         raise click.ClickException(str(error)) from None
-    print(f"dromos scheduler: API on http://{config.host}:{server.effective_port}, "
+    print(f"dromos scheduler: API on {server.scheme}://{config.host}:{server.port}, "
           f"Mesos master {config.master}", flush=True)
     try:
         server.run()

@@ -23,7 +23,7 @@ class Runtime:
     def __init__(self, config: Config, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or SystemClock()
-        self.store = Store(config.db_url)
+        self.store = Store(config.db_url, config.store_busy_timeout_s)
         self.core = Core(self.clock)
         self.framework = Framework(config, self.store, self.clock, self.core)
         self.apps = AppManager(self.framework)
@@ -48,7 +48,7 @@ class Runtime:
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn` on the owner thread and return its result."""
-        return self.core.call(fn)
+        return self.core.call(fn, timeout=self.config.request_timeout_s)
 
     def close(self) -> None:
         self.health_engine.stop()

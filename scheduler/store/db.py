@@ -21,15 +21,20 @@ def named(url: str, application: str) -> str:
     return url + ("&" if "?" in url else "?") + "application_name=" + quote(application)
 
 
-def open_engine(url: str, **options: Any) -> Engine:
-    """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it."""
+def open_engine(url: str, busy_timeout_s: float = 30.0, **options: Any) -> Engine:
+    """An engine for `url`; SQLite gets WAL and a busy timeout so two processes can share it.
+
+    Past `busy_timeout_s` a write to a locked database fails (the API answers 503).
+    """
     if url.startswith(("postgresql://", "postgres://")):
         # The psycopg 3 driver, which Dromos installs, rather than SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 2},
                              **options)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -20,13 +20,19 @@ def _group_versions(conn: Connection) -> None:
     schema.group_versions.create(conn)
 
 
+def _idempotency_keys(conn: Connection) -> None:
+    schema.idempotency_keys.create(conn)
+
+
 def _leader_lease(conn: Connection) -> None:
     schema.leader_lease.create(conn)
     conn.execute(schema.leader_lease.insert().values(id=1, epoch=0, expires_at=0.0))
 
 
 # Append new steps; never edit or reorder a step that has shipped.
-STEPS: list[Callable[[Connection], None]] = [_initial, _group_versions, _leader_lease]
+STEPS: list[Callable[[Connection], None]] = [
+    _initial, _group_versions, _idempotency_keys, _leader_lease,
+]
 
 
 def current_version(conn: Connection) -> int:

@@ -100,7 +100,20 @@ job_runs = Table(
     UniqueConstraint("job_name", "slot_key", name="uq_job_runs_slot"),
 )
 
-# The leader lease (schema step 3): one row; its epoch fences every state change.
+# The first answer to each Idempotency-Key (api/idempotency.py); `status` 0 while the
+# request is still being applied.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", Float, nullable=False, index=True),
+    Column("status", Integer, nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+# The leader lease (schema step 4): one row; its epoch fences every state change.
 leader_lease = Table(
     "leader_lease",
     metadata,

@@ -41,9 +41,9 @@ _ENDED_RUNS_BEYOND = (  # ids of a job's ended runs past the newest `keep`
 class Store:
     """Durable state. Writes made inside `transaction()` commit together."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout_s: float = 30.0) -> None:
         self.url = url
-        self.engine: Engine = open_engine(url)
+        self.engine: Engine = open_engine(url, busy_timeout_s)
         migrate(self.engine)
         self._local = threading.local()
         # Runs inside every transaction just before it commits; raises to refuse it (the

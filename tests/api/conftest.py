@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -11,6 +12,7 @@ from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
 from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
+from tests.scheduler.jobs.jobs_harness import Jobs, at
 
 
 @pytest.fixture
@@ -26,3 +28,33 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
 @pytest.fixture
 def client(runtime: Runtime) -> FlaskClient:
     return create_app(runtime).test_client()
+
+
+# The Chronos API: a job scheduler on a manual clock, under both prefixes.
+PREFIXES = ["/v1/scheduler", "/scheduler"]
+
+
+@pytest.fixture
+def jobs(tmp_path: Path) -> Iterator[Jobs]:
+    harness = Jobs(tmp_path)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(params=PREFIXES)
+def api(request: pytest.FixtureRequest, jobs: Jobs) -> Api:
+    return Api(create_app(jobs.rt).test_client(), request.param)
+
+
+class Api:
+    def __init__(self, client: FlaskClient, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.client.open(self.prefix + path, method=method, json=body, **kwargs)
+
+    def post_job(self, name: str, **fields: Any) -> Any:
+        job = {"name": name, "command": "true", "schedule": f"R/{at(60)}/PT1H", **fields}
+        kind = "/dependency" if "parents" in job else "/iso8601"
+        return self.call("POST", kind, job)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from scheduler.process.runtime import Runtime
+from tests.support.fake_driver import FakeDriver
 
 
 def test_create_answers_201_with_location_and_deployment_header(client: FlaskClient) -> None:
@@ -30,6 +31,26 @@ def test_malformed_json_is_400_invalid_json(client: FlaskClient) -> None:
     response = client.post("/v2/apps", data="{", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["message"] == "Invalid JSON"
+
+
+def test_json_type_error_is_422_invalid_json_with_play_json_details(
+    client: FlaskClient
+) -> None:
+    response = client.post("/v2/apps", json={"id": "/typed", "cmd": "x", "mem": "lots"})
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "message": "Invalid JSON",
+        "details": [{"path": "/mem", "errors": ["error.expected.jsnumber"]}],
+    }
+    assert client.get("/v2/apps").get_json() == {"apps": []}
+
+
+def test_a_patch_that_is_not_an_object_is_422_expected_object(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/p", "cmd": "sleep 9", "instances": 0})
+    response = client.patch("/v2/apps/p", json=[1])
+    assert response.status_code == 422
+    assert response.get_json()["details"] == [
+        {"path": "/", "errors": ["error.expected.jsobject"]}]
 
 
 def test_put_merges_into_the_existing_app_and_answers_200(client: FlaskClient) -> None:
@@ -119,3 +140,68 @@ def test_batch_patch_merges_and_refuses_unknown_apps_whole(client: FlaskClient) 
     assert refused.status_code == 404
     assert client.get("/v2/apps/p").get_json()["app"]["cpus"] == 0.5
     assert client.get("/v2/apps/nope").status_code == 404
+
+
+def test_legacy_ports_on_a_bridge_docker_app_are_dropped_and_the_app_accepted(
+    client: FlaskClient
+) -> None:
+    response = client.post("/v2/apps", json={
+        "id": "/bridged", "cmd": "sleep 9", "instances": 0, "ports": [0],
+        "container": {"type": "DOCKER", "docker": {"image": "nginx", "network": "BRIDGE",
+                      "portMappings": [{"containerPort": 80}]}},
+    })
+    assert response.status_code == 201
+    app = client.get("/v2/apps/bridged").get_json()["app"]
+    assert app["portDefinitions"] == []
+    assert [m["containerPort"] for m in app["container"]["portMappings"]] == [80]
+
+
+def test_legacy_ports_beyond_the_port_mappings_add_empty_mappings_on_bridge(
+    client: FlaskClient
+) -> None:
+    response = client.post("/v2/apps", json={
+        "id": "/padded", "cmd": "sleep 9", "instances": 0, "ports": [0, 0, 0],
+        "container": {"type": "DOCKER", "docker": {"image": "nginx", "network": "BRIDGE",
+                      "portMappings": [{"containerPort": 80}]}},
+    })
+    assert response.status_code == 201
+    mappings = client.get("/v2/apps/padded").get_json()["app"]["container"]["portMappings"]
+    assert [(m["containerPort"], m["hostPort"]) for m in mappings] == [(80, 0), (0, 0), (0, 0)]
+    host = client.post("/v2/apps", json={"id": "/host", "cmd": "sleep 9", "instances": 0,
+                                         "ports": [0, 0]})
+    assert [d["port"] for d in host.get_json()["portDefinitions"]] == [0, 0]
+
+
+def test_the_version_a_put_answers_is_the_stored_app_version(client: FlaskClient) -> None:
+    client.post("/v2/apps", json={"id": "/same", "cmd": "sleep 1", "instances": 0})
+    answered = client.put("/v2/apps/same", json={"cmd": "sleep 2"}).get_json()["version"]
+    assert client.get("/v2/apps/same").get_json()["app"]["version"] == answered
+    response = client.get(f"/v2/apps/same/versions/{answered}")
+    assert response.status_code == 200 and response.get_json()["cmd"] == "sleep 2"
+
+
+def _small_offer() -> dict[str, object]:
+    return {"id": {"value": "offer-1"}, "framework_id": {"value": "framework-1"},
+            "agent_id": {"value": "agent-a"}, "hostname": "a",
+            "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}},
+                          {"name": "mem", "type": "SCALAR", "scalar": {"value": 1024}}]}
+
+
+def test_queue_item_has_role_launch_attempt_summary_and_last_unused_offer_time(
+    client: FlaskClient, runtime: Runtime
+) -> None:
+    runtime.framework.attach_driver(FakeDriver())
+    runtime.framework.on_registered("framework-1", "fake-master")
+    client.post("/v2/apps", json={"id": "/big", "cmd": "sleep 9", "cpus": 8, "instances": 1})
+    runtime.core.run_pending()
+    for _ in range(2):
+        runtime.framework.on_offers([_small_offer()])
+        runtime.core.run_pending()
+    item = client.get("/v2/queue").get_json()["queue"][0]
+    assert item["role"] == "*"
+    summary = item["processedOffersSummary"]
+    assert summary["lastUnusedOfferAt"].endswith("Z")
+    assert summary["processedOffersCount"] == 2 and summary["unusedOffersCount"] == 2
+    last = {r["reason"]: r["declined"] for r in summary["rejectSummaryLastOffers"]}
+    attempt = {r["reason"]: r["declined"] for r in summary["rejectSummaryLaunchAttempt"]}
+    assert last["InsufficientCpus"] == 1 and attempt["InsufficientCpus"] == 2

@@ -76,3 +76,42 @@ def test_deleting_a_group_forgets_its_versions(client: FlaskClient) -> None:
     client.post("/v2/groups", json=PROD_V1)
     assert client.delete("/v2/groups/prod").status_code == 200
     assert _versions(client, "/prod") == []
+
+
+def test_post_with_a_version_and_other_fields_is_422_and_creates_nothing(
+    client: FlaskClient
+) -> None:
+    body = {"id": "/mixed", "version": "2023-11-14T22:13:20.000Z",
+            "apps": [{"id": "web", "cmd": "sleep 1", "instances": 0}]}
+    response = client.post("/v2/groups", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["details"] == [
+        {"path": "/version", "errors": ["not allowed in conjunction with other properties."]}]
+    assert client.get("/v2/groups/mixed").status_code == 404
+    assert client.get("/v2/apps").get_json() == {"apps": []}
+
+
+def test_put_with_scale_by_and_apps_is_422(client: FlaskClient) -> None:
+    client.post("/v2/groups", json=PROD_V1)
+    response = client.put("/v2/groups/prod", json={"scaleBy": 2, **PROD_V2})
+    assert response.status_code == 422
+    assert response.get_json()["details"][0]["path"] == "/scaleBy"
+
+
+def test_post_of_the_root_group_is_409_already_created(client: FlaskClient) -> None:
+    response = client.post("/v2/groups", json={"id": "/", "apps": [
+        {"id": "/top", "cmd": "sleep 1", "instances": 0}]})
+    assert response.status_code == 409
+    assert response.get_json() == {
+        "message": "Group / is already created. Use PUT to change this group."}
+    assert client.get("/v2/apps").get_json() == {"apps": []}
+
+
+def test_root_and_implicit_groups_carry_a_version(client: FlaskClient) -> None:
+    assert client.get("/v2/groups").get_json()["version"].endswith("Z")
+    app = client.post("/v2/apps", json={"id": "/implicit/web", "cmd": "sleep 1",
+                                        "instances": 0}).get_json()
+    root = client.get("/v2/groups").get_json()
+    implicit = root["groups"][0]
+    assert implicit["id"] == "/implicit" and implicit["version"] == app["version"]
+    assert root["version"] >= app["version"]

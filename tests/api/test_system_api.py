@@ -72,3 +72,28 @@ def test_metrics_count_deployments_health_probes_and_job_runs(
     assert "dromos_health_probe_failures_total 1.0" in text
     assert "dromos_health_kills_total 0.0" in text
     assert 'dromos_job_runs_total{outcome="success"} 0.0' in text
+
+
+def test_info_writes_marathon_s_task_expunge_and_zk_connection_settings(
+    client: FlaskClient
+) -> None:
+    body = client.get("/v2/info").get_json()
+    assert body["marathon_config"]["task_lost_expunge_initial_delay"] == 300000
+    assert body["marathon_config"]["task_lost_expunge_interval"] == 30000
+    assert body["zookeeper_config"]["zk_connection_timeout"] == 10000
+
+
+def test_plugins_lists_none(client: FlaskClient) -> None:
+    response = client.get("/v2/plugins")
+    assert response.status_code == 200 and response.get_json() == {"plugins": []}
+
+
+def test_pods_answer_404_saying_pods_are_not_supported(client: FlaskClient) -> None:
+    for response in (client.get("/v2/pods"), client.get("/v2/pods/web::status"),
+                     client.post("/v2/pods", json={"id": "/web", "containers": []}),
+                     client.delete("/v2/pods/web")):
+        assert response.status_code == 404
+        assert response.get_json() == {
+            "message": "Pods are not supported by this server; run each container as an app."}
+    assert client.head("/v2/pods").status_code == 404  # Marathon's pod-support probe
+

@@ -69,12 +69,26 @@ def test_a_repeating_job_runs_each_of_its_slots_once(client: ChronosClient, stam
 
 
 def test_a_dependent_job_runs_after_its_parent(client: ChronosClient, stamps: Path) -> None:
-    client.add(job("parent", stamps, schedule=f"R1/{soon(2)}/PT1H"))
+    # The child must exist before the parent's run ends: each add is a client process, a
+    # second or more on a loaded machine, so the parent's slot leaves room for both.
+    client.add(job("parent", stamps, schedule=f"R1/{soon(6)}/PT1H"))
     client.add(job("child", stamps, parents=["parent"]))
     runs = wait_for(lambda: (r if len(r := stamped(stamps)) >= 2 else None), 15)
     assert [name for name, _, _ in runs] == ["parent", "child"]
     graph = client.scheduler_graph()
     assert "link,parent,child" in graph.splitlines()
+
+
+def test_a_job_started_in_2012_runs_now_then_on_its_grid(
+    client: ChronosClient, stamps: Path
+) -> None:
+    added = datetime.now(UTC)
+    client.add(job("sample", stamps, schedule="R3/2012-10-01T05:52:00Z/PT2S"))
+    runs = wait_for(lambda: (r if len(r := stamped(stamps)) >= 3 else None), 20)
+    dues = [datetime.fromtimestamp(due / 1000, UTC) for _, due, _ in runs]
+    assert added - timedelta(seconds=1) <= dues[0] <= added + timedelta(seconds=10)
+    assert (dues[2] - dues[1]).total_seconds() == 2.0  # the grid from 2012, 2 s apart
+    wait_for(lambda: listed(client, "sample")["disabled"] is True, 10)
 
 
 def test_a_manual_run_starts_now(client: ChronosClient, stamps: Path) -> None:

@@ -168,13 +168,15 @@ def test_a_crash_looping_app_backs_off_and_the_delay_can_be_reset(
 
 def test_events_stream_status_updates(dev: Dev, client: MarathonClient) -> None:
     seen: list[dict] = []
-    done = threading.Event()
+    attached, done = threading.Event(), threading.Event()
 
     def listen() -> None:
         with requests.get(dev.url + "/v2/events", params={"event_type": "status_update_event"},
                           headers={"Accept": "text/event-stream"}, stream=True,
                           timeout=30) as response:
             for line in response.iter_lines():
+                if line == b": attached":  # subscribed: events from here on reach us
+                    attached.set()
                 if line.startswith(b"data: "):
                     seen.append(json.loads(line[6:]))
                     if any(e.get("appId") == "/evented" and e["taskStatus"] == "TASK_RUNNING"
@@ -184,7 +186,7 @@ def test_events_stream_status_updates(dev: Dev, client: MarathonClient) -> None:
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    wait_for(lambda: True, 0.5)
+    assert attached.wait(10), "the event stream never attached"
     client.create_app("evented", MarathonApp(cmd=SLEEPER, cpus=0.01, mem=16, instances=1))
     assert done.wait(20), seen
     assert all(e["eventType"] == "status_update_event" for e in seen)

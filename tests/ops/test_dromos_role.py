@@ -17,6 +17,7 @@ import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -33,6 +34,7 @@ import pytest
 
 from tests.ops.ops_support import ANSIBLE_DIR, REPO, ansible_tool, ops_env, system_tool
 from tests.support.postgres import running_postgres
+from tests.support.tls import self_signed_pair
 
 # One role install serves every test here; under xdist they stay on one worker.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400), pytest.mark.xdist_group("dromos-role")]
@@ -51,6 +53,7 @@ class Installed:
     unit: Path
     env_file: Path
     runs: tuple[str, str]
+    cert: Path
 
 
 def free_port() -> int:
@@ -76,6 +79,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     source = tmp / "source"
     shutil.copytree(REPO, source, ignore=SOURCE_IGNORED)
     user, group = pwd_names()
+    cert, key = self_signed_pair(tmp)
     variables = {
         "dromos_prefix": str(root / "opt/dromos"),
         "dromos_source_dir": str(source),
@@ -93,6 +97,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         "dromos_http_host": "127.0.0.1",
         "dromos_http_port": free_port(),
         "dromos_hostname": "127.0.0.1",
+        # The API over HTTPS: the role's TLS option is what this install exercises.
+        "dromos_tls_cert_src": str(cert),
+        "dromos_tls_key_src": str(key),
+        "dromos_tls_dir": str(root / "etc/dromos/tls"),
         "ansible_python_interpreter": sys.executable,
     }
     (tmp / "vars.json").write_text(json.dumps(variables))
@@ -110,7 +118,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     first = run()
     second = run()
     unit = root / "etc/systemd/system/dromos.service"
-    return Installed(root, unit, root / "etc/default/dromos", (first, second))
+    return Installed(root, unit, root / "etc/default/dromos", (first, second), cert)
 
 
 def pwd_names() -> tuple[str, str]:
@@ -140,9 +148,11 @@ def test_installed_dromos_started_as_the_unit_says_answers_ping(installed: Insta
     argv = exec_start(installed.unit, env)
     assert argv[0] == str(installed.root / "opt/dromos/venv/bin/dromos")
     data_dir = Path(env["DROMOS_DATA_DIR"])
+    assert oct((installed.root / "etc/dromos/tls/key.pem").stat().st_mode & 0o777) == "0o640"
     with started(argv, env, cwd=data_dir) as process:
-        url = f"http://127.0.0.1:{env['DROMOS_PORT']}/ping"
-        assert wait_for_pong(url, process, data_dir / "dromos.log") == "pong"
+        url = f"https://127.0.0.1:{env['DROMOS_PORT']}/ping"
+        tls = ssl.create_default_context(cafile=installed.cert)
+        assert wait_for_pong(url, process, data_dir / "dromos.log", tls) == "pong"
 
 
 def environment_file(path: Path) -> dict[str, str]:
@@ -180,13 +190,14 @@ def started(argv: list[str], env: dict[str, str], cwd: Path) -> Iterator[subproc
                 process.wait()
 
 
-def wait_for_pong(url: str, process: subprocess.Popen[bytes], log: Path) -> str:
+def wait_for_pong(url: str, process: subprocess.Popen[bytes], log: Path,
+                  tls: ssl.SSLContext) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"dromos exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2, context=tls) as response:
                 return str(response.read().decode().strip())
         except OSError:
             time.sleep(0.2)

@@ -37,13 +37,17 @@ def test_r0_has_no_slots_and_bare_r_repeats_forever() -> None:
     assert forever.next_slot(utc(2090, 1, 1)) == utc(2090, 1, 1, 2)
 
 
-def test_chronos_form_is_printed_with_millis_and_offset() -> None:
-    assert str(Schedule.parse("R5/2026-01-01T00:00:00Z/PT2H", "", NOW)) == (
-        "R5/2026-01-01T00:00:00.000Z/PT2H"
-    )
-    assert str(Schedule.parse("R/2026-01-01T10:00:00+02:00/P1D", "", NOW)) == (
-        "R/2026-01-01T10:00:00.000+02:00/P1D"
-    )
+def test_the_schedule_is_printed_as_posted_until_a_slot_is_consumed() -> None:
+    posted = Schedule.parse("R5/2026-01-01T00:00:00Z/PT2H", "", NOW)
+    assert str(posted) == "R5/2026-01-01T00:00:00Z/PT2H"
+    assert str(posted.advanced_to(utc(2025, 12, 31))) == "R5/2026-01-01T00:00:00Z/PT2H"
+
+
+def test_an_advanced_schedule_is_printed_in_chronos_form_with_millis_and_offset() -> None:
+    posted = Schedule.parse("R5/2026-01-01T00:00:00Z/PT2H", "", NOW)
+    assert str(posted.advanced_to(utc(2026, 1, 1))) == "R4/2026-01-01T02:00:00.000Z/PT2H"
+    daily = Schedule.parse("R/2026-01-01T10:00:00+02:00/P1D", "", NOW)
+    assert str(daily.advanced_to(utc(2026, 1, 1, 8))) == "R/2026-01-02T10:00:00.000+02:00/P1D"
 
 
 def test_empty_start_is_fixed_to_acceptance_time() -> None:
@@ -62,7 +66,9 @@ def test_empty_start_in_a_named_zone_prints_that_zone() -> None:
 def test_schedule_time_zone_keeps_the_wall_clock_and_drops_the_offset() -> None:
     schedule = Schedule.parse("R1/2026-01-15T09:00:00Z/P1D", "America/New_York", NOW)
     assert schedule.first_slot() == utc(2026, 1, 15, 14)
-    assert str(schedule) == "R1/2026-01-15T09:00:00.000-05:00/P1D"
+    assert str(schedule) == "R1/2026-01-15T09:00:00Z/P1D"  # as posted, like Chronos
+    assert str(Schedule.parse("R2/2026-01-15T09:00:00Z/P1D", "America/New_York", NOW)
+               .advanced_to(utc(2026, 1, 15, 14))) == "R1/2026-01-16T09:00:00.000-05:00/P1D"
 
 
 def test_offset_in_the_start_is_honoured_without_a_time_zone() -> None:
@@ -284,3 +290,17 @@ def test_cron_macros_and_zone() -> None:
 def test_cron_slot_exactly_at_acceptance_counts() -> None:
     schedule = Schedule.parse("0 12 * * *", "", utc(2026, 5, 1, 12))
     assert schedule.first_slot() == utc(2026, 5, 1, 12)
+
+
+def test_skipping_forward_goes_on_after_now_with_one_recurrence_fewer() -> None:
+    posted = Schedule.parse("R10/2012-10-01T05:52:00Z/PT2S", "", NOW)
+    skipped = posted.skipped_forward(None, NOW)
+    assert str(skipped) == "R9/2026-05-01T12:00:02.000Z/PT2S"
+    assert skipped.prev_slot(NOW) is None  # the slots it stood in for are gone
+    forever = Schedule.parse("R/2026-01-01T00:00:00Z/P1D", "", NOW)
+    assert str(forever.skipped_forward(None, NOW)) == "R/2026-05-02T00:00:00.000Z/P1D"
+
+
+def test_skipping_forward_a_cron_line_drops_the_slots_up_to_now() -> None:
+    cron = Schedule.parse("*/5 * * * *", "", NOW - timedelta(hours=1))
+    assert cron.skipped_forward(None, NOW).next_slot(None) == utc(2026, 5, 1, 12, 5)

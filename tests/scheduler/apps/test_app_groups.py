@@ -84,9 +84,7 @@ def test_group_id_is_required_somewhere() -> None:
 
 
 def test_version_only_update_is_a_rollback() -> None:
-    update = parse_group_update(
-        {"version": "2023-11-14T22:13:20.000Z", "scaleBy": 2}, group_id="/g"
-    )
+    update = parse_group_update({"version": "2023-11-14T22:13:20.000Z"}, group_id="/g")
     assert (update.id, update.version, update.group) == ("/g", "2023-11-14T22:13:20.000Z", None)
 
 

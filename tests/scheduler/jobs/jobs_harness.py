@@ -33,11 +33,13 @@ class Jobs:
     """The whole scheduler stack (store, core, framework, JobManager) on a manual clock."""
 
     def __init__(
-        self, data_dir: Path, retry_delay_s: float = 60.0, launch_lead_s: float = 1.5
+        self, data_dir: Path, retry_delay_s: float = 60.0, launch_lead_s: float = 1.5,
+        past_start_rule: str = "chronos3",
     ) -> None:
         self.data_dir = data_dir
         self.retry_delay_s = retry_delay_s
         self.launch_lead_s = launch_lead_s
+        self.past_start_rule = past_start_rule
         self.clock = ManualClock(START)
         self._offer_ids = itertools.count()
         self.mesos: set[str] = set()  # task ids Mesos runs
@@ -47,7 +49,8 @@ class Jobs:
     def _boot(self) -> None:
         config = Config(master="fake:5050", db_url=sqlite_url(self.data_dir),
                         data_dir=self.data_dir, job_retry_delay_s=self.retry_delay_s,
-                        job_history_limit=20, job_launch_lead_s=self.launch_lead_s)
+                        job_history_limit=20, job_launch_lead_s=self.launch_lead_s,
+                        job_past_start_rule=self.past_start_rule)
         self.rt = Runtime(config, self.clock)
         self.rt.restore()
         self.driver = FakeDriver()

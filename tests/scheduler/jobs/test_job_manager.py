@@ -24,6 +24,14 @@ def jobs(tmp_path: Path) -> Iterator[Jobs]:
     harness.close()
 
 
+@pytest.fixture
+def chronos2_jobs(tmp_path: Path) -> Iterator[Jobs]:
+    """A scheduler with `--past-start-rule chronos2`: overdue slots are missed, not run."""
+    harness = Jobs(tmp_path, retry_delay_s=30, past_start_rule="chronos2")
+    yield harness
+    harness.close()
+
+
 def every(name: str, seconds: int, start: float = 10, repeats: str = "", **fields: object) -> dict:
     return {"name": name, "command": "true", "epsilon": "PT5S",
             "schedule": f"R{repeats}/{at(start)}/PT{seconds}S", **fields}
@@ -73,7 +81,10 @@ def test_each_slot_runs_once_and_the_schedule_advances(jobs: Jobs) -> None:
     assert job["successCount"] == 3
 
 
-def test_a_slot_found_later_than_epsilon_is_missed_not_run(jobs: Jobs) -> None:
+def test_a_slot_found_later_than_epsilon_is_missed_not_run_by_the_chronos2_rule(
+    chronos2_jobs: Jobs
+) -> None:
+    jobs = chronos2_jobs
     jobs.post(every("tick", 10))
     jobs.rt.close()  # the scheduler is down from 5 s to 42 s
     jobs.clock.advance(42)
@@ -455,7 +466,10 @@ def test_deleting_a_job_ends_its_runs_not_yet_launched(jobs: Jobs) -> None:
     assert ended(jobs, START + 10) == ["killed"]
 
 
-def test_slots_missed_together_are_recorded_in_one_insert_and_one_prune(jobs: Jobs) -> None:
+def test_slots_missed_together_are_recorded_in_one_insert_and_one_prune(
+    chronos2_jobs: Jobs
+) -> None:
+    jobs = chronos2_jobs
     jobs.post(every("tick", 1, epsilon="PT0S"))
     with jobs.statements() as statements:
         jobs.tick(60)  # the timer fires once, 50 slots late

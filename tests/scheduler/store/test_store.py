@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import text
 
+from scheduler.store.idempotency_keys import PENDING, IdempotencyKeys
 from scheduler.store.store import Store
 
 pytestmark = pytest.mark.xdist_group("store")
@@ -129,11 +130,27 @@ def test_a_database_from_before_group_versions_gains_them(new_url: Callable[[], 
     with first.engine.begin() as conn:  # as the first schema step left a database
         conn.execute(text("DROP TABLE leader_lease"))
         conn.execute(text("DROP TABLE group_versions"))
+        conn.execute(text("DROP TABLE idempotency_keys"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
     first.close()
     again = Store(url)
     again.save_group_version("/g", "2026-01-01T00:00:00.000Z", {"id": "/g"}, max_versions=5)
     assert again.group_versions("/g") == ["2026-01-01T00:00:00.000Z"]
+    again.close()
+
+
+def test_a_database_from_before_idempotency_keys_gains_them(new_url: Callable[[], str]) -> None:
+    url = new_url()
+    first = Store(url)
+    with first.engine.begin() as conn:  # as the second schema step left a database
+        conn.execute(text("DROP TABLE idempotency_keys"))
+        conn.execute(text("UPDATE schema_version SET version = 2"))
+    first.close()
+    again = Store(url)
+    keys = IdempotencyKeys(again.engine)
+    assert keys.claim("k", "f", now=10.0, expired_before=0.0) is None
+    held = keys.claim("k", "f", now=11.0, expired_before=0.0)
+    assert held is not None and held.status == PENDING
     again.close()
 
 
