@@ -10,7 +10,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps test-servers browser run test lint bench clean
+.PHONY: install ops-deps test-servers browser discovery-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP)
 
@@ -45,6 +45,10 @@ test-servers:
 browser:
 	tools/install_browser.sh
 
+# HAProxy, dig and Prometheus, which the discovery tests start on 127.0.0.1.
+discovery-deps:
+	tools/install_discovery_deps.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -53,7 +57,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps test-servers browser lint
+test: install ops-deps test-servers browser discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesos_vocab.states import TaskState
 from scheduler.appmanager.manager import AppManager
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import TaskCounts, app_info_to_json, app_to_json
+from scheduler.apps.service_ports import service_ports
 from scheduler.base.events import iso_timestamp
 from scheduler.launch.offer_matcher import RejectCount
-from scheduler.launch.tasks import TaskRecord
+from scheduler.launch.tasks import Goal, TaskRecord
 
 Json = dict[str, Any]
 
@@ -25,11 +27,13 @@ def task_json(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -
         "host": record.hostname,
         "slaveId": record.agent_id,
         "ports": list(record.ports),
-        "servicePorts": [pd.port for pd in app.port_definitions] if app else [],
+        "servicePorts": list(service_ports(app)) if app else [],
         "ipAddresses": [],
         "stagedAt": iso_timestamp(record.staged_at),
         "version": record.version,
-        "state": record.state,
+        # A task being killed has left discovery already (see Framework.kill).
+        "state": TaskState.KILLING if record.is_running and record.goal is Goal.KILL
+        else record.state,
         "role": app.role if app else "*",
     }
     if record.started_at is not None:

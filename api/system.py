@@ -88,8 +88,8 @@ def info() -> Response:
             "ha": not isinstance(elected, PseudoElection),
             "hostname": conf.hostname,
             "checkpoint": True,
-            "local_port_min": 10000,
-            "local_port_max": 20000,
+            "local_port_min": conf.local_port_min,
+            "local_port_max": conf.local_port_max,
             "reconciliation_interval": int(conf.reconcile_interval_s * 1000),
             "task_launch_timeout": int(conf.launch_timeout_s * 1000),
             # Lost tasks are replaced at once (see README), so these are Marathon's defaults.

@@ -9,7 +9,8 @@ import importlib
 import importlib.util
 import sys
 
-BENCHMARKS = ("restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "ha_faults")
+BENCHMARKS = ("restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "discovery",
+              "ha_faults")
 
 
 def run(name: str, argv: list[str]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from scheduler.appmanager.manager import AppManager
-from scheduler.apps import pathid
+from scheduler.apps import pathid, service_ports
 from scheduler.apps.groups import (
     Group,
     find_group,
@@ -154,6 +154,7 @@ def _target(apps: AppManager, group: Group, replace_subtree: bool) -> tuple[
         target.update({a: None for a in _apps_under(apps, group.id) if a not in wanted})
     for app_id, app in wanted.items():
         previous = apps.apps.get(app_id)
+        app = service_ports.inherit(app, previous, apps.port_range)
         if previous is not None and replace(app, version=None, version_info=None) == replace(
             previous, version=None, version_info=None
         ):

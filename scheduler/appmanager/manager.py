@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mesos_vocab.states import TaskState
 from scheduler.appmanager.status_events import publish_status
-from scheduler.apps import pathid
+from scheduler.apps import pathid, service_ports
 from scheduler.apps.admission import admit
 from scheduler.apps.model import AppDefinition, KillSelection, timestamp
 from scheduler.apps.serialize import app_to_json
@@ -103,9 +103,15 @@ class AppManager:
     ):
         """Give `app` its new version and versionInfo, as Marathon's rules say."""
         now = self._version_time()
+        app = service_ports.inherit(app, previous, self.port_range)
         if restart:
             return restarted(app, now)
         return apply_version_info(previous, app, now)
+
+    @property
+    def port_range(self) -> service_ports.PortRange:
+        return service_ports.PortRange(self.fw.config.local_port_min,
+                                       self.fw.config.local_port_max)
 
     # reads ------------------------------------------------------------------------------
     def get(self, app_id: str) -> AppDefinition:
@@ -134,6 +140,7 @@ class AppManager:
         sentenced: tuple[TaskRecord, ...] = (),
     ) -> Deployment:
         """Store the target apps and start the deployment that brings them about."""
+        target = service_ports.assign(target, self.apps, self.port_range)
         admit(target, self.apps, self.fw.config)
         original = {app_id: self.apps.get(app_id) for app_id in target}
         steps = plan_steps(
@@ -196,7 +203,8 @@ class AppManager:
         if app.id in self.groups or any(pathid.is_descendant(a, app.id) for a in self.apps):
             raise AlreadyExists(f"A group with id [{app.id}] already exists.")
         app = self.stamp(app, None, restart=False)
-        return app, self.deploy({app.id: app}, force)
+        deployment = self.deploy({app.id: app}, force)
+        return self.apps[app.id], deployment  # as deployed: with its service ports
 
     def replace_app(self, app: AppDefinition, force: bool) -> tuple[bool, Deployment]:
         """PUT: create or update; returns (created, deployment)."""

@@ -56,6 +56,18 @@ class Config:
     # API's wait for the owner thread (`request_timeout_s`), which also answers 503.
     store_busy_timeout_s: float = 10.0
     request_timeout_s: float = 30.0
+    # Marathon's --local_port_min/max: where service ports of 0 are assigned from.
+    local_port_min: int = 10000
+    local_port_max: int = 20000
+    # Seconds between a running task leaving discovery and Mesos being asked to kill it.
+    kill_drain_s: float = 0.0
+    # DNS from the scheduler's state (None: off); 0 picks a free port.
+    dns_port: int | None = None
+    dns_domain: str = "mesos"
+    dns_ttl: int = 1
+    # The read-only Consul catalog (None: off); its own port, as Chronos owns /v1 on the API's.
+    consul_port: int | None = None
+    consul_datacenter: str = "dc1"
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
     zk_url: str | None = None  # elect the leader in ZooKeeper rather than in the database

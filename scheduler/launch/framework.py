@@ -110,13 +110,35 @@ class Framework:
         return removed
 
     def kill(self, record: TaskRecord) -> TaskRecord:
-        """Ask Mesos to kill a task; it stays known until Mesos reports it terminal."""
+        """Ask Mesos to kill a task; it stays known until Mesos reports it terminal.
+
+        A running task leaves discovery first (a TASK_KILLING status event, and /v2 shows
+        it killing), and Mesos is asked `kill_drain_s` later, so that load balancers stop
+        sending it requests before it gets SIGTERM.
+        """
+        now = self.clock.now()
+        drain = self.config.kill_drain_s if record.is_running else 0.0
         if record.goal is not Goal.KILL:
-            record = self.tracker.update(
-                record.task_id, goal=Goal.KILL, kill_requested_at=self.clock.now()
-            )
+            record = self.tracker.update(record.task_id, goal=Goal.KILL, kill_requested_at=now)
+            if record.is_running:
+                self.events.publish(
+                    "status_update_event", now, slaveId=record.agent_id,
+                    taskId=record.task_id, taskStatus=TaskState.KILLING, message="draining",
+                    appId=record.run_spec_id, host=record.hostname, ipAddresses=[],
+                    ports=list(record.ports), version=record.version,
+                )
+            if drain > 0:
+                self.core.call_later(drain, lambda: self._kill_now(record.task_id))
+                return record
+        elif now < (record.kill_requested_at or now) + drain:
+            return record  # still draining: the timer kills it
         self.driver.kill(record.task_id, record.agent_id or None)
         return record
+
+    def _kill_now(self, task_id: str) -> None:
+        record = self.tracker.get(task_id)
+        if record is not None and not record.is_terminal:
+            self.driver.kill(record.task_id, record.agent_id or None)
 
     # Mesos events -----------------------------------------------------------------------
     def on_registered(self, framework_id: str, master: str) -> None:

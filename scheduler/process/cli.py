@@ -1,4 +1,4 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos` and `executor`."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor` and `lb`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ SUBCOMMANDS = {
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
     "hash-secret": "api.auth_cli:hash_secret",
+    "lb": "discovery.lb:lb",
 }
 
 

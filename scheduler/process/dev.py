@@ -99,15 +99,21 @@ def _cli(*args: str) -> list[str]:
                    "--schedulers > 1, a throwaway local PostgreSQL)")
 @click.option("--lease", default=3.0, show_default=True, type=float,
               help="seconds of the leader's lease")
+@click.option("--dns-port", default=0, show_default=True, type=int,
+              help="the scheduler's DNS port (0: a free one, printed at start)")
+@click.option("--consul-port", default=0, show_default=True, type=int,
+              help="the scheduler's Consul catalog port (0: a free one, printed at start)")
 @click.argument("scheduler_options", nargs=-1, type=click.UNPROCESSED)
 def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
-    schedulers: int, db_url: str | None, lease: float, scheduler_options: tuple[str, ...],
+    schedulers: int, db_url: str | None, lease: float, dns_port: int, consul_port: int,
+    scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
-    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert).
+    Other options go to `dromos scheduler` as given (e.g. --http-credentials, --tls-cert,
+    --kill-drain-seconds).
     """
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +135,9 @@ def dev(
             "scheduler", "--master", master, "--host", host, "--port", str(port + i),
             "--data-dir", str(own_dir), "--job-retry-delay", str(job_retry_delay),
             "--job-launch-lead", str(job_launch_lead), "--past-start-rule", past_start_rule,
-            "--log-level", log_level, "--lease", str(lease), *options, *scheduler_options,
+            "--log-level", log_level, "--lease", str(lease), *options,
+            "--dns-port", str(dns_port + i if dns_port else 0),
+            "--consul-port", str(consul_port + i if consul_port else 0), *scheduler_options,
         ), data_dir / f"{name}.pid"))
     stopping = False
 

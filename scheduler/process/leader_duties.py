@@ -34,6 +34,8 @@ class LeaderDuties:
         self.runtime: Runtime | None = None
         self.ready = threading.Event()
         self.exit: Callable[[int], None] = os._exit
+        # What the layer above runs beside the leader's state (discovery's servers).
+        self.on_elected: Callable[[Runtime], object] = lambda _runtime: None
         self._driver: PymesosDriver | None = None
 
     def start_leadership(self, epoch: int) -> None:
@@ -55,6 +57,7 @@ class LeaderDuties:
             "leader_elected_event", runtime.clock.now(), leader=self.config.http_address,
             epoch=epoch,
         )
+        self.on_elected(runtime)
         self.runtime = runtime
         self.ready.set()
         self._driver.start()

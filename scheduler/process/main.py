@@ -61,6 +61,19 @@ def setup_logging(level: str) -> None:
               help="slots older than a job's epsilon (a start in the past, or downtime): "
                    "chronos3 runs the job once now and skips its schedule forward, "
                    "chronos2 records them as missed and does not run them")
+@click.option("--local-port-min", "--local_port_min", "local_port_min", default=10000,
+              show_default=True, type=int, help="lowest service port assigned for a port of 0")
+@click.option("--local-port-max", "--local_port_max", "local_port_max", default=20000,
+              show_default=True, type=int, help="highest service port assigned for a port of 0")
+@click.option("--kill-drain-seconds", "kill_drain_s", default=0.0, show_default=True,
+              type=float, help="seconds a running task is out of discovery before Mesos kills it")
+@click.option("--dns-port", type=int, default=None,
+              help="serve Mesos-DNS-style names on this UDP and TCP port (off by default)")
+@click.option("--dns-domain", default="mesos", show_default=True)
+@click.option("--dns-ttl", default=1, show_default=True, type=int, help="seconds")
+@click.option("--consul-port", type=int, default=None,
+              help="serve a read-only Consul catalog API on this port (off by default)")
+@click.option("--consul-datacenter", default="dc1", show_default=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="an origin (scheme://host:port) whose pages may call the API; repeatable")
 @limit_options
@@ -134,6 +147,7 @@ def election_for(config: Config, lease_s: float) -> ElectionService:
 
 
 def serve(config: Config, lease_s: float) -> None:
+    from api import discovery_state
     from api.app import create_app, create_standby_app
     from api.leader_proxy import LeaderRouter
     from scheduler.process.http_server import create_server
@@ -141,6 +155,8 @@ def serve(config: Config, lease_s: float) -> None:
 
     election = election_for(config, lease_s)
     duties = LeaderDuties(config, election)
+    stops: list[Callable[[], None]] = []
+    duties.on_elected = lambda runtime: stops.append(discovery_state.start(runtime))
 
     def leader_app(wait_s: float) -> LeaderApp | None:
         if not duties.ready.wait(wait_s) or duties.runtime is None:
@@ -165,6 +181,8 @@ def serve(config: Config, lease_s: float) -> None:
         log.info("stopping")
     finally:
         server.close()
+        for stop_discovery in stops:
+            stop_discovery()
         duties.close()
 
 

@@ -169,7 +169,8 @@ def test_legacy_ports_beyond_the_port_mappings_add_empty_mappings_on_bridge(
     assert [(m["containerPort"], m["hostPort"]) for m in mappings] == [(80, 0), (0, 0), (0, 0)]
     host = client.post("/v2/apps", json={"id": "/host", "cmd": "sleep 9", "instances": 0,
                                          "ports": [0, 0]})
-    assert [d["port"] for d in host.get_json()["portDefinitions"]] == [0, 0]
+    # Service ports of 0 are assigned (after /padded's three): see test_service_ports_api.
+    assert [d["port"] for d in host.get_json()["portDefinitions"]] == [10003, 10004]
 
 
 def test_the_version_a_put_answers_is_the_stored_app_version(client: FlaskClient) -> None:

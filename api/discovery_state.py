@@ -1,0 +1,122 @@
+"""The scheduler's state as the in-process discovery servers read it (`discovery.Feed`).
+
+Apps are the same AppInfo JSON `/v2/apps?embed=apps.tasks&embed=apps.readiness` answers,
+so DNS, the catalog and `dromos lb` agree on who is a member.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+from collections.abc import Callable, Iterable
+
+from api.marathon_json import app_info
+from discovery.consul_catalog import catalog
+from discovery.consul_server import CatalogState, ConsulServer
+from discovery.dns_records import Zone, zone
+from discovery.dns_server import DnsServers, ZoneResolver
+from discovery.feed import Event, Feed, Listener, Source
+from discovery.snapshot import Json
+from scheduler.launch.task_request import JOB_PREFIX, is_job
+from scheduler.process.runtime import Runtime
+
+EMBED = {"apps.tasks", "apps.readiness"}
+
+
+class _Source(Source):
+    """The runtime's event bus and state; reads run on the owner thread."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.subscription = rt.framework.events.subscribe()
+
+    def next_event(self, timeout: float) -> Event | None:
+        if self.subscription.closed:  # cut off for lagging: events were lost
+            self.subscription = self.rt.framework.events.subscribe()
+            return {}
+        return self.subscription.get(timeout)
+
+    def pending(self) -> list[Event]:
+        events: list[Event] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                event = self.subscription.queue.get_nowait()
+                events.append(event if event is not None else {})
+        return events
+
+    def apps(self, app_ids: Iterable[str] | None) -> dict[str, Json | None]:
+        def read() -> dict[str, Json | None]:
+            known = self.rt.apps.apps
+            wanted = sorted(known) if app_ids is None else sorted(app_ids)
+            return {a: app_info(self.rt.apps, known[a], EMBED) if a in known else None
+                    for a in wanted}
+
+        return self.rt.call(read)
+
+    def jobs(self) -> dict[str, list[Json]]:
+        def read() -> dict[str, list[Json]]:
+            jobs: dict[str, list[Json]] = {}
+            for record in self.rt.framework.tracker:
+                if is_job(record.run_spec_id) and record.is_running:
+                    jobs.setdefault(record.run_spec_id.removeprefix(JOB_PREFIX), []).append({
+                        "id": record.task_id, "host": record.hostname,
+                        "ports": list(record.ports), "state": record.state,
+                    })
+            return jobs
+
+        return self.rt.call(read)
+
+    def is_job(self, run_spec_id: str) -> bool:
+        return is_job(run_spec_id)
+
+
+class _Resolver:
+    """Agent host names to IPv4 addresses, remembered (agents do not move)."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, host: str) -> str | None:
+        if host not in self.known:
+            try:
+                self.known[host] = socket.gethostbyname(host)
+            except OSError:
+                self.known[host] = None
+        return self.known[host]
+
+
+def start(rt: Runtime) -> Callable[[], None]:
+    """Start the discovery servers `rt.config` asks for; returns what stops them."""
+    config = rt.config
+    stops: list[Callable[[], None]] = []
+    listeners: list[Listener] = []
+    resolve = _Resolver()
+    if config.dns_port is not None:
+        resolver = ZoneResolver(Zone(config.dns_domain), config.dns_ttl)
+        servers = DnsServers(resolver, config.host, config.dns_port)
+        listeners.append(lambda snap: resolver.update(
+            zone(snap, config.framework_name, config.dns_domain, resolve)))
+        servers.start()
+        stops.append(servers.stop)
+        print(f"dromos scheduler: DNS on {config.host}:{servers.port} (udp, tcp)", flush=True)
+    if config.consul_port is not None:
+        catalog_state = CatalogState(config.consul_datacenter, config.hostname)
+        consul = ConsulServer(catalog_state, config.host, config.consul_port)
+        listeners.append(lambda snap: catalog_state.update(
+            catalog(snap, config.consul_datacenter, resolve)))
+        consul.start()
+        stops.append(consul.stop)
+        print(f"dromos scheduler: Consul catalog on http://{config.host}:{consul.port}",
+              flush=True)
+    if not listeners:
+        return lambda: None
+    running = Feed(_Source(rt), listeners)
+    running.start()
+    stops.insert(0, running.stop)
+
+    def stop_all() -> None:
+        for stop in stops:
+            stop()
+
+    return stop_all

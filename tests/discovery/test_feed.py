@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from discovery.feed import Event, Feed, Json, Source, changed
+from discovery.snapshot import Snapshot
+
+
+class Recorded(Source):
+    """A state of apps and jobs that remembers which apps were read."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Json] = {"/a": {"id": "/a"}, "/b": {"id": "/b"}}
+        self.reads: list[list[str] | None] = []
+
+    def apps(self, app_ids: Iterable[str] | None) -> dict[str, Json | None]:
+        wanted = sorted(self.state) if app_ids is None else sorted(app_ids)
+        self.reads.append(None if app_ids is None else wanted)
+        return {a: self.state.get(a) for a in wanted}
+
+    def jobs(self) -> dict[str, list[Json]]:
+        return {}
+
+    def is_job(self, run_spec_id: str) -> bool:
+        return run_spec_id.startswith("job:")
+
+
+def test_only_the_apps_events_name_are_read_again() -> None:
+    source = Recorded()
+    seen: list[Snapshot] = []
+    feed = Feed(source, [seen.append])
+    feed.refresh(None, jobs=True)
+    source.state["/b"] = {"id": "/b", "instances": 2}
+    del source.state["/a"]
+    feed.refresh({"/a", "/b"}, jobs=False)
+    assert source.reads == [None, ["/a", "/b"]]
+    assert [a["id"] for a in seen[-1].apps] == ["/b"] and seen[-1].index == 3
+    feed.refresh(set(), jobs=False)  # nothing changed: no new snapshot
+    assert len(seen) == 2
+
+
+def test_events_say_what_changed() -> None:
+    events: list[Event] = [{"eventType": "status_update_event", "appId": "/a"},
+                           {"eventType": "instance_changed_event", "runSpecId": "job:x"},
+                           {"eventType": "event_stream_attached"}]
+    assert changed(events, Recorded().is_job) == ({"/a"}, True)
+    assert changed([{"eventType": "deployment_info"}], Recorded().is_job) == (None, True)
