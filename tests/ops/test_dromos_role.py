@@ -215,6 +215,7 @@ def test_two_installed_schedulers_on_postgresql_elect_one_leader(
         with psycopg.connect(server + "/postgres", autocommit=True) as conn:
             conn.execute("CREATE DATABASE dromos")
         ports = [free_port(), free_port()]
+        tls = ssl.create_default_context(cafile=installed.cert)
         with contextlib.ExitStack() as stack:
             for i, port in enumerate(ports):
                 data_dir = tmp_path / f"instance-{i}"
@@ -223,19 +224,21 @@ def test_two_installed_schedulers_on_postgresql_elect_one_leader(
                        "DROMOS_DATA_DIR": str(data_dir)}
                 process = stack.enter_context(started(exec_start(installed.unit, own), own,
                                                       cwd=data_dir))
-                wait_for_pong(f"http://127.0.0.1:{port}/ping", process, data_dir / "dromos.log")
-            infos = [wait_for_leader(port) for port in ports]
+                wait_for_pong(f"https://127.0.0.1:{port}/ping", process, data_dir / "dromos.log",
+                              tls)
+            infos = [wait_for_leader(port, tls) for port in ports]
     assert sorted(info["elected"] for info in infos) == [False, True]
     leader = next(info for info in infos if info["elected"])
     assert {info["leader"] for info in infos} == {
         f"127.0.0.1:{leader['http_config']['http_port']}"}
 
 
-def wait_for_leader(port: int) -> dict[str, Any]:
+def wait_for_leader(port: int, tls: ssl.SSLContext) -> dict[str, Any]:
     """/v2/info of the instance on `port` once it names a leader."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/info", timeout=20) as answer:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/v2/info", timeout=20,
+                                    context=tls) as answer:
             info: dict[str, Any] = json.loads(answer.read())
         if info["leader"]:
             return info
