@@ -12,7 +12,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps browser discovery-deps run test lint bench clean
+.PHONY: install ops-deps test-servers browser discovery-deps run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP) $(PROTO_STAMP)
 
@@ -42,6 +42,10 @@ $(OPS_STAMP): tools/ops-requirements.txt tools/install_ops_deps.sh
 	$(OPS_VENV)/bin/python -m pip install -q -r tools/ops-requirements.txt
 	touch $@
 
+# PostgreSQL and ZooKeeper from Debian, which the tests start themselves (tests/support).
+test-servers:
+	tools/install_test_servers.sh
+
 # headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui,
 # tests/e2e/test_cross_origin_browser.py).
 browser:
@@ -59,7 +63,7 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-test: install ops-deps browser discovery-deps lint
+test: install ops-deps test-servers browser discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: install

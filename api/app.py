@@ -19,14 +19,16 @@ from api import (
     ui,
     write_guard,
 )
+from scheduler.base.config import Config
+from scheduler.leadership.pseudo import PseudoElection
+from scheduler.leadership.service import ElectionService
 from scheduler.process.runtime import Runtime
 
 
-def create_app(runtime: Runtime) -> Flask:
-    app = Flask("dromos")
+def create_app(runtime: Runtime, election: ElectionService | None = None) -> Flask:
+    """The whole API, served by the leader (the only scheduler, by default)."""
+    app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address))
     app.extensions["dromos"] = runtime
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.url_map.strict_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)
     metrics.register(app)
@@ -51,5 +53,22 @@ def create_app(runtime: Runtime) -> Flask:
         ui.root,
     ):
         app.register_blueprint(blueprint)
+    return app
+
+
+def create_standby_app(config: Config, election: ElectionService) -> Flask:
+    """What a standby answers itself: about this instance and who leads."""
+    app = _flask(config, election)
+    app.register_blueprint(system.blueprint)
+    app.register_blueprint(metrics.blueprint)
+    return app
+
+
+def _flask(config: Config, election: ElectionService) -> Flask:
+    app = Flask("dromos")
+    app.extensions["dromos.config"] = config
+    app.extensions["dromos.election"] = election
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
     return app
 

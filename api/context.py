@@ -8,13 +8,26 @@ from flask import current_app, request
 
 from api.limits import BodyLimits, parse_body
 from scheduler.apps import pathid
+from scheduler.base.config import Config
 from scheduler.base.errors import ValidationFailed, Violation
+from scheduler.leadership.service import ElectionService
 from scheduler.process.runtime import Runtime
 
 
 def runtime() -> Runtime:
     rt: Runtime = current_app.extensions["dromos"]
     return rt
+
+
+def config() -> Config:
+    """This instance's settings: the leader's runtime's, or a standby's own."""
+    conf: Config = current_app.extensions["dromos.config"]
+    return conf
+
+
+def election() -> ElectionService:
+    service: ElectionService = current_app.extensions["dromos.election"]
+    return service
 
 
 def json_body() -> Any:

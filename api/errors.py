@@ -21,6 +21,7 @@ from scheduler.base.errors import (
     ValidationFailed,
     Violation,
 )
+from scheduler.leadership.service import Deposed
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,11 @@ def register(app: Flask) -> None:
         if _is_chronos():
             return chronos_error(error)
         return marathon_error(error)
+
+    @app.errorhandler(Deposed)
+    def _deposed(_error: Deposed) -> Response:
+        # This instance just lost leadership (and exits): the write was not committed.
+        return _unavailable("This scheduler is no longer the leader; retry")
 
     @app.errorhandler(InvalidJob)
     def _invalid_job(error: InvalidJob) -> Response:

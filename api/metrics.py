@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from api.context import runtime
+from api.context import election
 from mesos_vocab.states import TaskState
+from scheduler.leadership.service import ElectionService
 from scheduler.process.runtime import Runtime
 
 # Every Mesos task state, as /metrics lists them.
@@ -104,13 +105,29 @@ class RuntimeCollector(Collector):
         )
 
 
+class LeadershipCollector(Collector):
+    def __init__(self, election: ElectionService) -> None:
+        self._election = election
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("dromos_leader", "1 while this instance is the leader",
+                                value=1 if self._election.is_leader() else 0)
+        yield CounterMetricFamily(
+            "dromos_leadership_changes", "Times this instance was elected or deposed",
+            value=self._election.changes(),
+        )
+
+
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    rt = runtime()
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RuntimeCollector(rt))
-    body = generate_latest(registry) + generate_latest(rt.framework.telemetry.registry)
-    return Response(body, mimetype="text/plain; version=0.0.4")
+    registry.register(LeadershipCollector(election()))
+    body = b""
+    rt = _runtime()
+    if rt is not None:
+        registry.register(RuntimeCollector(rt))
+        body = generate_latest(rt.framework.telemetry.registry)
+    return Response(generate_latest(registry) + body, mimetype="text/plain; version=0.0.4")
 
 
 def register(app: Flask) -> None:
@@ -122,9 +139,15 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _observe(response: Response) -> Response:
-        started = g.pop("dromos_started", None)
-        if started is not None:
+        started, rt = g.pop("dromos_started", None), _runtime()
+        if started is not None and rt is not None:
             route = request.url_rule.rule if request.url_rule else "unmatched"
-            runtime().framework.telemetry.api_requests.labels(request.method, route).observe(
+            rt.framework.telemetry.api_requests.labels(request.method, route).observe(
                 time.perf_counter() - started)
         return response
+
+
+def _runtime() -> Runtime | None:
+    """This process's runtime; None on a standby, which runs no scheduler."""
+    rt: Runtime | None = current_app.extensions.get("dromos")
+    return rt

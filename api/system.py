@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
+import json
 import threading
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from api.context import runtime
+from api.context import config, election
+from scheduler.leadership.pseudo import PseudoElection
+from scheduler.leadership.service import ElectionService
 
 blueprint = Blueprint("system", __name__)
 
@@ -20,10 +21,11 @@ ABDICATE_DELAY_S = 0.2
 ABDICATE_EXTENSION = "dromos.abdicate"
 
 
-def _terminate_self() -> None:
-    """SIGTERM this process: `dromos scheduler` stops cleanly (the framework stays
-    registered, so tasks keep running) and its supervisor starts it again."""
-    threading.Timer(ABDICATE_DELAY_S, os.kill, (os.getpid(), signal.SIGTERM)).start()
+def _step_down(service: ElectionService) -> Callable[[], None]:
+    """Give leadership up once the answer has left: this scheduler exits (the framework
+    stays registered, so tasks keep running), another instance takes over, and the
+    supervisor starts this one again as a standby."""
+    return lambda: threading.Timer(ABDICATE_DELAY_S, service.abdicate).start()
 
 
 @blueprint.get("/ping")
@@ -33,19 +35,24 @@ def ping() -> Response:
     return Response("pong", mimetype="text/plain")
 
 
-def _leader() -> str:
-    return runtime().config.http_address
+def _leader() -> Response:
+    leader = election().leader()
+    if leader is None:
+        return Response(json.dumps({"message": "There is no leader"}), 404,
+                        mimetype="application/json")
+    return jsonify({"leader": leader})
 
 
 @blueprint.get("/v2/leader")
 def marathon_leader() -> Response:
-    return jsonify({"leader": _leader()})
+    return _leader()
 
 
 @blueprint.delete("/v2/leader")
 def abdicate() -> Response:
     """Marathon's abdication: this scheduler exits once the answer is sent."""
-    leave: Callable[[], None] = current_app.extensions.get(ABDICATE_EXTENSION, _terminate_self)
+    leave: Callable[[], None] = (current_app.extensions.get(ABDICATE_EXTENSION)
+                                 or _step_down(election()))
     response = jsonify({"message": "Leadership abdicated"})
     response.call_on_close(leave)
     return response
@@ -55,48 +62,49 @@ def abdicate() -> Response:
 @blueprint.get("/scheduler/leader")
 @blueprint.get("/v1/scheduler/leader")
 def chronos_leader() -> Response:
-    return jsonify({"leader": _leader()})
+    return _leader()
 
 
 @blueprint.get("/v2/info")
 def info() -> Response:
-    rt = runtime()
-    config = rt.config
-    framework_id = rt.call(lambda: rt.framework.framework_id)
+    conf, elected = config(), election()
+    rt = current_app.extensions.get("dromos")  # None on a standby
+    framework_id = rt.call(lambda: rt.framework.framework_id) if rt is not None else None
     return jsonify({
         "name": "marathon",
         "version": VERSION,
         "buildref": "dromos",
-        "elected": True,
-        "leader": _leader(),
+        # This instance is marathon_config.hostname and http_config.http_port, as in Marathon.
+        "elected": elected.is_leader(),
+        "leader": elected.leader(),
         "frameworkId": framework_id,
         "marathon_config": {
-            "master": config.master,
-            "mesos_role": config.role,
+            "master": conf.master,
+            "mesos_role": conf.role,
             "mesos_user": None,
-            "executor": config.executor_command,
+            "executor": conf.executor_command,
             "failover_timeout": 604800,
-            "framework_name": config.framework_name,
-            "ha": False,
-            "hostname": config.hostname,
+            "framework_name": conf.framework_name,
+            "ha": not isinstance(elected, PseudoElection),
+            "hostname": conf.hostname,
             "checkpoint": True,
-            "local_port_min": config.local_port_min,
-            "local_port_max": config.local_port_max,
-            "reconciliation_interval": int(config.reconcile_interval_s * 1000),
-            "task_launch_timeout": int(config.launch_timeout_s * 1000),
+            "local_port_min": conf.local_port_min,
+            "local_port_max": conf.local_port_max,
+            "reconciliation_interval": int(conf.reconcile_interval_s * 1000),
+            "task_launch_timeout": int(conf.launch_timeout_s * 1000),
             # Lost tasks are replaced at once (see README), so these are Marathon's defaults.
             "task_lost_expunge_initial_delay": 300000,
             "task_lost_expunge_interval": 30000,
             "features": [],
         },
         "zookeeper_config": {
-            "zk": None,
+            "zk": conf.zk_url,
             "zk_timeout": 10000,
             "zk_connection_timeout": 10000,
             "zk_session_timeout": 10000,
-            "zk_max_versions": config.max_app_versions,
+            "zk_max_versions": conf.max_app_versions,
         },
-        "http_config": {"http_port": config.port, "https_port": None},
+        "http_config": {"http_port": conf.port, "https_port": None},
     })
 
 

@@ -70,6 +70,7 @@ class Config:
     consul_datacenter: str = "dc1"
     # Origins whose pages may write to the API (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    zk_url: str | None = None  # elect the leader in ZooKeeper rather than in the database
 
     # Who may call the API (api/auth.py): `user:password` operators, and a file of
     # `name:role:hash` lines. Never shown in the Config's repr.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,8 @@ from types import FrameType
 
 import click
 
+from scheduler.process import local_postgres
+from scheduler.process.local_postgres import LocalPostgres
 from scheduler.process.main import PAST_START_RULES
 
 PR_SET_PDEATHSIG = 1
@@ -55,6 +58,18 @@ class Child:
             self.process.wait()
 
 
+def _throwaway_postgres() -> LocalPostgres:
+    if not local_postgres.available():
+        raise click.UsageError("--schedulers > 1 needs PostgreSQL: give --db postgresql://... "
+                               "or install PostgreSQL's binaries (Debian: postgresql)")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = LocalPostgres(sock.getsockname()[1])
+    sock.close()
+    server.start()
+    return server
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "scheduler.process.cli", *args]
 
@@ -83,6 +98,14 @@ def _cli(*args: str) -> list[str]:
               help="seconds Mesos waits for an agent's answer to a ping")
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
               help="unanswered pings after which Mesos marks an agent unreachable")
+@click.option("--schedulers", default=1, show_default=True, type=click.IntRange(1, 9),
+              help="scheduler instances (on ports PORT, PORT+1, ...); more than one needs "
+                   "PostgreSQL")
+@click.option("--db", "db_url", default=None,
+              help="SQLAlchemy URL of the state (default: SQLite in the data dir; with "
+                   "--schedulers > 1, a throwaway local PostgreSQL)")
+@click.option("--lease", default=3.0, show_default=True, type=float,
+              help="seconds of the leader's lease")
 @click.option("--dns-port", default=0, show_default=True, type=int,
               help="the scheduler's DNS port (0: a free one, printed at start)")
 @click.option("--consul-port", default=0, show_default=True, type=int,
@@ -92,7 +115,8 @@ def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
     agents: int, agent_ping_timeout: float, max_agent_ping_timeouts: int,
-    dns_port: int, consul_port: int, scheduler_options: tuple[str, ...],
+    schedulers: int, db_url: str | None, lease: float, dns_port: int, consul_port: int,
+    scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
 
@@ -102,6 +126,10 @@ def dev(
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     master = f"127.0.0.1:{mesos_port}"
+    postgres = None
+    if schedulers > 1 and db_url is None:
+        postgres = _throwaway_postgres()
+        db_url = postgres.url
     children = [
         Child("localmesos", _cli("localmesos", "--port", str(mesos_port), "--ports", port_range,
                                  "--data-dir", str(data_dir / "localmesos"),
@@ -109,16 +137,19 @@ def dev(
                                  "--agent-ping-timeout", str(agent_ping_timeout),
                                  "--max-agent-ping-timeouts", str(max_agent_ping_timeouts)),
               data_dir / "localmesos.pid"),
-        Child("scheduler", _cli("scheduler", "--master", master, "--host", host,
-                                "--port", str(port), "--data-dir", str(data_dir),
-                                "--job-retry-delay", str(job_retry_delay),
-                                "--job-launch-lead", str(job_launch_lead),
-                                "--past-start-rule", past_start_rule,
-                                "--log-level", log_level,
-                                "--dns-port", str(dns_port), "--consul-port", str(consul_port),
-                                *scheduler_options),
-              data_dir / "scheduler.pid"),
     ]
+    for i in range(schedulers):
+        name = "scheduler" if schedulers == 1 else f"scheduler-{i + 1}"
+        own_dir = data_dir if schedulers == 1 else data_dir / name
+        options = ["--db", db_url, "--hostname", host] if db_url else []
+        children.append(Child(name, _cli(
+            "scheduler", "--master", master, "--host", host, "--port", str(port + i),
+            "--data-dir", str(own_dir), "--job-retry-delay", str(job_retry_delay),
+            "--job-launch-lead", str(job_launch_lead), "--past-start-rule", past_start_rule,
+            "--log-level", log_level, "--lease", str(lease), *options,
+            "--dns-port", str(dns_port + i if dns_port else 0),
+            "--consul-port", str(consul_port + i if consul_port else 0), *scheduler_options,
+        ), data_dir / f"{name}.pid"))
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -145,5 +176,7 @@ def dev(
         for child in reversed(children):
             child.stop()
             child.pid_file.unlink(missing_ok=True)
+        if postgres is not None:
+            postgres.remove()
         print("dromos dev: stopped", flush=True)
     os._exit(0)

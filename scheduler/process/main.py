@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -13,11 +15,15 @@ import click
 
 from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
+from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
+from scheduler.leadership.service import SESSION_PREFIX, ElectionService
 from scheduler.process.server_options import limit_options
-from scheduler.store.db import sqlite_url
+from scheduler.store.db import named, sqlite_url
 
 log = logging.getLogger("dromos")
 PAST_START_RULES = [rule.value for rule in PastStartRule]
+
+LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
 
 
 def setup_logging(level: str) -> None:
@@ -46,6 +52,10 @@ def setup_logging(level: str) -> None:
 @click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
+@click.option("--zk", "zk_url", default=None,
+              help="zk://HOSTS/PATH: elect the leader in ZooKeeper (fenced in the database)")
+@click.option("--lease", default=3.0, show_default=True, type=float,
+              help="seconds a leader holds its lease in PostgreSQL without renewing it")
 @click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
               show_default=True,
               help="slots older than a job's epsilon (a start in the past, or downtime): "
@@ -72,7 +82,7 @@ def scheduler(
     hostname: str | None, executor_command: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
-    **limits: Any,
+    zk_url: str | None, lease: float, **limits: Any,
 ) -> None:
     """Run the Dromos scheduler and its REST API."""
     setup_logging(log_level)
@@ -81,7 +91,8 @@ def scheduler(
     data_dir.mkdir(parents=True, exist_ok=True)
     options = {
         "master": master,
-        "db_url": db_url or sqlite_url(data_dir.resolve()),
+        "db_url": named(db_url or sqlite_url(data_dir.resolve()),
+                        f"{SESSION_PREFIX}{hostname or socket.gethostname()}:{port}"),
         "data_dir": data_dir.resolve(),
         "host": host,
         "port": port,
@@ -93,11 +104,12 @@ def scheduler(
         "job_launch_lead_s": job_launch_lead,
         "job_past_start_rule": past_start_rule,
         "cors_origins": cors_origins,
+        "zk_url": zk_url,
         **limits,
     }
     if hostname:
         options["hostname"] = hostname
-    serve(Config(**options))
+    serve(Config(**options), lease)
 
 
 class StopOnFirstSignal:
@@ -115,34 +127,52 @@ class StopOnFirstSignal:
             raise SystemExit(0)
 
 
-def serve(config: Config) -> None:
+def election_for(config: Config, lease_s: float) -> ElectionService:
+    """A lease in PostgreSQL (or ZooKeeper, fenced in PostgreSQL) for several schedulers;
+    the pseudo election over SQLite."""
+    sqlite = config.db_url.startswith("sqlite")
+    if config.zk_url and sqlite:
+        raise click.UsageError("--zk elects among several schedulers, which share their "
+                               "state in PostgreSQL: give --db postgresql://...")
+    if config.zk_url:
+        from scheduler.leadership.zk import ZkElection
+
+        return ZkElection(config.zk_url, config.db_url, config.http_address)
+    if sqlite:
+        db_file = Path(config.db_url.split(":///", 1)[1])
+        return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"))
+    from scheduler.leadership.lease import PostgresLease
+
+    return PostgresLease(config.db_url, config.http_address, lease_s)
+
+
+def serve(config: Config, lease_s: float) -> None:
     from api import discovery_state
-    from api.app import create_app
-    from scheduler.mesos.driver import PymesosDriver, framework_info
-    from scheduler.mesos.sender import SendingDriver
+    from api.app import create_app, create_standby_app
+    from api.leader_proxy import LeaderRouter
     from scheduler.process.http_server import create_server
-    from scheduler.process.runtime import Runtime
+    from scheduler.process.leader_duties import LeaderDuties
 
-    runtime = Runtime(config)
-    runtime.restore()
-    runtime.core.start()
-    runtime.start_health_checks()
-    stop_discovery = discovery_state.start(runtime)
-    info = framework_info(
-        config.framework_name, runtime.framework.framework_id,
-        f"{config.scheme}://{config.http_address}", config.role,
-    )
-    info["user"] = config.task_users().default_user  # Marathon's --mesos_user
-    driver = PymesosDriver(config.master, info, runtime.framework, runtime.core.post)
-    sender = SendingDriver(driver)
-    runtime.core.call(lambda: runtime.framework.attach_driver(sender))
-    server = create_server(create_app(runtime), config.host, config.port,
+    election = election_for(config, lease_s)
+    duties = LeaderDuties(config, election)
+    stops: list[Callable[[], None]] = []
+    duties.on_elected = lambda runtime: stops.append(discovery_state.start(runtime))
+
+    def leader_app(wait_s: float) -> LeaderApp | None:
+        if not duties.ready.wait(wait_s) or duties.runtime is None:
+            return None
+        return create_app(duties.runtime, election)
+
+    router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app))
+    server = create_server(router, config.host, config.port,  # type: ignore[arg-type]
                            config.tls_cert, config.tls_key)
-
     stop = StopOnFirstSignal()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    driver.start()
+    try:
+        election.offer_leadership(duties)
+    except AlreadyRunning as error:
+        raise click.ClickException(str(error)) from None
     print(f"dromos scheduler: API on {server.scheme}://{config.host}:{server.port}, "
           f"Mesos master {config.master}", flush=True)
     try:
@@ -151,7 +181,21 @@ def serve(config: Config) -> None:
         log.info("stopping")
     finally:
         server.close()
-        stop_discovery()
-        sender.close()
-        driver.stop()
-        runtime.close()
+        for stop_discovery in stops:
+            stop_discovery()
+        duties.close()
+
+
+def _once(make: Callable[[float], LeaderApp | None]) -> Callable[[float], LeaderApp | None]:
+    """The leader's app, built the first time it is ready."""
+    built: list[LeaderApp] = []
+
+    def get(wait_s: float) -> LeaderApp | None:
+        if not built:
+            app = make(wait_s)
+            if app is None:
+                return None
+            built.append(app)
+        return built[0]
+
+    return get

@@ -24,8 +24,15 @@ def _idempotency_keys(conn: Connection) -> None:
     schema.idempotency_keys.create(conn)
 
 
+def _leader_lease(conn: Connection) -> None:
+    schema.leader_lease.create(conn)
+    conn.execute(schema.leader_lease.insert().values(id=1, epoch=0, expires_at=0.0))
+
+
 # Append new steps; never edit or reorder a step that has shipped.
-STEPS: list[Callable[[Connection], None]] = [_initial, _group_versions, _idempotency_keys]
+STEPS: list[Callable[[Connection], None]] = [
+    _initial, _group_versions, _idempotency_keys, _leader_lease,
+]
 
 
 def current_version(conn: Connection) -> int:
@@ -37,6 +44,9 @@ def current_version(conn: Connection) -> int:
 def migrate(engine: Engine) -> int:
     """Bring the database to the newest schema; returns the version it is at."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several schedulers start at once on one database: one migrates, the rest wait.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7021)"))
         version = current_version(conn)
         if version > len(STEPS):
             raise RuntimeError(

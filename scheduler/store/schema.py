@@ -112,3 +112,14 @@ idempotency_keys = Table(
     Column("content_type", String(200), nullable=False),
     Column("body", Text, nullable=False),
 )
+
+# The leader lease (schema step 4): one row; its epoch fences every state change.
+leader_lease = Table(
+    "leader_lease",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
+    Column("holder", String(300), nullable=True),
+    Column("expires_at", Float, nullable=False),
+    Column("released_by", String(300), nullable=True),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,9 @@ class Store:
         self.engine: Engine = open_engine(url, busy_timeout_s)
         migrate(self.engine)
         self._local = threading.local()
+        # Runs inside every transaction just before it commits; raises to refuse it (the
+        # leader's fencing epoch, scheduler/leadership).
+        self.guard: Callable[[Connection], None] | None = None
         self._upserts: dict[
             tuple[str, tuple[str, ...], tuple[str, ...]], sqlite.Insert | postgresql.Insert
         ] = {}
@@ -55,7 +58,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """Group writes; nested calls join the outer transaction."""
+        """Group writes; nested calls join the outer transaction, which commits only if the
+        guard lets it."""
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
             yield conn
@@ -64,6 +68,8 @@ class Store:
             self._local.conn = conn
             try:
                 yield conn
+                if self.guard is not None:
+                    self.guard(conn)
             finally:
                 self._local.conn = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.dev import running_dev, wait_for
+from scheduler.process import local_postgres
+from tests.support.dev import Dev, running_dev, wait_for
+from tests.support.ha import free_ports
 from tests.support.localmesos import processes_under
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dev_command")]
@@ -76,3 +79,49 @@ def test_ctrl_c_stops_quietly(tmp_path: Path) -> None:
         assert said.rstrip().endswith("dromos dev: stopped")
         wait_for(lambda: not processes_under(tmp_path), 10,
                  lambda: f"left behind: {processes_under(tmp_path)}")
+
+
+def test_dev_with_three_schedulers_and_no_db_runs_them_on_a_throwaway_postgresql(
+    tmp_path: Path
+) -> None:
+    if not local_postgres.available():
+        pytest.skip("PostgreSQL binaries not installed (Debian package `postgresql`)")
+    ports = free_ports(3)
+
+    def elected(port: int) -> bool:
+        with contextlib.suppress(requests.RequestException):
+            return bool(requests.get(f"http://127.0.0.1:{port}/v2/info", timeout=2).json()[
+                "elected"])
+        return False
+
+    def one_leader(_dev: Dev) -> None:
+        wait_for(lambda: [elected(p) for p in ports].count(True) == 1, 60,
+                 lambda: _dev.log())
+
+    with running_dev(tmp_path, "--schedulers", "3", port=ports[0], ready=one_leader) as dev:
+        db_port = _scheduler_db_port(tmp_path)
+        assert _postgres_serving(db_port)
+        dev.process.send_signal(signal.SIGTERM)
+        assert dev.process.wait(30) == 0
+    assert not _postgres_serving(db_port)
+
+
+def _commands() -> list[list[str]]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            found.append(cmdline.read_bytes().decode(errors="replace").split("\0"))
+    return found
+
+
+def _scheduler_db_port(data_dir: Path) -> str:
+    """The port of the database the schedulers below `data_dir` were given."""
+    for words in _commands():
+        if "scheduler" in words and "--db" in words and any(str(data_dir) in w for w in words):
+            return words[words.index("--db") + 1].rsplit(":", 1)[1].split("/")[0]
+    raise AssertionError("no scheduler with --db")
+
+
+def _postgres_serving(port: str) -> bool:
+    return any(words[0].endswith("postgres") and "-p" in words
+               and words[words.index("-p") + 1] == port for words in _commands())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import requests
 
 from tests.support.dev import Dev, wait_for
+from tests.support.localmesos import free_port
 from tests.support.marathon_client import MarathonClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("leader")]
@@ -32,3 +36,14 @@ def test_an_abdicated_scheduler_exits_and_comes_back_with_its_apps(
     dev.wait_registered()
     assert client.get_app("/keeper").instances == 2
     assert wait_for(lambda: _running(client, "/keeper") == before or None, 10)
+
+
+def test_a_second_scheduler_on_the_same_sqlite_file_refuses_to_start(dev: Dev) -> None:
+    second = subprocess.run(
+        [sys.executable, "-m", "scheduler.process.cli", "scheduler", "--master",
+         dev.mesos_url.removeprefix("http://"), "--data-dir", str(dev.data_dir),
+         "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert second.returncode != 0
+    assert "already uses" in second.stderr and "PostgreSQL" in second.stderr
+    assert dev.get("/v2/info")["elected"] is True

@@ -7,6 +7,7 @@ the rendered unit would start it, and must answer /ping.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import json
 import os
@@ -26,10 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
+import psycopg
 import pytest
 
 from tests.ops.ops_support import ANSIBLE_DIR, REPO, ansible_tool, ops_env, system_tool
+from tests.support.postgres import running_postgres
 from tests.support.tls import self_signed_pair
 
 # One role install serves every test here; under xdist they stay on one worker.
@@ -198,3 +202,45 @@ def wait_for_pong(url: str, process: subprocess.Popen[bytes], log: Path,
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"no answer from {url} within 60 s:\n{log.read_text()}")
+
+
+def test_two_installed_schedulers_on_postgresql_elect_one_leader(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The HA settings: the role's unit and environment, pointed at a shared PostgreSQL,
+    run as two instances: one leads, both name it."""
+    env = environment_file(installed.env_file)
+    assert env["DROMOS_LEASE"] == "3.0"
+    with running_postgres() as server:
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE dromos")
+        ports = [free_port(), free_port()]
+        tls = ssl.create_default_context(cafile=installed.cert)
+        with contextlib.ExitStack() as stack:
+            for i, port in enumerate(ports):
+                data_dir = tmp_path / f"instance-{i}"
+                data_dir.mkdir()
+                own = {**env, "DROMOS_DB_URL": server + "/dromos", "DROMOS_PORT": str(port),
+                       "DROMOS_DATA_DIR": str(data_dir)}
+                process = stack.enter_context(started(exec_start(installed.unit, own), own,
+                                                      cwd=data_dir))
+                wait_for_pong(f"https://127.0.0.1:{port}/ping", process, data_dir / "dromos.log",
+                              tls)
+            infos = [wait_for_leader(port, tls) for port in ports]
+    assert sorted(info["elected"] for info in infos) == [False, True]
+    leader = next(info for info in infos if info["elected"])
+    assert {info["leader"] for info in infos} == {
+        f"127.0.0.1:{leader['http_config']['http_port']}"}
+
+
+def wait_for_leader(port: int, tls: ssl.SSLContext) -> dict[str, Any]:
+    """/v2/info of the instance on `port` once it names a leader."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/v2/info", timeout=20,
+                                    context=tls) as answer:
+            info: dict[str, Any] = json.loads(answer.read())
+        if info["leader"]:
+            return info
+        time.sleep(0.2)
+    raise AssertionError(f"the instance on {port} named no leader within 60 s")

@@ -94,15 +94,17 @@ def wait_for(
 
 
 @contextlib.contextmanager
-def running_dev(data_dir: Path, *options: str) -> Iterator[Dev]:
+def running_dev(data_dir: Path, *options: str, port: int | None = None,
+                ready: Callable[[Dev], None] = Dev.wait_registered) -> Iterator[Dev]:
     """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
     with reserved_port_range() as agent_ports:
-        yield from _running_dev(data_dir, agent_ports, options)
+        yield from _running_dev(data_dir, agent_ports, options, port, ready)
 
 
-def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...]) -> Iterator[Dev]:
+def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...], port: int | None,
+                 ready: Callable[[Dev], None]) -> Iterator[Dev]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    port, mesos_port = free_port(), free_port()
+    port, mesos_port = port or free_port(), free_port()
     command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
                "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
                "--ports", agent_ports, *options]
@@ -113,7 +115,7 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...]) -> 
     dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process,
               agent_ports)
     try:
-        dev.wait_registered()
+        ready(dev)
         agents = int(options[options.index("--agents") + 1]) if "--agents" in options else 1
         dev.wait_agents(agents)
         yield dev

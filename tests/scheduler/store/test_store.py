@@ -128,6 +128,7 @@ def test_a_database_from_before_group_versions_gains_them(new_url: Callable[[], 
     url = new_url()
     first = Store(url)
     with first.engine.begin() as conn:  # as the first schema step left a database
+        conn.execute(text("DROP TABLE leader_lease"))
         conn.execute(text("DROP TABLE group_versions"))
         conn.execute(text("DROP TABLE idempotency_keys"))
         conn.execute(text("UPDATE schema_version SET version = 1"))
@@ -142,6 +143,7 @@ def test_a_database_from_before_idempotency_keys_gains_them(new_url: Callable[[]
     url = new_url()
     first = Store(url)
     with first.engine.begin() as conn:  # as the second schema step left a database
+        conn.execute(text("DROP TABLE leader_lease"))
         conn.execute(text("DROP TABLE idempotency_keys"))
         conn.execute(text("UPDATE schema_version SET version = 2"))
     first.close()

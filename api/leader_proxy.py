@@ -1,0 +1,162 @@
+"""Every instance serves the whole API: the leader itself, a standby by proxying to it.
+
+A standby answers /ping, /v2/info, the leader endpoints and /metrics itself (they are about
+this instance) and forwards everything else, streams included, to the leader. Every answer
+names the instance that produced it in Marathon's `X-Marathon-Leader` header.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import requests
+import urllib3
+
+from scheduler.base.events import iso_timestamp
+from scheduler.leadership.service import ElectionService
+
+log = logging.getLogger(__name__)
+
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+LOCAL_PATHS = ("/ping", "/v2/info", "/v2/leader", "/leader", "/metrics")
+VIA = "X-Marathon-Via"
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+    "trailers", "transfer-encoding", "upgrade", "host", "content-length",
+})
+STARTING_WAIT_S = 15.0
+STREAMS = ("/v2/events",)
+FOLLOW_WAIT_S = 60.0  # how long a followed event stream waits for the next leader
+
+
+class LeaderRouter:
+    def __init__(self, election: ElectionService, standby: Wsgi,
+                 leader_app: Callable[[float], Wsgi | None]) -> None:
+        self._election = election
+        self._standby = standby
+        self._leader_app = leader_app  # the full app once this instance leads (waits)
+        self._session = requests.Session()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        local = path.rstrip("/") in LOCAL_PATHS and not (path.startswith("/v2/leader")
+                                                          and method == "DELETE")
+        leader = self._election.leader()
+        if leader == self._election.instance:
+            app = self._leader_app(STARTING_WAIT_S)
+            if app is not None:
+                return app(environ, _naming(start_response, leader))
+        if local:
+            return self._standby(environ, _naming(start_response, leader))
+        if leader is None or leader == self._election.instance or VIA in _http(environ):
+            return _error(start_response, 503, "Could not determine the current leader")
+        return self._proxy(environ, start_response, leader)
+
+    def _proxy(self, environ: dict[str, Any], start_response: Callable[..., Any],
+               leader: str) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        query = environ.get("QUERY_STRING", "")
+        url = f"http://{leader}{path}" + (f"?{query}" if query else "")
+        headers = {k: v for k, v in _http(environ).items() if k.lower() not in HOP_BY_HOP}
+        headers[VIA] = f"1.1 {self._election.instance}"
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else None
+        stream = path.startswith(STREAMS)
+        try:
+            answer = self._session.request(
+                environ["REQUEST_METHOD"], url, headers=headers, data=body, stream=True,
+                allow_redirects=False, timeout=(2.0, None if stream else 120.0),
+            )
+        except requests.RequestException:
+            return _error(start_response, 503, f"Could not reach the leader {leader}")
+        start_response(f"{answer.status_code} {answer.reason}", [
+            (k, v) for k, v in answer.raw.headers.items() if k.lower() not in HOP_BY_HOP
+        ])
+        if stream and answer.ok:
+            return self._follow(environ, answer, leader, headers)
+        return _relay(answer)
+
+    def _follow(self, environ: dict[str, Any], answer: requests.Response, leader: str,
+                headers: dict[str, str]) -> Iterator[bytes]:
+        """An event stream through a standby outlives the leader: when the leader's stream
+        ends, say who leads now and go on with the new leader's stream."""
+        query = environ.get("QUERY_STRING", "")
+        url = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        wanted = parse_qs(query).get("event_type")
+        while True:
+            yield from _relay(answer)
+            new = self._next_leader(leader)
+            if new is None:
+                return
+            if not wanted or "leader_elected_event" in wanted:
+                yield _event("leader_elected_event", leader=new, previousLeader=leader)
+            if new == self._election.instance:  # this instance leads now: its own stream
+                app = self._leader_app(STARTING_WAIT_S)
+                if app is not None:
+                    yield from app(dict(environ), lambda *_: None)
+                return
+            try:
+                answer = self._session.get(f"http://{new}{url}", headers=headers, stream=True,
+                                           timeout=(2.0, None))
+            except requests.RequestException:
+                return
+            if not answer.ok:
+                answer.close()
+                return
+            leader = new
+
+    def _next_leader(self, old: str) -> str | None:
+        """The leader after `old`, once one leads; None if none does in time."""
+        deadline = time.monotonic() + FOLLOW_WAIT_S
+        while time.monotonic() < deadline:
+            leader = self._election.leader()
+            if leader is not None and leader != old:
+                return leader
+            time.sleep(0.1)
+        return None
+
+
+def _relay(answer: requests.Response) -> Iterator[bytes]:
+    try:
+        yield from answer.raw.stream(8192, decode_content=False)
+    except (urllib3.exceptions.HTTPError, OSError):
+        log.info("the leader ended the answer early (it stopped?)")
+    finally:
+        answer.close()
+
+
+def _event(event_type: str, **fields: str) -> bytes:
+    event = {"eventType": event_type, "timestamp": iso_timestamp(time.time()), **fields}
+    return f"event: {event_type}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+def _http(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers, as the client sent them."""
+    headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items()
+               if k.startswith("HTTP_")}
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers[name] = environ[key]
+    return headers
+
+
+def _naming(start_response: Callable[..., Any], leader: str | None) -> Callable[..., Any]:
+    def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+        if leader is not None:
+            headers = [*headers, ("X-Marathon-Leader", f"http://{leader}")]
+        return start_response(status, headers, *rest)
+    return start
+
+
+def _error(start_response: Callable[..., Any], status: int, message: str) -> list[bytes]:
+    body = json.dumps({"message": message}).encode()
+    start_response(f"{status} Service Unavailable", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -1,0 +1,158 @@
+"""Leader election by a lease row in the state's own PostgreSQL database.
+
+The row holds a fencing epoch, the holder's address and an expiry in the database's clock
+(one clock for every instance, so no skew between them). A standby takes an expired lease
+by bumping the epoch (at once when the holder's process is gone: none of its database
+sessions, named after the instance, is left); the leader renews it every third of the
+lease. Every state-changing transaction checks, just before its commit and under a share
+lock on the row, that the epoch is still this instance's, so a takeover serializes after
+it and a leader deposed while paused (SIGSTOP, GC, a partition) writes nothing once it
+wakes. Locally, a leader
+whose lease may have lapsed unrenewed exits at once, before it can say anything to Mesos.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from scheduler.leadership.service import SESSION_PREFIX, Candidate, Deposed, Gate
+from scheduler.store.db import named, open_engine
+from scheduler.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+_NOW = "extract(epoch from clock_timestamp())"
+# A standby takes the lease once it expired, or at once if the holder's process is gone:
+# no session of it is left (a killed process's sessions end with it; a paused one's stay).
+# Not in the first lease after the database started, when no one has reconnected yet.
+_HOLDER_GONE = f"""
+    holder IS NOT NULL
+    AND NOT EXISTS (SELECT FROM pg_stat_activity
+                    WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
+    AND pg_postmaster_start_time()
+        < clock_timestamp() - make_interval(secs => CAST(:lease AS double precision))"""
+_ACQUIRE = text(f"""
+    UPDATE leader_lease
+       SET epoch = epoch + 1, holder = :me, expires_at = {_NOW} + :lease, released_by = NULL
+     WHERE id = 1 AND (expires_at < {_NOW} OR ({_HOLDER_GONE}))
+       AND (released_by IS DISTINCT FROM :me OR expires_at < {_NOW} - :lease)
+    RETURNING epoch""")
+_RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
+              "WHERE id = 1 AND epoch = :epoch RETURNING epoch")
+_RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
+                "WHERE id = 1 AND epoch = :epoch")
+_HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= {_NOW}")
+# The share lock makes a takeover's epoch bump wait for this commit. Held by a leader
+# paused right here, it would hold the takeover up for the pause, so from now on this
+# transaction's session ends if it idles for a second (set_config(..., true): SET LOCAL).
+FENCE = text("SELECT epoch, set_config('idle_in_transaction_session_timeout', '1000', true) "
+             "FROM leader_lease WHERE id = 1 FOR SHARE")
+
+STANDBY_POLL_S = 0.1
+WATCHDOG_S = 0.05
+
+
+class PostgresLease:
+    def __init__(
+        self, url: str, instance: str, lease_s: float = 3.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.instance = instance
+        self.lease_s = lease_s
+        self._monotonic = monotonic
+        self._engine: Engine = open_engine(named(url, SESSION_PREFIX + instance), pool_size=2)
+        migrate(self._engine)
+        self._gate: Gate | None = None
+        self._epoch: int | None = None
+        self._valid_until = 0.0
+        self._leader: str | None = None
+        self._stopping = threading.Event()
+
+    # the contract -----------------------------------------------------------------------
+    def is_leader(self) -> bool:
+        return self._epoch is not None and self._monotonic() < self._valid_until
+
+    def leader(self) -> str | None:
+        return self.instance if self.is_leader() else self._leader
+
+    def offer_leadership(self, candidate: Candidate) -> None:
+        self._gate = Gate(candidate)
+        for target, name in ((self._elect_loop, "lease"), (self._watchdog, "lease-watchdog")):
+            threading.Thread(target=target, name=f"dromos-{name}", daemon=True).start()
+
+    def abdicate(self) -> None:
+        if self._epoch is not None:
+            with self._engine.begin() as conn:
+                conn.execute(_RELEASE, {"me": self.instance, "epoch": self._epoch})
+        self._lose()
+
+    def fence(self, conn: Connection) -> None:
+        epoch = self._epoch
+        if epoch is None or not self.is_leader():
+            raise Deposed(f"{self.instance} is not the leader")
+        current = conn.execute(FENCE).scalar()
+        if current != epoch:
+            self._lose()
+            raise Deposed(f"{self.instance} was deposed (epoch {epoch}, now {current})")
+
+    def changes(self) -> int:
+        return 0 if self._gate is None else self._gate.changes
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._engine.dispose()
+
+    # the loops --------------------------------------------------------------------------
+    def _elect_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self._tick()
+            except SQLAlchemyError as error:
+                log.warning("leader lease: database unreachable: %s", error.__class__.__name__)
+            wait = self.lease_s / 3 if self._epoch is not None else STANDBY_POLL_S
+            self._stopping.wait(wait)
+
+    def _tick(self) -> None:
+        started = self._monotonic()
+        params = {"me": self.instance, "lease": self.lease_s, "epoch": self._epoch}
+        with self._engine.begin() as conn:
+            if self._epoch is None:
+                epoch = conn.execute(_ACQUIRE, params).scalar()
+                if epoch is None:
+                    self._leader = conn.execute(_HOLDER).scalar()
+                    return
+            elif conn.execute(_RENEW, params).scalar() is None:
+                self._lose()
+                return
+            else:
+                epoch = self._epoch
+        self._valid_until = started + self.lease_s
+        if self._epoch is None:
+            self._epoch = int(epoch)
+            # Taking up the duties (loading state, subscribing) must not hold up renewals.
+            threading.Thread(target=self._start, args=(self._epoch,), name="dromos-elected",
+                             daemon=True).start()
+
+    def _watchdog(self) -> None:
+        """Exit the moment the lease may have lapsed (after a pause, or with the database
+        gone for a whole lease): a standby may already lead."""
+        while not self._stopping.wait(WATCHDOG_S):
+            if self._epoch is not None and self._monotonic() >= self._valid_until:
+                log.error("leader lease lapsed unrenewed")
+                self._lose()
+
+    def _start(self, epoch: int) -> None:
+        assert self._gate is not None
+        self._gate.start(epoch)
+
+    def _lose(self) -> None:
+        self._epoch = None
+        self._valid_until = 0.0
+        if self._gate is not None:
+            self._gate.stop()

@@ -1,0 +1,103 @@
+"""Leader election in ZooKeeper (kazoo's election recipe), for clusters that run it anyway.
+
+ZooKeeper decides who leads; the database still fences: on election the new leader bumps
+the lease row's epoch, and every state-changing transaction checks it, so a leader whose
+session ended unnoticed (paused, partitioned) writes nothing once another is elected. A
+leader that loses its connection to ZooKeeper gives leadership up at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from urllib.parse import urlsplit
+
+from kazoo.client import KazooClient, KazooState
+from kazoo.exceptions import KazooException
+from kazoo.recipe.election import Election
+from sqlalchemy import Connection, Engine, text
+
+from scheduler.leadership.lease import FENCE
+from scheduler.leadership.service import Candidate, Deposed, Gate
+from scheduler.store.db import open_engine
+from scheduler.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+_SEIZE = text("UPDATE leader_lease SET epoch = epoch + 1, holder = :me, expires_at = 0 "
+              "WHERE id = 1 RETURNING epoch")
+
+
+def parse_zk(url: str) -> tuple[str, str]:
+    """`zk://host:2181,host2:2181/dromos` -> ("host:2181,host2:2181", "/dromos")."""
+    parts = urlsplit(url)
+    if parts.scheme != "zk" or not parts.netloc:
+        raise ValueError(f"not a zk://HOSTS/PATH URL: {url}")
+    return parts.netloc, parts.path.rstrip("/") or "/dromos"
+
+
+class ZkElection:
+    def __init__(self, zk_url: str, db_url: str, instance: str, session_s: float = 10.0
+                 ) -> None:
+        hosts, path = parse_zk(zk_url)
+        self.instance = instance
+        self._client = KazooClient(hosts=hosts, timeout=session_s)
+        self._election = Election(self._client, f"{path}/leader", identifier=instance)
+        self._engine: Engine = open_engine(db_url, pool_size=2)
+        migrate(self._engine)
+        self._gate: Gate | None = None
+        self._epoch: int | None = None
+        self._deposed = threading.Event()
+
+    def is_leader(self) -> bool:
+        return self._epoch is not None
+
+    def leader(self) -> str | None:
+        if self.is_leader():
+            return self.instance
+        try:
+            contenders = self._election.contenders()
+        except KazooException:
+            return None  # ZooKeeper unreachable: no one is known to lead
+        return str(contenders[0]) if contenders else None
+
+    def offer_leadership(self, candidate: Candidate) -> None:
+        self._gate = Gate(candidate)
+        self._client.add_listener(self._connection)
+        self._client.start()
+        threading.Thread(target=self._election.run, args=(self._lead,), daemon=True,
+                         name="dromos-zk-election").start()
+
+    def abdicate(self) -> None:
+        self._lose()
+
+    def fence(self, conn: Connection) -> None:
+        epoch = self._epoch
+        if epoch is None:
+            raise Deposed(f"{self.instance} is not the leader")
+        current = conn.execute(FENCE).scalar()
+        if current != epoch:
+            self._lose()
+            raise Deposed(f"{self.instance} was deposed (epoch {epoch}, now {current})")
+
+    def changes(self) -> int:
+        return 0 if self._gate is None else self._gate.changes
+
+    def _lead(self) -> None:
+        """Elected in ZooKeeper: take the fencing epoch, lead until deposed."""
+        with self._engine.begin() as conn:
+            self._epoch = int(conn.execute(_SEIZE, {"me": self.instance}).scalar_one())
+        assert self._gate is not None
+        self._gate.start(self._epoch)
+        self._deposed.wait()
+
+    def _connection(self, state: str) -> None:
+        if state in (KazooState.SUSPENDED, KazooState.LOST) and self._epoch is not None:
+            log.error("ZooKeeper connection %s while leading", state.lower())
+            threading.Thread(target=self._lose, daemon=True).start()
+
+    def _lose(self) -> None:
+        self._epoch = None
+        self._deposed.set()
+        if self._gate is not None:
+            self._gate.stop()

@@ -1,0 +1,128 @@
+"""A `dromos dev --schedulers N` cluster on its own throwaway PostgreSQL, for HA tests.
+
+    with running_cluster(tmp_path) as cluster:
+        leader = cluster.wait_leader()
+        os.kill(cluster.pid(leader), signal.SIGKILL)
+
+The instances serve on consecutive ports; `dromos dev` restarts any that exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import requests
+
+from scheduler.process.local_postgres import LocalPostgres
+from tests.support.dev import START_TIMEOUT_S, Dev, running_dev, wait_for
+from tests.support.postgres import postgres_server
+
+LEASE_S = 3.0
+
+
+@dataclass
+class Cluster:
+    dev: Dev
+    ports: list[int]
+    postgres: LocalPostgres
+    db_url: str
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.ports[i]}"
+
+    def instance(self, i: int) -> str:
+        return f"127.0.0.1:{self.ports[i]}"
+
+    def pid(self, i: int) -> int:
+        return int((self.dev.data_dir / f"scheduler-{i + 1}.pid").read_text())
+
+    def leading(self) -> int | None:
+        """The instance that leads and is subscribed to Mesos, if one does."""
+        for i in range(len(self.ports)):
+            with contextlib.suppress(requests.RequestException):
+                metrics = requests.get(self.url(i) + "/metrics", timeout=1).text
+                if "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics:
+                    return i
+        return None
+
+    def wait_leader(self, timeout_s: float = START_TIMEOUT_S, other_than: int | None = None
+                    ) -> int:
+        """The leading instance's index; with `other_than`, one that is not that instance
+        as it runs now (the same instance restarted and elected again counts)."""
+        old_pid = None if other_than is None else self.pid(other_than)
+
+        def found() -> int | None:
+            i = self.leading()
+            return None if i is None or (i == other_than and self.pid(i) == old_pid) else i + 1
+        return wait_for(found, timeout_s, lambda: f"no leader:\n{self.dev.log()}",
+                        interval_s=0.1) - 1
+
+    def names_as_leader(self, i: int) -> str | None:
+        """What instance `i` answers to /v2/leader (None while it does not answer)."""
+        with contextlib.suppress(requests.RequestException, ValueError):
+            answer = requests.get(self.url(i) + "/v2/leader", timeout=2)
+            return str(answer.json().get("leader"))
+        return None
+
+    def wait_serving(self) -> None:
+        """Until every instance answers."""
+        def answering(i: int) -> bool:
+            with contextlib.suppress(requests.RequestException):
+                return requests.get(self.url(i) + "/ping", timeout=1).ok
+            return False
+        wait_for(lambda: all(answering(i) for i in range(len(self.ports))), START_TIMEOUT_S,
+                 lambda: f"not every instance serves:\n{self.dev.log()}", interval_s=0.1)
+
+    def standby(self) -> int:
+        """A standby, once every instance serves again (after a kill, its restart)."""
+        self.wait_serving()
+        leader = self.wait_leader()
+        return (leader + 1) % len(self.ports)
+
+    def sql(self, statement: str) -> list[tuple[object, ...]]:
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            cursor = conn.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` consecutive free loopback ports."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            base = sock.getsockname()[1]
+        if base + count < 65536 and all(_free(base + i) for i in range(count)):
+            return [base + i for i in range(count)]
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def running_cluster(data_dir: Path, *options: str, schedulers: int = 3) -> Iterator[Cluster]:
+    with postgres_server() as server:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE dromos")
+        db_url = server.url.rsplit("/", 1)[0] + "/dromos"
+        ports = free_ports(schedulers)
+        cluster: list[Cluster] = []
+
+        def ready(dev: Dev) -> None:
+            cluster.append(Cluster(dev, ports, server, db_url))
+            cluster[0].wait_leader()
+            cluster[0].wait_serving()
+
+        with running_dev(data_dir, "--schedulers", str(schedulers), "--db", db_url,
+                         "--lease", str(LEASE_S), *options, port=ports[0], ready=ready):
+            yield cluster[0]
