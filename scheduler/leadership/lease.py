@@ -54,6 +54,21 @@ _HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= 
 FENCE = text("SELECT epoch, set_config('idle_in_transaction_session_timeout', '1000', true) "
              "FROM leader_lease WHERE id = 1 FOR SHARE")
 
+
+
+def check_epoch(
+    conn: Connection, instance: str, epoch: int | None, lose: Callable[[], None]
+) -> None:
+    """The fence of every election kept in the database: raise `Deposed` unless `epoch` is
+    still the stored one (None: not leading); `lose` runs first when it is not."""
+    if epoch is None:
+        raise Deposed(f"{instance} is not the leader")
+    current = conn.execute(FENCE).scalar()
+    if current != epoch:
+        lose()
+        raise Deposed(f"{instance} was deposed (epoch {epoch}, now {current})")
+
+
 STANDBY_POLL_S = 0.1
 WATCHDOG_S = 0.05
 
@@ -93,13 +108,7 @@ class PostgresLease:
         self._lose()
 
     def fence(self, conn: Connection) -> None:
-        epoch = self._epoch
-        if epoch is None or not self.is_leader():
-            raise Deposed(f"{self.instance} is not the leader")
-        current = conn.execute(FENCE).scalar()
-        if current != epoch:
-            self._lose()
-            raise Deposed(f"{self.instance} was deposed (epoch {epoch}, now {current})")
+        check_epoch(conn, self.instance, self._epoch if self.is_leader() else None, self._lose)
 
     def changes(self) -> int:
         return 0 if self._gate is None else self._gate.changes

@@ -17,8 +17,8 @@ from kazoo.exceptions import KazooException
 from kazoo.recipe.election import Election
 from sqlalchemy import Connection, Engine, text
 
-from scheduler.leadership.lease import FENCE
-from scheduler.leadership.service import Candidate, Deposed, Gate
+from scheduler.leadership.lease import check_epoch
+from scheduler.leadership.service import Candidate, Gate
 from scheduler.store.db import open_engine
 from scheduler.store.migrations import migrate
 
@@ -72,13 +72,7 @@ class ZkElection:
         self._lose()
 
     def fence(self, conn: Connection) -> None:
-        epoch = self._epoch
-        if epoch is None:
-            raise Deposed(f"{self.instance} is not the leader")
-        current = conn.execute(FENCE).scalar()
-        if current != epoch:
-            self._lose()
-            raise Deposed(f"{self.instance} was deposed (epoch {epoch}, now {current})")
+        check_epoch(conn, self.instance, self._epoch, self._lose)
 
     def changes(self) -> int:
         return 0 if self._gate is None else self._gate.changes
