@@ -47,7 +47,7 @@ test-servers:
 	tools/install_test_servers.sh
 
 # headless Chromium and chromedriver from Debian, for the browser tests (tests/e2e/ui,
-# tests/e2e/test_cross_origin_browser.py).
+# tests/e2e/security/test_cross_origin_browser.py).
 browser:
 	tools/install_browser.sh
 

@@ -5,20 +5,18 @@ from __future__ import annotations
 from flask import Flask
 
 from api import (
-    auth,
     chronos_api,
     errors,
     events,
-    idempotency,
     marathon_apps,
     marathon_misc,
     metrics,
-    openapi,
     system,
     task_logs,
     ui,
-    write_guard,
 )
+from api.guards import auth, idempotency, write_guard
+from api.reference import openapi
 from scheduler.base.config import Config
 from scheduler.leadership.pseudo import PseudoElection
 from scheduler.leadership.service import ElectionService

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from api.limits import BodyLimits, parse_body
+from api.guards.limits import BodyLimits, parse_body
 from scheduler.apps import pathid
 from scheduler.base.config import Config
 from scheduler.base.errors import ValidationFailed, Violation

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mesos_vocab.states import TaskState
+from scheduler.appmanager.launch_delays import LaunchDelays
 from scheduler.appmanager.status_events import publish_status
 from scheduler.apps import pathid, service_ports
 from scheduler.apps.admission import admit
@@ -22,18 +23,17 @@ from scheduler.apps.task_info import build_task_info, task_request_for
 from scheduler.apps.validation import parse_app
 from scheduler.apps.versions import (
     apply_version_info,
+    config_version,
     is_scale_only_change,
     restarted,
     stamped_version,
 )
-from scheduler.base.core import Timer
 from scheduler.base.errors import AlreadyExists, Locked, NotFound
 from scheduler.deployments import rolling
 from scheduler.deployments.manager import DeploymentManager
 from scheduler.deployments.plan import Action, ActionKind, Deployment, plan_steps
 from scheduler.deployments.readiness import ReadinessTracker
 from scheduler.health.monitor import HealthMonitor
-from scheduler.launch.backoff import Backoff, BackoffKey
 from scheduler.launch.launcher import Launch
 from scheduler.launch.task_request import Placement, is_job
 from scheduler.launch.tasks import FAILURE_STATES, Goal, TaskRecord
@@ -46,10 +46,6 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 
-def config_version(app: AppDefinition) -> str:
-    return app.version_info.last_config_change_at if app.version_info else (app.version or "")
-
-
 class AppManager:
     """The owner of app instances (a `RunSpecOwner`); runs on the owner thread."""
 
@@ -57,13 +53,12 @@ class AppManager:
         self.fw = framework
         self.apps: dict[str, AppDefinition] = {}
         self.groups: dict[str, Json] = {}
-        self.backoff = Backoff()
+        self.delays = LaunchDelays(framework, self.apps)
         self.last_failure: dict[str, Json] = {}
         # Wired here, once: each of them knows the manager only as the Protocol it declares.
         self.deployments = DeploymentManager(self)
         self.readiness = ReadinessTracker(self, self.deployments)
         self.health = HealthMonitor(self, self.readiness)
-        self._wake_timers: dict[str, Timer] = {}
         self._last_version = ""
         self._started_version = timestamp(framework.clock.now())
         # Apps whose instances changed this turn of the owner loop: each is brought back to
@@ -251,7 +246,7 @@ class AppManager:
     def reset_delay(self, app_id: str) -> None:
         if not self.fw.queue.of(app_id):
             raise NotFound(f"Application {app_id} not found in tasks queue.")
-        self.backoff.reset_run_spec(app_id)
+        self.delays.reset(app_id)
         self.fw.launcher.wake()
 
     # desired against actual -------------------------------------------------------------
@@ -319,35 +314,14 @@ class AppManager:
         )
         return Launch(info, record)
 
-    def _backoff_key(self, app_id: str) -> BackoffKey | None:
-        app = self.apps.get(app_id)
-        return None if app is None else (app_id, config_version(app))
-
     def is_delayed(self, run_spec_id: str) -> bool:
-        key = self._backoff_key(run_spec_id)
-        if key is None:
-            return False
-        now = self.fw.clock.now()
-        self.backoff.expire(now)
-        until = self.backoff.delay_until(key)
-        if until <= now:
-            return False
-        if run_spec_id not in self._wake_timers:
-            def wake() -> None:
-                self._wake_timers.pop(run_spec_id, None)
-                self.fw.launcher.wake()
-
-            self._wake_timers[run_spec_id] = self.fw.core.call_later(until - now, wake)
-        return True
+        return self.delays.is_delayed(run_spec_id)
 
     def time_left(self, app_id: str) -> float:
-        key = self._backoff_key(app_id)
-        return 0.0 if key is None else self.backoff.time_left(key, self.fw.clock.now())
+        return self.delays.time_left(app_id)
 
     def task_launched(self, record: TaskRecord) -> None:
-        key = self._backoff_key(record.run_spec_id)
-        if key is not None:
-            self.backoff.on_launched(key, self.fw.clock.now())
+        self.delays.launched(record.run_spec_id)
 
     def task_changed(self, previous: TaskRecord, record: TaskRecord, status: Json) -> None:
         app_id = record.run_spec_id
@@ -356,10 +330,7 @@ class AppManager:
         publish_status(self.fw.events, now, record)
         if record.is_terminal and record.goal is Goal.RUNNING and app is not None:
             if record.state in FAILURE_STATES:
-                self.backoff.on_failure(
-                    (app_id, config_version(app)), now, app.backoff_seconds,
-                    app.backoff_factor, app.max_launch_delay_seconds,
-                )
+                self.delays.failed(app)
             if record.state != TaskState.FINISHED:
                 self.last_failure[app_id] = {
                     "appId": app_id, "host": record.hostname, "message": record.message,

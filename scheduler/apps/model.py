@@ -17,6 +17,7 @@ from scheduler.launch.constraints import Constraint
 from scheduler.mesos.resources import Resources
 
 JsonObject = Mapping[str, Any]
+INT32_MAX = 2**31 - 1  # Marathon's instances and gpus are int32
 
 
 def timestamp(epoch_seconds: float) -> str:

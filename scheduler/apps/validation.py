@@ -14,14 +14,14 @@ from typing import Any
 
 from scheduler.apps import pathid
 from scheduler.apps.constraint_rules import read_constraints
+from scheduler.apps.fetch_rules import read_fetch
 from scheduler.apps.health_rules import read_check, read_health_checks, read_readiness_checks
-from scheduler.apps.instance_limits import INT32_MAX
 from scheduler.apps.model import (
+    INT32_MAX,
     UNREACHABLE_DISABLED,
     AppDefinition,
     EnvSecret,
     ExecutorResources,
-    FetchUri,
     KillSelection,
     ResourceLimits,
     UnreachableStrategy,
@@ -66,8 +66,6 @@ OUTPUT_ONLY_FIELDS = frozenset(
 # fmt: on
 SINGLE_INSTANCE_LABEL = "MARATHON_SINGLE_INSTANCE_APP"
 _EXECUTOR = re.compile(r"//cmd|/?[^/]+(?:/[^/]+)*|")
-_ARCHIVES = (".tgz", ".tar.gz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".zip")
-_MAX_URI = 1024
 
 
 def parse_app(data: object, parent: str = pathid.ROOT, app_id: str | None = None) -> AppDefinition:
@@ -261,36 +259,10 @@ def _environment_fields(r: Reader) -> dict[str, Any]:
         "env": env,
         "secrets": secrets,
         "labels": r.string_map("labels") or {},
-        "fetch": _fetch(r),
+        "fetch": read_fetch(r),
         "executor": executor,
         "tty": r.boolean("tty"),
     }
-
-
-def _fetch(r: Reader) -> tuple[FetchUri, ...]:
-    if r.has("fetch") and r.has("uris"):
-        r.problems.violation(r.path or "/", "Give either uris or fetch, not both")
-    if r.has("uris"):
-        return tuple(
-            FetchUri(uri, extract=uri.endswith(_ARCHIVES)) for uri in r.strings("uris") or ()
-        )
-    fetched = []
-    for f in r.children("fetch"):
-        uri = f.string("uri")
-        if not uri:
-            f.problems.violation(f.at("uri"), "must not be empty")
-        elif len(uri) > _MAX_URI:
-            f.problems.violation(f.at("uri"), f"must be at most {_MAX_URI} characters")
-        fetched.append(
-            FetchUri(
-                uri or "",
-                extract=f.boolean("extract") is not False,
-                executable=bool(f.boolean("executable")),
-                cache=bool(f.boolean("cache")),
-                dest_path=f.string("destPath"),
-            )
-        )
-    return tuple(fetched)
 
 
 def _lifecycle_fields(r: Reader, resident: bool) -> dict[str, Any]:

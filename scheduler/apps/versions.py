@@ -52,3 +52,9 @@ def stamped_version(
         and app.version != getattr(original.get(app_id), "version", None)
     ]
     return max(stamped, default=None)
+
+
+def config_version(app: AppDefinition) -> str:
+    """The version of the app's last configuration change: what its tasks are launched from
+    (a scaling makes a new version but not a new configuration)."""
+    return app.version_info.last_config_change_at if app.version_info else (app.version or "")

@@ -45,7 +45,7 @@ class Config:
     # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
     # "chronos2" records them missed (chronos.schedules.due.PastStartRule).
     job_past_start_rule: str = "chronos3"
-    # Input limits (api/limits.py, scheduler/apps/instance_limits.py).
+    # Input limits (api/guards/limits.py, scheduler/apps/admission.py).
     max_body_bytes: int = 4 * 1024 * 1024
     max_json_depth: int = 64
     max_string_length: int = 64 * 1024
@@ -72,7 +72,7 @@ class Config:
     cors_origins: tuple[str, ...] = ()
     zk_url: str | None = None  # elect the leader in ZooKeeper rather than in the database
 
-    # Who may call the API (api/auth.py): `user:password` operators, and a file of
+    # Who may call the API (api/guards/auth.py): `user:password` operators, and a file of
     # `name:role:hash` lines. Never shown in the Config's repr.
     http_credentials: tuple[str, ...] = field(default=(), repr=False)
     credentials_file: Path | None = None

@@ -14,7 +14,7 @@ SUBCOMMANDS = {
     "scheduler": "scheduler.process.main:scheduler",
     "localmesos": "localmesos.main:localmesos",
     "executor": "executor.main:executor",
-    "hash-secret": "api.auth_cli:hash_secret",
+    "hash-secret": "api.guards.auth_cli:hash_secret",
     "lb": "discovery.lb:lb",
     # the HTTP client commands (cli/)
     "app": "cli.apps:app",

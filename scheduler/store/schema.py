@@ -100,7 +100,7 @@ job_runs = Table(
     UniqueConstraint("job_name", "slot_key", name="uq_job_runs_slot"),
 )
 
-# The first answer to each Idempotency-Key (api/idempotency.py); `status` 0 while the
+# The first answer to each Idempotency-Key (api/guards/idempotency.py); `status` 0 while the
 # request is still being applied.
 idempotency_keys = Table(
     "idempotency_keys",

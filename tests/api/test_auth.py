@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.app import create_app
-from api.auth import hash_password, hash_token
+from api.guards.auth import hash_password, hash_token
 from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
 from scheduler.process.runtime import Runtime

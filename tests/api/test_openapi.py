@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from api.openapi import CHRONOS, document
+from api.reference.openapi import CHRONOS, document
 
 # Not API: files for the browser.
 UNDOCUMENTED_PREFIXES = ("/static", "/ui")
@@ -45,7 +45,7 @@ def test_every_route_is_documented_and_every_documented_route_served(
     client: FlaskClient,
 ) -> None:
     routes = served(client.application)
-    assert routes - mirrored(documented()) == set(), "routes missing from api/openapi.py"
+    assert routes - mirrored(documented()) == set(), "routes missing from api/reference/openapi.py"
     assert documented() - routes == set(), "documented routes the app does not serve"
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from api.marathon_json import app_info
-from scheduler.appmanager.manager import config_version
 from scheduler.apps import pathid
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import app_to_json
 from scheduler.apps.validation import parse_app
+from scheduler.apps.versions import config_version
 from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
 from scheduler.health.engine import Key, ProbeReport

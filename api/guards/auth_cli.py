@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from api.auth import ROLES, hash_password, hash_token
+from api.guards.auth import ROLES, hash_password, hash_token
 
 
 @click.command("hash-secret")

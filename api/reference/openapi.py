@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from api.openapi_schemas import SCHEMAS, STRING, array, ref
+from api.reference.openapi_schemas import SCHEMAS, STRING, array, ref
 from api.system import VERSION
 
 Json = dict[str, Any]
