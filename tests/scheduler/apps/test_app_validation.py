@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from scheduler.apps.model import HealthProtocol, KillSelection
+from scheduler.apps.model import KillSelection
 from scheduler.apps.validation import parse_app, rollback_version, unknown_fields
-from scheduler.base.errors import MalformedRequest, ValidationFailed
 from scheduler.launch.constraints import Constraint, Operator
-
-
-def app(**fields: Any) -> dict[str, Any]:
-    return {"id": "/web", "cmd": "sleep 100", **fields}
-
-
-def violations(data: Any) -> dict[str, tuple[str, ...]]:
-    with pytest.raises(ValidationFailed) as caught:
-        parse_app(data)
-    paths = [v.path for v in caught.value.violations]
-    assert len(paths) == len(set(paths)), "one violation per distinct path"
-    return {v.path: v.errors for v in caught.value.violations}
-
-
-def type_errors(data: Any) -> dict[str, list[str]]:
-    with pytest.raises(MalformedRequest) as caught:
-        parse_app(data)
-    assert caught.value.message == "Invalid JSON"
-    details = caught.value.details
-    assert isinstance(details, list)
-    return {d["path"]: d["errors"] for d in details}
+from tests.scheduler.apps.validation_helpers import app, type_errors, violations
 
 
 def test_minimal_app_is_valid() -> None:
@@ -288,93 +265,6 @@ def test_port_mappings_in_two_places_are_rejected() -> None:
 def test_docker_container_needs_an_image() -> None:
     data = {"id": "/web", "container": {"type": "DOCKER", "docker": {"image": ""}}}
     assert "/container/docker/image" in violations(data)
-
-
-# --- health checks ----------------------------------------------------------------------
-
-
-def test_health_check_port_index_must_address_an_existing_port() -> None:
-    errors = violations(app(healthChecks=[{"protocol": "HTTP", "portIndex": 1}]))
-    assert list(errors) == ["/healthChecks(0)/portIndex"]
-
-
-def test_health_check_without_port_needs_the_app_to_have_a_port() -> None:
-    errors = violations(app(portDefinitions=[], healthChecks=[{"protocol": "TCP"}]))
-    assert "/healthChecks(0)/portIndex" in errors
-
-
-def test_health_check_gets_port_index_zero_by_default() -> None:
-    check = parse_app(app(healthChecks=[{"protocol": "MESOS_TCP"}])).health_checks[0]
-    assert (check.port_index, check.port) == (0, None)
-
-
-def test_health_check_with_port_and_port_index_is_rejected() -> None:
-    assert "/healthChecks(0)/port" in violations(app(healthChecks=[{"port": 8080, "portIndex": 0}]))
-
-
-def test_at_most_one_mesos_health_check() -> None:
-    checks = [{"protocol": "MESOS_HTTP"}, {"protocol": "MESOS_TCP"}]
-    assert "/healthChecks" in violations(app(healthChecks=checks))
-
-
-def test_several_command_health_checks_are_tolerated() -> None:
-    checks = [{"protocol": "COMMAND", "command": {"value": "true"}}] * 2 + [
-        {"protocol": "MESOS_TCP"}
-    ]
-    assert len(parse_app(app(healthChecks=checks)).health_checks) == 3
-
-
-def test_command_health_check_needs_a_command() -> None:
-    assert "/healthChecks(0)/command" in violations(app(healthChecks=[{"protocol": "COMMAND"}]))
-
-
-def test_unknown_health_check_protocol_is_invalid_json() -> None:
-    errors = type_errors(app(healthChecks=[{"protocol": "UDP"}]))
-    assert errors == {"/healthChecks(0)/protocol": ["error.unknown.enum.literal"]}
-
-
-def test_ipv6_health_check_needs_docker_and_a_mesos_protocol() -> None:
-    assert "/healthChecks(0)/ipProtocol" in violations(app(healthChecks=[{"ipProtocol": "IPv6"}]))
-
-
-def test_health_check_interval_must_be_positive() -> None:
-    assert "/healthChecks(0)/intervalSeconds" in violations(
-        app(healthChecks=[{"intervalSeconds": 0}])
-    )
-
-
-def test_health_check_defaults() -> None:
-    check = parse_app(app(healthChecks=[{}])).health_checks[0]
-    assert check.protocol is HealthProtocol.HTTP
-    assert (check.path, check.grace_period_seconds, check.interval_seconds) == ("/", 300, 60)
-    assert (check.timeout_seconds, check.max_consecutive_failures, check.delay_seconds) == (
-        20,
-        3,
-        15,
-    )
-    assert (check.ignore_http1xx, check.ip_protocol) == (False, "IPv4")
-
-
-# --- readiness and Mesos checks ---------------------------------------------------------
-
-
-def test_at_most_one_readiness_check() -> None:
-    ports = [{"port": 0, "name": "http-api"}]
-    errors = violations(app(portDefinitions=ports, readinessChecks=[{}, {}]))
-    assert "/readinessChecks" in errors
-
-
-def test_readiness_check_must_name_a_port() -> None:
-    assert "/readinessChecks(0)/portName" in violations(app(readinessChecks=[{"portName": "web"}]))
-
-
-def test_readiness_timeout_must_be_below_interval() -> None:
-    data = app(readinessChecks=[{"portName": "default", "intervalSeconds": 5, "timeoutSeconds": 5}])
-    assert "/readinessChecks(0)/timeoutSeconds" in violations(data)
-
-
-def test_mesos_check_needs_exactly_one_kind() -> None:
-    assert "/check" in violations(app(check={"http": {"portIndex": 0}, "tcp": {"portIndex": 0}}))
 
 
 # --- strategies, backoff, fetch ---------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from chronos.job import job_to_json
 from chronos.runs import Run
+from chronos.task_id import parse_task_id
 from chronos.timefmt import format_instant
 from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
@@ -141,3 +142,28 @@ class Jobs:
             yield seen
         finally:
             event.remove(engine, "before_cursor_execute", note)
+
+
+MS = 1000
+
+
+def every(name: str, seconds: int, start: float = 10, repeats: str = "", **fields: object) -> dict:
+    return {"name": name, "command": "true", "epsilon": "PT5S",
+            "schedule": f"R{repeats}/{at(start)}/PT{seconds}S", **fields}
+
+
+def due_ms(task_id: str) -> int:
+    parsed = parse_task_id(task_id)
+    assert parsed is not None
+    return parsed.due_ms
+
+
+def start_at(jobs: Jobs) -> int | None:
+    """The start instant (epoch ms) the last launched task carries, None when it has none."""
+    labels = jobs.driver.launches[-1].task_infos[0].get("labels", {}).get("labels", [])
+    found = [int(label["value"]) for label in labels if label["key"] == "dromos.start_at"]
+    return found[0] if found else None
+
+
+class SchedulerDied(Exception):
+    """Stands for the scheduler process dying at that point."""
