@@ -12,8 +12,7 @@ import requests
 
 from scheduler.process import local_postgres
 from tests.support.dev import Dev, running_dev, wait_for
-from tests.support.ha import free_ports
-from tests.support.localmesos import processes_under
+from tests.support.localmesos import processes_under, reserved_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dev_command")]
 
@@ -86,23 +85,22 @@ def test_dev_with_three_schedulers_and_no_db_runs_them_on_a_throwaway_postgresql
 ) -> None:
     if not local_postgres.available():
         pytest.skip("PostgreSQL binaries not installed (Debian package `postgresql`)")
-    ports = free_ports(3)
-
     def elected(port: int) -> bool:
         with contextlib.suppress(requests.RequestException):
             return bool(requests.get(f"http://127.0.0.1:{port}/v2/info", timeout=2).json()[
                 "elected"])
         return False
 
-    def one_leader(_dev: Dev) -> None:
-        wait_for(lambda: [elected(p) for p in ports].count(True) == 1, 60,
-                 lambda: _dev.log())
+    with reserved_ports(3) as ports:
+        def one_leader(_dev: Dev) -> None:
+            wait_for(lambda: [elected(p) for p in ports].count(True) == 1, 60,
+                     lambda: _dev.log())
 
-    with running_dev(tmp_path, "--schedulers", "3", port=ports[0], ready=one_leader) as dev:
-        db_port = _scheduler_db_port(tmp_path)
-        assert _postgres_serving(db_port)
-        dev.process.send_signal(signal.SIGTERM)
-        assert dev.process.wait(30) == 0
+        with running_dev(tmp_path, "--schedulers", "3", port=ports[0], ready=one_leader) as dev:
+            db_port = _scheduler_db_port(tmp_path)
+            assert _postgres_serving(db_port)
+            dev.process.send_signal(signal.SIGTERM)
+            assert dev.process.wait(30) == 0
     assert not _postgres_serving(db_port)
 
 

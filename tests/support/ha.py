@@ -10,7 +10,6 @@ The instances serve on consecutive ports; `dromos dev` restarts any that exits.
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import requests
 
 from scheduler.process.local_postgres import LocalPostgres
 from tests.support.dev import START_TIMEOUT_S, Dev, running_dev, wait_for
+from tests.support.localmesos import reserved_ports
 from tests.support.postgres import postgres_server
 
 LEASE_S = 3.0
@@ -90,32 +90,14 @@ class Cluster:
             return cursor.fetchall() if cursor.description else []
 
 
-def free_ports(count: int) -> list[int]:
-    """`count` consecutive free loopback ports."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            base = sock.getsockname()[1]
-        if base + count < 65536 and all(_free(base + i) for i in range(count)):
-            return [base + i for i in range(count)]
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 @contextlib.contextmanager
 def running_cluster(data_dir: Path, *options: str, schedulers: int = 3) -> Iterator[Cluster]:
-    with postgres_server() as server:
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(postgres_server())
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE dromos")
         db_url = server.url.rsplit("/", 1)[0] + "/dromos"
-        ports = free_ports(schedulers)
+        ports = stack.enter_context(reserved_ports(schedulers))
         cluster: list[Cluster] = []
 
         def ready(dev: Dev) -> None:

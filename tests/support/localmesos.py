@@ -38,10 +38,11 @@ START_TIMEOUT_S = 20.0
 # Every message that crossed localmesos, checked against Mesos's protobuf definitions.
 WIRE_LOG = "wire.jsonl"
 STOP_TIMEOUT_S = 15.0
-# Agent port ranges of test clusters: blocks below the kernel's ephemeral ports (32768+),
-# each held by a lock file while its cluster runs, so clusters of parallel test runs (other
-# workers, other checkouts) never offer the same ports.
+# Agent port ranges of test clusters, and servers' ports: blocks below the kernel's ephemeral
+# ports (32768+), each held by a lock file while its cluster runs, so clusters of parallel
+# test runs (other workers, other checkouts) never offer or bind the same ports.
 PORT_BLOCKS = range(20000, 32000, 200)
+SERVER_BLOCKS = range(32000, 32768, 8)
 PORT_LOCKS = Path("/tmp/dromos-test-port-blocks")
 
 
@@ -127,16 +128,32 @@ def free_port() -> int:
 @contextlib.contextmanager
 def reserved_port_range() -> Iterator[str]:
     """An agent port range ("BEGIN-END") no other test cluster on this machine holds."""
+    with _reserved(PORT_BLOCKS) as begin:
+        yield f"{begin}-{begin + PORT_BLOCKS.step - 1}"
+
+
+@contextlib.contextmanager
+def reserved_ports(count: int) -> Iterator[list[int]]:
+    """`count` consecutive ports for servers (schedulers' APIs) that no other test holds and
+    no outgoing connection takes (they lie below the kernel's ephemeral ports)."""
+    assert count <= SERVER_BLOCKS.step
+    with _reserved(SERVER_BLOCKS) as begin:
+        yield [begin + i for i in range(count)]
+
+
+@contextlib.contextmanager
+def _reserved(blocks: range) -> Iterator[int]:
+    """The first port of a block of `blocks` that this process holds (a lock file) until exit."""
     PORT_LOCKS.mkdir(exist_ok=True)
-    blocks = list(PORT_BLOCKS)
-    random.shuffle(blocks)
-    for begin in blocks:
+    order = list(blocks)
+    random.shuffle(order)
+    for begin in order:
         with open(PORT_LOCKS / f"{begin}.lock", "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue
-            yield f"{begin}-{begin + PORT_BLOCKS.step - 1}"
+            yield begin
             return
     raise RuntimeError("every test port block is taken")
 
