@@ -21,6 +21,7 @@ from scheduler.mesos.sandbox_logs import SandboxLogs, TaskPlace
 from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("task_logs", __name__)
+INT64_MAX = 2**63 - 1
 
 FOLLOW_POLL_S = 0.5
 FOLLOW_CHUNK = 64 * 1024
@@ -58,8 +59,8 @@ def _number(name: str, default: int) -> int:
         value = default if raw is None else int(raw)
     except ValueError as error:
         raise MalformedRequest(f"{name} must be an integer") from error
-    if value < -1:
-        raise MalformedRequest(f"{name} must be -1 or more")
+    if not -1 <= value <= INT64_MAX:  # Mesos reads both as int64
+        raise MalformedRequest(f"{name} must be from -1 to {INT64_MAX}")
     return value
 
 

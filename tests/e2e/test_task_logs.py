@@ -91,6 +91,13 @@ def test_an_unknown_stream_is_a_400(dev: Dev, talker: str) -> None:
     assert "stdout, stderr" in response.json()["message"]
 
 
+def test_an_offset_past_int64_is_a_400_not_a_server_error(dev: Dev, talker: str) -> None:
+    for follow in ("false", "true"):
+        response = log(dev, talker, offset=str(2**64), follow=follow)
+        assert response.status_code == 400
+        assert "offset" in response.json()["message"]
+
+
 def test_followers_that_leave_do_not_hold_the_apis_threads(dev: Dev, talker: str) -> None:
     for _ in range(20):  # more than the API's 16 threads
         with requests.get(f"{dev.url}/dromos/tasks/{talker}/log", params={"follow": "true"},
