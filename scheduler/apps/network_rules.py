@@ -43,9 +43,13 @@ def _read_network(r: Reader) -> Network:
 
 
 def read_port_definitions(reader: Reader, host_networking: bool) -> tuple[PortDefinition, ...]:
-    """`portDefinitions` or deprecated `ports`; host networking without either gets a "default"."""
-    if reader.has("ports") and reader.has("portDefinitions"):
-        reader.problems.violation(reader.path, "Give either ports or portDefinitions, not both")
+    """`portDefinitions` or deprecated `ports`; host networking without either gets a "default".
+
+    Both may be given when they name the same ports (a client that sends back what an older
+    Marathon wrote does); `portDefinitions` then wins, as in Marathon 1.10.
+    """
+    if reader.has("ports") and reader.has("portDefinitions") and not _agree(reader):
+        reader.problems.violation(reader.path, "cannot specify both ports and port definitions")
     if reader.has("portDefinitions"):
         definitions = tuple(_read_port_definition(r) for r in reader.children("portDefinitions"))
     elif reader.has("ports"):
@@ -89,6 +93,14 @@ def _read_port_definition(r: Reader) -> PortDefinition:
     if name is not None and not _PORT_NAME.fullmatch(name):
         r.problems.violation(r.at("name"), "must be lowercase letters, digits and hyphens")
     return PortDefinition(port, _protocol(r), name, r.string_map("labels") or {})
+
+
+def _agree(reader: Reader) -> bool:
+    """`ports` lists exactly the numbers of `portDefinitions`, in order."""
+    definitions, ports = reader.data["portDefinitions"], reader.data["ports"]
+    if not isinstance(definitions, list):
+        return True  # reported as the wrong type where it is read
+    return [d.get("port", 0) if isinstance(d, dict) else d for d in definitions] == ports
 
 
 def _legacy_ports(reader: Reader) -> list[int]:

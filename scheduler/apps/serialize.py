@@ -135,7 +135,8 @@ def merge_update(
 
     The result is JSON for `parse_app`; it keeps the existing id, drops the version (a
     new one is assigned) and, when a field is patched, its exclusive counterpart
-    (`cmd`/`args`, `ports`/`portDefinitions`, `uris`/`fetch`). A null in the patch
+    (`cmd`/`args`, `ports`/`portDefinitions`, `uris`/`fetch`); a patch with both `ports`
+    and `portDefinitions` keeps the latter, as Marathon's does. A null in the patch
     resets that field to its default. Switching between host and other networking
     drops the old port definitions so the defaults for the new mode apply.
     """
@@ -150,6 +151,9 @@ def merge_update(
         base.pop("portDefinitions", None)
         base.pop("ports", None)
     merged = {**base, **{k: v for k, v in patch.items() if k != "id"}}
+    if patch.get("portDefinitions") is not None:
+        # Marathon's update reads `portDefinitions` first and ignores `ports` then.
+        merged.pop("ports", None)
     return {k: v for k, v in merged.items() if v is not None}
 
 

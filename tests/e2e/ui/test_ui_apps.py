@@ -25,6 +25,16 @@ SERVER = f"{sys.executable} -m http.server $PORT0 --bind 127.0.0.1"
 APP = "/shop/web"
 
 
+# Keeps the body of the page's next PUT across the navigation that follows it.
+RECORD_PUTS = """
+const original = window.fetch;
+window.fetch = (url, options) => {
+  if (options && options.method === "PUT") sessionStorage.setItem("put", options.body);
+  return original(url, options);
+};
+"""
+
+
 def fill_app_form(browser: Chrome, **fields: str) -> None:
     form = browser.find_element(By.ID, "app-form")
     for name, value in fields.items():
@@ -119,8 +129,11 @@ def test_an_edit_through_the_form_and_a_roll_back_from_the_versions(
     form = browser.find_element(By.ID, "app-form")
     assert form.find_element(By.NAME, "instances").get_attribute("value") == "2"
     assert form.find_element(By.NAME, "health").get_attribute("value") == "HTTP"
+    browser.execute_script(RECORD_PUTS)
     fill_app_form(browser, mem="48")
     WebDriverWait(browser, WAIT_S).until(lambda d: "/ui/app?" in d.current_url)
+    # As Marathon's UI: only what changed, as a partial update.
+    assert browser.execute_script("return sessionStorage.getItem('put')") == '{"mem":48}'
     wait_text(browser, "#config", '"mem": 48')
     wait_text(browser, "#app-deployments", "None running.", 60)
     assert dev.get(f"/v2/apps{APP}")["app"]["mem"] == 48

@@ -24,6 +24,7 @@ function fill(form, app) {
   for (const name of FIELDS) if (app[name] !== undefined) form.elements[name].value = app[name];
   const checks = app.healthChecks || [];
   const rest = definition(app);
+  form.loaded = definition(app);
   for (const name of FIELDS) delete rest[name];
   if (checks.length === 1 && ["HTTP", "TCP", "COMMAND"].includes(checks[0].protocol)) {
     form.elements.health.value = checks[0].protocol;
@@ -48,6 +49,25 @@ function body(form, original) {
   return out;
 }
 
+/** Deep equality of JSON values, whatever the order of their keys. */
+function same(a, b) {
+  const sorted = (_key, value) => (value && typeof value === "object" && !Array.isArray(value)
+    ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => (x < y ? -1 : 1))) : value);
+  return JSON.stringify(a, sorted) === JSON.stringify(b, sorted);
+}
+
+/**
+ * What an edit sends, as Marathon's UI does: a partial PUT of only the fields that differ
+ * from the app as it was read. A field taken out of the JSON is sent as null, which resets
+ * it (Marathon's UI would leave it as it was).
+ */
+function changes(loaded, edited) {
+  const out = {};
+  for (const [key, value] of Object.entries(edited)) if (!same(value, loaded[key])) out[key] = value;
+  for (const key of Object.keys(loaded)) if (!(key in edited) && key !== "id") out[key] = null;
+  return out;
+}
+
 export async function appFormPage(params) {
   const form = $("#app-form");
   let original = null;
@@ -57,7 +77,7 @@ export async function appFormPage(params) {
     clearErrors(form);
     try {
       const app = body(form, original);
-      if (params.id) await send("PUT", appUrl(params.id), app);
+      if (params.id) await send("PUT", appUrl(params.id), changes(form.loaded, app));
       else await send("POST", "/v2/apps", app);
       const id = params.id || (app.id.startsWith("/") ? app.id : `/${app.id}`);
       window.location.href = `/ui/app?id=${encodeURIComponent(id)}`;
