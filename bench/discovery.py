@@ -7,8 +7,8 @@ flag per task. The benchmark flips one task's flag at a time, so that task leave
 `health_status_changed_event` for that task arrives on /v2/events; each surface is then
 polled every 5 ms until its member set is the expected one: the SRV answer of
 `_web-bench._tcp.dromos.mesos` (UDP), `/v1/health/service/web-bench?passing`, and the
-servers of the app's backend on HAProxy's stats page (`;csv`) not in maintenance (a
-leaving server is put there through the runtime API; a joining one needs a reload).
+servers of the app's backend not in maintenance (`show servers state` on HAProxy's master
+socket): both leaving and joining servers change a slot through the runtime API.
 The anchor is Mesos-DNS's default `refreshSeconds` of 60 (it polls the master; a change
 waits up to 60 s, about 30 s on average; it never drops an unhealthy task, having no
 health filter).
@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import json
+import socket
 import statistics
 import subprocess
 import sys
@@ -83,8 +82,8 @@ def running_lb(dev: Dev, work: Path, stats_port: int) -> Iterator[None]:
 class Surfaces:
     """The member ports each surface shows now."""
 
-    def __init__(self, dns_port: int, consul_port: int, stats_port: int) -> None:
-        self.dns_port, self.consul_port, self.stats_port = dns_port, consul_port, stats_port
+    def __init__(self, dns_port: int, consul_port: int, master_socket: Path) -> None:
+        self.dns_port, self.consul_port, self.master_socket = dns_port, consul_port, master_socket
 
     def dns(self) -> set[int]:
         packet = DNSRecord.question("_web-bench._tcp.dromos.mesos", "SRV").send(
@@ -97,11 +96,16 @@ class Surfaces:
         return {e["Service"]["Port"] for e in entries}
 
     def haproxy(self) -> set[int]:
-        text = requests.get(f"http://127.0.0.1:{self.stats_port}/haproxy?stats;csv",
-                            timeout=2).text.lstrip("# ")
-        return {int(row["svname"].rsplit("_", 1)[1]) for row in csv.DictReader(io.StringIO(text))
-                if row["pxname"].startswith("bench_web_") and row["svname"] not in
-                ("FRONTEND", "BACKEND") and row["status"] != "MAINT"}
+        """Ports of the app's servers not in maintenance, from `show servers state` (whose
+        columns are documented; 6 is srv_admin_state, bit 1 forced maintenance)."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            sock.connect(str(self.master_socket))
+            sock.sendall(b"@1 show servers state;quit\n")
+            text = b"".join(iter(lambda: sock.recv(65536), b"")).decode()
+        rows = [line.split() for line in text.splitlines() if line[:1].isdigit()]
+        return {int(r[18]) for r in rows if len(r) > 18 and r[1].startswith("bench_web_")
+                and not int(r[6]) & 1}
 
 
 def health_events(dev: Dev, seen: Callable[[str, bool, float], None],
@@ -141,7 +145,7 @@ def run(work: Path, changes: int) -> dict[str, list[float]]:
                      str(consul_port)) as dev, running_lb(dev, work, stats_port):
         requests.post(f"{dev.url}/v2/apps", json=app_json(work, lb_port), headers=JSON,
                       timeout=10).raise_for_status()
-        surfaces = Surfaces(dns_port, consul_port, stats_port)
+        surfaces = Surfaces(dns_port, consul_port, work / "haproxy.master.sock")
 
         def members() -> dict[str, int]:
             tasks = dev.get("/v2/apps/bench/web")["app"]["tasks"]

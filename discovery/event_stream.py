@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 import requests
 
-from discovery.feed import IGNORED
+from discovery.feed import IGNORED, Event
 
 log = logging.getLogger(__name__)
 
 
-def follow(url: str, changed: Callable[[str], None], stop: threading.Event,
+def follow(url: str, changed: Callable[[Event], None], stop: threading.Event,
            retry_s: float = 1.0) -> None:
-    """Call `changed(event_type)` per event until `stop`; after a reconnect, `changed("")`.
+    """Call `changed(event)` per event until `stop`; after a (re)connect, `changed({})`.
 
     A reconnect may have missed events, so the caller resynchronises then.
     """
@@ -25,14 +25,14 @@ def follow(url: str, changed: Callable[[str], None], stop: threading.Event,
             with requests.get(f"{url}/v2/events", stream=True, timeout=(5, 60),
                               headers={"Accept": "text/event-stream"}) as response:
                 response.raise_for_status()
-                changed("")
+                changed({})
                 for line in response.iter_lines(decode_unicode=True):
                     if stop.is_set():
                         return
                     if line and line.startswith("data:"):
-                        event_type = json.loads(line[5:]).get("eventType", "")
-                        if event_type not in IGNORED:
-                            changed(event_type)
+                        event = json.loads(line[5:])
+                        if event.get("eventType") not in IGNORED:
+                            changed(event)
         except (requests.RequestException, ValueError) as error:
             log.warning("event stream %s: %s; reconnecting", url, error)
         stop.wait(retry_s)

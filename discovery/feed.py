@@ -45,6 +45,20 @@ class Source:
         raise NotImplementedError
 
 
+def _named(event: Event) -> list[str] | None:
+    """The run specs an event is about; None when it does not say."""
+    run_spec = event.get("appId") or event.get("runSpecId")
+    if isinstance(run_spec, str):
+        return [run_spec]
+    # Deployment events: the current step's apps, or (at the end) every app of the plan.
+    steps = [event["currentStep"]] if isinstance(event.get("currentStep"), dict) else (
+        (event.get("plan") or {}).get("steps"))
+    if not isinstance(steps, list) or not steps:
+        return None
+    named = [a.get("app") for s in steps if isinstance(s, dict) for a in s.get("actions", ())]
+    return named if named and all(isinstance(a, str) for a in named) else None
+
+
 def changed(events: list[Event], is_job: Callable[[str], bool]) -> tuple[set[str] | None, bool]:
     """(app ids to read again, None for all; whether to read jobs again)."""
     apps: set[str] = set()
@@ -52,13 +66,14 @@ def changed(events: list[Event], is_job: Callable[[str], bool]) -> tuple[set[str
     for event in events:
         if event.get("eventType") in IGNORED:
             continue
-        run_spec = event.get("appId") or event.get("runSpecId")
-        if not isinstance(run_spec, str):
+        named = _named(event)
+        if named is None:
             return None, True
-        if is_job(run_spec):
-            jobs = True
-        else:
-            apps.add(run_spec)
+        for run_spec in named:
+            if is_job(run_spec):
+                jobs = True
+            else:
+                apps.add(run_spec)
     return apps, jobs
 
 

@@ -9,9 +9,10 @@ check on the port forces http, as in marathon-lb), `HAPROXY_{n}_BIND_ADDR`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from discovery.haproxy_slots import Slots, server_name
 from discovery.membership import Service, ServicePort
 from discovery.naming import haproxy_name
 
@@ -74,20 +75,26 @@ def routed_ports(services: Iterable[Service], settings: Settings) -> list[Servic
 
 
 def _frontend(port: ServicePort, settings: Settings) -> str:
-    name = haproxy_name(port.app_id, port.service_port)
+    name = backend_name(port)
     address = _label(port, "BIND_ADDR", settings.bind_address)
     return (f"frontend {name}\n    bind {address}:{bind_port(port)}\n"
             f"    mode {mode(port)}\n    use_backend {name}\n")
 
 
-def _backend(port: ServicePort) -> str:
-    name = haproxy_name(port.app_id, port.service_port)
+def backend_name(port: ServicePort) -> str:
+    return haproxy_name(port.app_id, port.service_port)
+
+
+def _backend(port: ServicePort, slots: Slots) -> str:
+    name = backend_name(port)
     lines = [f"backend {name}", f"    mode {mode(port)}",
              f"    balance {_label(port, 'BALANCE', 'roundrobin')}"]
     if mode(port) == "http":
         lines.append("    retry-on conn-failure empty-response response-timeout")
-    lines += [f"    server {haproxy_name(i.host, i.port)} {i.host}:{i.port}"
-              for i in port.instances]
+    for index, address in enumerate(slots):
+        # An empty slot waits in maintenance for the runtime API to fill it.
+        server = f"{address[0]}:{address[1]}" if address else "0.0.0.0:0 disabled"
+        lines.append(f"    server {server_name(index)} {server}")
     return "\n".join(lines) + "\n"
 
 
@@ -102,9 +109,12 @@ def _vhost_frontend(ports: Sequence[ServicePort], settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(services: Iterable[Service], settings: Settings = Settings()) -> str:
-    """The whole configuration; the same services always give the same text."""
+def render(services: Iterable[Service], settings: Settings = Settings(),
+           slots: Mapping[str, Slots] | None = None) -> str:
+    """The whole configuration, each backend's servers in `slots` (by backend name); the
+    same services and slots always give the same text."""
     ports = routed_ports(services, settings)
+    slots = slots or {}
     # Also what keeps HAProxy up with no app to route: it will not run without a listener.
     stats = (f"listen stats\n    bind {settings.bind_address}:{settings.stats_port}\n"
              "    mode http\n    stats enable\n    stats uri /haproxy?stats\n")
@@ -114,24 +124,12 @@ def render(services: Iterable[Service], settings: Settings = Settings()) -> str:
         sections.append(_vhost_frontend(vhosted, settings))
     for port in ports:
         sections.append(_frontend(port, settings))
-        sections.append(_backend(port))
+        sections.append(_backend(port, slots.get(backend_name(port), ())))
     return "\n".join(sections)
 
 
-def removed_servers(old: str, new: str) -> list[str] | None:
-    """`backend/server` of each server line `new` drops from `old`, when that is the whole
-    difference (None otherwise): those can leave through the runtime API, with no reload."""
-    new_lines = new.splitlines()
-    removed: list[str] = []
-    backend = ""
-    position = 0
-    for line in old.splitlines():
-        if line.startswith("backend "):
-            backend = line.split()[1]
-        if position < len(new_lines) and new_lines[position] == line:
-            position += 1
-        elif line.startswith("    server ") and backend:
-            removed.append(f"{backend}/{line.split()[1]}")
-        else:
-            return None
-    return removed if position == len(new_lines) else None
+def skeleton(service: Service, settings: Settings) -> tuple[str, ...]:
+    """What an app puts in the configuration apart from its servers, per routed port; while
+    it stays the same, the app's changes go through the runtime API alone."""
+    return tuple(_frontend(p, settings) + _backend(p, ()) + " ".join(_vhosts(p))
+                 for p in routed_ports([service], settings))

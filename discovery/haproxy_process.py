@@ -15,6 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+# How `set server ... addr` reports a change made; `state` answers nothing when it works.
+_DONE = ("IP changed from", "no need to change", "port changed from")
+_BATCH = 64
 _MASTER_LINE = re.compile(r"^\d+\s+master\s+(\d+)\s+\[failed: (\d+)\]", re.MULTILINE)
 
 
@@ -53,14 +56,19 @@ class HAProxy:
         else:
             self._start()
 
-    def withdraw(self, servers: list[str], text: str) -> None:
-        """Put `servers` (`backend/server`) in maintenance at once; `text` (the same
-        configuration without them) is installed for the next start or reload."""
-        for server in servers:
-            answer = self.command(f"@1 set server {server} state maint").strip()
-            if answer:
-                raise HAProxyError(f"set server {server}: {answer}")
-        self.config_path.write_text(text)
+    def runtime(self, commands: list[str]) -> None:
+        """Run `commands` on the current worker through the runtime API, no reload; an
+        answer other than what a done change says raises (the caller reloads then)."""
+        if commands and (self.process is None or self.process.poll() is not None):
+            raise HAProxyError("HAProxy is not running")
+        # Batches keep each line well inside the CLI's buffer (16 kB by default).
+        for start in range(0, len(commands), _BATCH):
+            batch = commands[start:start + _BATCH]
+            answer = self.command("; ".join(f"@1 {c}" for c in batch))
+            refused = [line for line in answer.splitlines()
+                       if line.strip() and not line.startswith(_DONE)]
+            if refused:
+                raise HAProxyError(f"runtime API: {'; '.join(refused)}")
 
     def _start(self) -> None:
         self.master_socket.unlink(missing_ok=True)

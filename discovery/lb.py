@@ -1,63 +1,108 @@
-"""`dromos lb`: HAProxy routing to Dromos's apps, reloaded when their members change.
+"""`dromos lb`: HAProxy routing to Dromos's apps, following their members as they change.
 
-It reads `/v2/apps?embed=apps.tasks&embed=apps.readiness` once at start and again after
-each event on `/v2/events` (events that arrive while it works are folded into the next
-read), renders the configuration, and reloads HAProxy only when the text changed.
+It reads `/v2/apps?embed=apps.tasks&embed=apps.readiness` at start (and after the event
+stream reconnects), then after each burst of events only the apps the events name
+(`/v2/apps/<id>`). Servers join and leave through HAProxy's runtime API into slots each
+backend keeps; HAProxy reloads only when frontends or backends change or a backend runs
+out of slots (see `routes`).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 import requests
 
-from discovery import event_stream, haproxy_config, membership
+from discovery import event_stream, feed, haproxy_config
+from discovery.feed import Event
 from discovery.haproxy_process import HAProxy, HAProxyError
+from discovery.routes import Routes
+from discovery.snapshot import Json
 
 log = logging.getLogger("dromos.lb")
 
 APPS_QUERY = "/v2/apps?embed=apps.tasks&embed=apps.readiness"
+APP_QUERY = "?embed=app.tasks&embed=app.readiness"
+# A burst naming more apps than this reads them all at once instead.
+MAX_SINGLE_READS = 16
+
+
+class _Resolver:
+    """Agent host names to IPv4 addresses (the runtime API takes addresses), remembered."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str | None] = {}
+
+    def __call__(self, host: str) -> str | None:
+        if host not in self.known:
+            try:
+                self.known[host] = socket.gethostbyname(host)
+            except OSError:
+                self.known[host] = None
+        return self.known[host]
 
 
 class LoadBalancer:
     def __init__(self, url: str, haproxy: HAProxy, settings: haproxy_config.Settings) -> None:
         self.url = url.rstrip("/")
         self.haproxy = haproxy
-        self.settings = settings
-        self.applied: str | None = None
+        self.routes = Routes(settings, _Resolver())
         self.reloads = 0
+        self._pending: set[str] | None = None  # app ids to read again; None: all of them
+        self._lock = threading.Lock()
         self._dirty = threading.Event()
         self._stop = threading.Event()
 
-    def changed(self, _event_type: str) -> None:
+    def changed(self, event: Event) -> None:
+        app_ids, _jobs = feed.changed([event], lambda run_spec: not run_spec.startswith("/"))
+        with self._lock:
+            if app_ids is None or self._pending is None:
+                self._pending = None
+            else:
+                self._pending |= app_ids
         self._dirty.set()
 
-    def sync(self) -> bool:
-        """Read the apps and apply their configuration; True when HAProxy was reloaded."""
+    def sync(self, app_ids: set[str] | None = None) -> bool:
+        """Read the apps (`app_ids`, or all) and have HAProxy follow; True on a reload."""
         started = time.monotonic()
+        everything = app_ids is None or len(app_ids) > MAX_SINGLE_READS
+        apps = self._read_all() if everything else self._read(app_ids or set())
+        change = self.routes.update(apps, everything)
+        reloaded = change.config is not None or self.haproxy.process is None
+        if not reloaded:
+            try:
+                self.haproxy.runtime(change.commands)
+            except HAProxyError as error:
+                log.warning("runtime API refused (%s): reloading", error)
+                reloaded = True
+        if reloaded:
+            self.haproxy.apply(self.routes.render())  # (re)starts HAProxy if it is not running
+            self.reloads += 1
+        log.info("HAProxy %s in %.3fs: %d apps read, %d commands",
+                 "reloaded" if reloaded else "updated", time.monotonic() - started, len(apps),
+                 len(change.commands))
+        return reloaded
+
+    def _read_all(self) -> dict[str, Json | None]:
         apps = requests.get(self.url + APPS_QUERY, timeout=10).json()["apps"]
-        services = membership.services(apps)
-        text = haproxy_config.render(services, self.settings)
-        if text == self.applied:
-            return False
-        leaving = None if self.applied is None else haproxy_config.removed_servers(
-            self.applied, text)
-        try:
-            if not leaving:
-                raise HAProxyError("not only servers leaving")
-            self.haproxy.withdraw(leaving, text)  # no reload: leaving must be fast
-        except HAProxyError:
-            self.haproxy.apply(text)  # (re)starts HAProxy if it is not running
-        self.applied = text
-        self.reloads += 1
-        members = sum(len(p.instances) for s in services for p in s.ports)
-        log.info("HAProxy configuration %d applied in %.3fs: %d apps, %d members",
-                 self.reloads, time.monotonic() - started, len(services), members)
-        return True
+        return {app["id"]: app for app in apps}
+
+    def _read(self, app_ids: set[str]) -> Mapping[str, Json | None]:
+        out: dict[str, Json | None] = {}
+        for app_id in sorted(app_ids):
+            response = requests.get(f"{self.url}/v2/apps{app_id}{APP_QUERY}", timeout=10)
+            if response.status_code == 404:
+                out[app_id] = None
+                continue
+            response.raise_for_status()
+            out[app_id] = response.json()["app"]
+        return out
 
     def run(self) -> None:
         follower = threading.Thread(
@@ -69,11 +114,17 @@ class LoadBalancer:
             if not self._dirty.wait(0.5):
                 continue
             self._dirty.clear()
+            with self._lock:
+                app_ids, self._pending = self._pending, set()
             try:
-                self.sync()
+                self.sync(app_ids)
             except (requests.RequestException, ValueError, KeyError, HAProxyError) as error:
                 log.warning("not applied: %s", error)
                 time.sleep(0.5)
+                # HAProxy may not have what the routes say: start over from every app.
+                self.routes = Routes(self.routes.settings, self.routes.resolve)
+                with self._lock:
+                    self._pending = None
                 self._dirty.set()
 
     def stop(self) -> None:

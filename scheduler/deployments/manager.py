@@ -120,6 +120,13 @@ class DeploymentManager:
             if app_ids.intersection(deployment.affected_apps):
                 self._advance(deployment)
 
+    def status_changed(self, app_id: str) -> None:
+        """`deployment_info` for each plan whose current step acts on `app_id` (a task of
+        it passed its readiness check: the plan's status, as /v2/deployments shows it)."""
+        for deployment in list(self.running.values()):
+            if any(a.app_id == app_id for a in deployment.current_actions):
+                self._publish("deployment_info", deployment)
+
     def cancel(self, deployment: Deployment, reason: str = "canceled") -> None:
         """Stop a plan where it is (Marathon's force): nothing is rolled back."""
         self.drop(deployment, reason)

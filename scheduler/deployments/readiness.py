@@ -33,6 +33,9 @@ class RunningDeployments(Protocol):
     @property
     def running(self) -> dict[str, Deployment]: ...
 
+    def status_changed(self, app_id: str) -> None:
+        """Publish the status of the plans acting on `app_id` now."""
+
 
 @dataclass(frozen=True)
 class ReadinessResult:
@@ -47,6 +50,9 @@ class ReadinessResult:
                                     "contentType": self.response.content_type,
                                     "body": self.response.body}
         return body
+
+
+NOT_ANSWERED = ReadinessResult(ready=False)
 
 
 class ReadinessTracker:
@@ -81,14 +87,14 @@ class ReadinessTracker:
         return result is None or not result.ready
 
     def results_json(self, app_id: str) -> list[Json]:
-        """`readinessCheckResults` of an app: the tasks that answered during its step."""
+        """`readinessCheckResults` of an app: the tasks checked during its step, a task
+        that has not answered yet as not ready (so discovery leaves it out until it is)."""
         app = self.apps.apps.get(app_id)
         if app is None or not app.readiness_checks:
             return []
         check = app.readiness_checks[0]
-        return [result.marathon_json(task_id, check)
-                for task_id, result in sorted(self._checked.get(app_id, {}).items())
-                if result is not None]
+        return [(result or NOT_ANSWERED).marathon_json(task_id, check)
+                for task_id, result in sorted(self._checked.get(app_id, {}).items())]
 
     # changes ----------------------------------------------------------------------------
     def sync(self, app_id: str) -> None:
@@ -131,6 +137,9 @@ class ReadinessTracker:
                     self.engine.unwatch([(task_id, READINESS_INDEX)])
                 changed.add(record.run_spec_id)
         for app_id in sorted(changed):
+            # Marathon keeps readiness in the deployment's status; its `deployment_info` is
+            # also how `dromos lb` and the DNS learn that the task may join.
+            self.deployments.status_changed(app_id)
             self.apps.checks_changed(app_id)
 
     # internals --------------------------------------------------------------------------

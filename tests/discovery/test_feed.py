@@ -45,3 +45,12 @@ def test_events_say_what_changed() -> None:
                            {"eventType": "event_stream_attached"}]
     assert changed(events, Recorded().is_job) == ({"/a"}, True)
     assert changed([{"eventType": "deployment_info"}], Recorded().is_job) == (None, True)
+
+
+def test_deployment_events_name_the_apps_of_their_step_or_plan() -> None:
+    step = {"actions": [{"action": "ScaleApplication", "app": "/a"}]}
+    plan = {"steps": [step, {"actions": [{"action": "StartApplication", "app": "/b"}]}]}
+    info = {"eventType": "deployment_info", "plan": plan, "currentStep": step}
+    assert changed([info], Recorded().is_job) == ({"/a"}, False)
+    done = {"eventType": "deployment_success", "id": "d", "plan": plan}
+    assert changed([done], Recorded().is_job) == ({"/a", "/b"}, False)

@@ -3,7 +3,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from discovery.haproxy_config import Settings, removed_servers, render
+from discovery.haproxy_config import Settings, render, skeleton
+from discovery.haproxy_slots import sized
 from discovery.membership import services
 from tests.discovery.conftest import app, task
 
@@ -14,11 +15,12 @@ def config(*apps: dict) -> str:
     return render(services(list(apps)), SETTINGS)
 
 
-def test_a_frontend_per_service_port_and_only_members_as_servers() -> None:
-    text = config(app("/prod/web", 10000, task("a", 31000), task("b", 31001, alive=False)))
+def test_a_frontend_per_service_port_and_its_slots_as_servers() -> None:
+    web = app("/prod/web", 10000, task("a", 31000), task("b", 31001, alive=False))
+    text = render(services([web]), SETTINGS, {"prod_web_10000": sized([("127.0.0.1", 31000)])})
     assert "frontend prod_web_10000\n    bind 127.0.0.1:10000\n    mode http" in text
-    assert "server 127_0_0_1_31000 127.0.0.1:31000" in text
-    assert "31001" not in text
+    assert "    server s1 127.0.0.1:31000\n    server s2 0.0.0.0:0 disabled\n" in text
+    assert text.count("0.0.0.0:0 disabled") == 7
 
 
 def test_tcp_is_the_default_mode_without_http_checks_or_vhosts() -> None:
@@ -49,15 +51,20 @@ def test_a_port_never_assigned_gets_no_frontend() -> None:
 def test_haproxy_accepts_the_configuration(tmp_path: Path) -> None:
     labels = {"HAPROXY_0_VHOST": "web.example.com"}
     path = tmp_path / "haproxy.cfg"
-    path.write_text(config(app("/web", 10000, task("a", 31000), labels=labels),
-                           app("/db", 10001, task("b", 31001, alive=None), checked=False)))
+    apps = [app("/web", 10000, task("a", 31000), labels=labels),
+            app("/db", 10001, task("b", 31001, alive=None), checked=False)]
+    slots = {"web_10000": sized([("127.0.0.1", 31000)]), "db_10001": sized([])}
+    path.write_text(render(services(apps), SETTINGS, slots))
     result = subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_server_leaving_is_told_apart_from_other_changes() -> None:
-    both = config(app("/web", 10000, task("a", 31000), task("b", 31001)))
-    one = config(app("/web", 10000, task("a", 31000)))
-    assert removed_servers(both, one) == ["web_10000/127_0_0_1_31001"]
-    assert removed_servers(one, both) is None
-    assert removed_servers(one, config(app("/web", 10001, task("a", 31000)))) is None
+def test_the_skeleton_leaves_servers_out_and_keeps_the_rest() -> None:
+    def shape(*tasks: dict, **labels: str) -> tuple[str, ...]:
+        (service,) = services([app("/web", 10000, *tasks, labels=labels)])
+        return skeleton(service, SETTINGS)
+
+    assert shape(task("a", 31000)) == shape(task("b", 31001), task("c", 31002)) == shape()
+    assert shape(HAPROXY_0_VHOST="web.example.com") != shape()
+    assert shape(HAPROXY_0_BALANCE="leastconn") != shape()
+    assert shape(HAPROXY_GROUP="internal") == shape()  # every group is served here

@@ -40,22 +40,36 @@ def test_a_first_configuration_that_is_bad_is_refused(tmp_path: Path) -> None:
     assert haproxy.process is None
 
 
-def test_withdrawn_servers_go_to_maintenance_without_a_reload(tmp_path: Path) -> None:
+def servers(port: int, backend: str) -> dict[str, str]:
+    rows = requests.get(f"http://127.0.0.1:{port}/haproxy?stats;csv", timeout=5).text
+    return {r.split(",")[1]: r.split(",")[17] for r in rows.splitlines()
+            if r.startswith(f"{backend},") and ",BACKEND," not in r}
+
+
+def workers(haproxy: HAProxy) -> list[str]:
+    return [line.split()[0] for line in haproxy.command("show proc").splitlines()
+            if " worker " in line]
+
+
+def test_the_runtime_api_fills_and_empties_slots_without_a_reload(tmp_path: Path) -> None:
     haproxy = HAProxy(tmp_path / "haproxy.cfg")
     port = free_port()
     backend = ("backend web_1\n    mode http\n    server s1 127.0.0.1:1\n"
-               "    server s2 127.0.0.1:2\n")
+               "    server s2 0.0.0.0:0 disabled\n")
     try:
         haproxy.apply(stats(port) + backend)
-        haproxy.withdraw(["web_1/s2"], stats(port) + backend.replace(
-            "    server s2 127.0.0.1:2\n", ""))
-        rows = requests.get(f"http://127.0.0.1:{port}/haproxy?stats;csv", timeout=5).text
-        status = {r.split(",")[1]: r.split(",")[17] for r in rows.splitlines()
-                  if r.startswith("web_1,")}
-        assert status["s2"] == "MAINT" and status["s1"] != "MAINT"
-        assert "s2" not in (tmp_path / "haproxy.cfg").read_text()
-        with pytest.raises(HAProxyError):
-            haproxy.withdraw(["web_1/nope"], "")
+        worker = workers(haproxy)
+        assert servers(port, "web_1") == {"s1": "no check", "s2": "MAINT"}
+        haproxy.runtime(["set server web_1/s2 addr 127.0.0.1 port 2",
+                         "set server web_1/s2 state ready", "set server web_1/s1 state maint"])
+        assert servers(port, "web_1") == {"s1": "MAINT", "s2": "no check"}
+        state = haproxy.command("@1 show servers state web_1")
+        assert " s2 127.0.0.1 " in state and state.split("\n")[3].split()[18] == "2"
+        assert workers(haproxy) == worker  # the same worker: no reload
+        with pytest.raises(HAProxyError, match="No such server"):
+            haproxy.runtime(["set server web_1/s9 state ready"])
+        with pytest.raises(HAProxyError, match="Invalid addr"):
+            haproxy.runtime(["set server web_1/s2 addr localhost port 2"])
     finally:
         haproxy.stop()
 
@@ -69,7 +83,7 @@ def test_a_dead_haproxy_is_started_again_by_the_next_configuration(tmp_path: Pat
         haproxy.process.kill()
         haproxy.process.wait()
         with pytest.raises(HAProxyError):
-            haproxy.withdraw(["stats/none"], stats(port))
+            haproxy.runtime(["set server stats/none state maint"])
         haproxy.apply(stats(port))
         assert requests.get(f"http://127.0.0.1:{port}/haproxy?stats;csv", timeout=5).ok
     finally:

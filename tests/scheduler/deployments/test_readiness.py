@@ -151,3 +151,23 @@ def test_a_restarted_scheduler_checks_the_waiting_tasks_again(cluster: ReadyClus
     assert cluster.probed() == [task_id]
     cluster.answer(task_id, READY)
     assert cluster.deployments() == []
+
+
+def test_a_task_passing_its_check_publishes_its_deployments_status(
+    cluster: ReadyCluster,
+) -> None:
+    cluster.create(id="/web", instances=2, portDefinitions=PORTS, readinessChecks=[CHECK])
+    first, second = sorted(cluster.offer())
+    cluster.run(first)
+    cluster.run(second)
+    # Not answered yet is not ready: discovery leaves such a task out.
+    assert cluster.results() == [{"name": "readinessCheck", "taskId": t, "ready": False}
+                                 for t in (first, second)]
+    events = cluster.rt.framework.events.subscribe(["deployment_info"])
+    cluster.answer(first, NOT_YET)
+    assert events.get(0) is None
+    cluster.answer(first, READY)
+    event = events.get(0)
+    assert event is not None and event["plan"]["id"] == cluster.deployments()[0].id
+    assert [a["app"] for a in event["currentStep"]["actions"]] == ["/web"]
+    assert events.get(0) is None
