@@ -80,7 +80,7 @@ def test_a_task_joins_when_its_readiness_check_passes(tmp_path: Path) -> None:
             "instances": 2, "cpus": 0.05, "mem": 32, "env": {"FLAGS": str(flags)},
             "portDefinitions": [{"port": 0, "name": "http"}],
             "labels": {"HAPROXY_0_PORT": str(bind_port)},
-            "readinessChecks": [{"portName": "http", "path": "/ready", "intervalSeconds": 1,
+            "readinessChecks": [{"portName": "http", "path": "/ready", "intervalSeconds": 2,
                                  "timeoutSeconds": 1}],
         }).raise_for_status()
 
