@@ -12,12 +12,12 @@ import socket
 from collections.abc import Callable, Iterable
 
 from api.marathon_json import app_info
-from discovery.consul_catalog import catalog
+from discovery.consul_catalog import CatalogBook
 from discovery.consul_server import CatalogState, ConsulServer
-from discovery.dns_records import Zone, zone
+from discovery.dns_records import ZoneBook
 from discovery.dns_server import DnsServers, ZoneResolver
-from discovery.feed import Event, Feed, Listener, Source
-from discovery.snapshot import Json
+from discovery.feed import Delta, Event, Feed, Listener, Source
+from discovery.membership import Json
 from scheduler.launch.task_request import JOB_PREFIX, is_job
 from scheduler.process.runtime import Runtime
 
@@ -93,18 +93,23 @@ def start(rt: Runtime) -> Callable[[], None]:
     listeners: list[Listener] = []
     resolve = _Resolver()
     if config.dns_port is not None:
-        resolver = ZoneResolver(Zone(config.dns_domain), config.dns_ttl)
+        book = ZoneBook(config.framework_name, config.dns_domain, resolve)
+        resolver = ZoneResolver(book.zone, config.dns_ttl)
         servers = DnsServers(resolver, config.host, config.dns_port)
-        listeners.append(lambda snap: resolver.update(
-            zone(snap, config.framework_name, config.dns_domain, resolve)))
+
+        def dns_changed(delta: Delta) -> None:
+            book.apply(delta.apps, delta.jobs)
+            resolver.update(book.zone)
+
+        listeners.append(dns_changed)
         servers.start()
         stops.append(servers.stop)
         print(f"dromos scheduler: DNS on {config.host}:{servers.port} (udp, tcp)", flush=True)
     if config.consul_port is not None:
         catalog_state = CatalogState(config.consul_datacenter, config.hostname)
         consul = ConsulServer(catalog_state, config.host, config.consul_port)
-        listeners.append(lambda snap: catalog_state.update(
-            catalog(snap, config.consul_datacenter, resolve)))
+        services = CatalogBook(config.consul_datacenter, resolve)
+        listeners.append(lambda delta: catalog_state.apply(services.apply(delta.apps)))
         consul.start()
         stops.append(consul.stop)
         print(f"dromos scheduler: Consul catalog on http://{config.host}:{consul.port}",

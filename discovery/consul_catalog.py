@@ -10,23 +10,13 @@ member (healthy and ready, as for DNS and HAProxy), critical otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from discovery.membership import Json, routable
 from discovery.naming import app_label
-from discovery.snapshot import Snapshot
 
 Entry = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """Instances per service, each as Consul's health entry `{Node, Service, Checks}`."""
-
-    services: Mapping[str, Sequence[Entry]] = field(default_factory=dict)
-    tags: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 def tags_of(labels: Mapping[str, str]) -> list[str]:
@@ -55,20 +45,45 @@ def _entry(app: Json, task: Json, name: str, datacenter: str, address: str) -> E
     return {"Node": node, "Service": service, "Checks": checks}
 
 
-def catalog(snapshot: Snapshot, datacenter: str,
-            resolve: Callable[[str], str | None]) -> Catalog:
-    services: dict[str, list[Entry]] = {}
-    tags: dict[str, list[str]] = {}
-    for app in snapshot.apps:
-        name = app_label(app["id"])
-        if not name:
-            continue
-        tags[name] = tags_of(app.get("labels") or {})
-        services[name] = [
-            _entry(app, t, name, datacenter, resolve(t["host"]) or t["host"])
-            for t in app.get("tasks") or [] if t.get("state") == "TASK_RUNNING"
-        ]
-    return Catalog(services, tags)
+Service = tuple[list[Entry], list[str]]  # a service's instances and tags
+
+
+class CatalogBook:
+    """The catalog kept app by app: a change rebuilds the changed apps' entries and the
+    services they are named into (apps whose ids flatten to one name share a service)."""
+
+    def __init__(self, datacenter: str, resolve: Callable[[str], str | None]) -> None:
+        self.datacenter = datacenter
+        self.resolve = resolve
+        self.by_app: dict[str, tuple[str, list[Entry], list[str]]] = {}
+        self.apps_of: dict[str, set[str]] = {}  # service name -> app ids
+
+    def apply(self, apps: Mapping[str, Json | None]) -> dict[str, Service | None]:
+        """Take the changed apps (None: gone); the services they touch (None: gone)."""
+        touched: set[str] = set()
+        for app_id, app in apps.items():
+            old = self.by_app.pop(app_id, None)
+            if old is not None:
+                touched.add(old[0])
+                self.apps_of[old[0]].discard(app_id)
+            name = app_label(app_id)
+            if app is None or not name:
+                continue
+            entries = [_entry(app, t, name, self.datacenter, self.resolve(t["host"]) or t["host"])
+                       for t in app.get("tasks") or [] if t.get("state") == "TASK_RUNNING"]
+            self.by_app[app_id] = (name, entries, tags_of(app.get("labels") or {}))
+            self.apps_of.setdefault(name, set()).add(app_id)
+            touched.add(name)
+        return {name: self._service(name) for name in touched}
+
+    def _service(self, name: str) -> Service | None:
+        app_ids = sorted(self.apps_of.get(name, ()))
+        if not app_ids:
+            self.apps_of.pop(name, None)
+            return None
+        parts = [self.by_app[a] for a in app_ids]
+        return ([e for _, entries, _ in parts for e in entries],
+                sorted({t for _, _, tags in parts for t in tags}))
 
 
 def passing(entry: Entry) -> bool:

@@ -1,4 +1,4 @@
-"""The Consul HTTP API subset clients read, served from a `Catalog`, with blocking queries.
+"""The Consul HTTP API subset clients read, served from a `CatalogState`, with blocking queries.
 
 The index (X-Consul-Index) counts catalog changes from 1; a request with `?index=N`
 waits until the index passes N or `wait` (default 5 min, at most 10) runs out, then
@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from discovery.consul_catalog import Catalog, catalog_entry, passing
+from discovery.consul_catalog import Entry, Service, catalog_entry, passing
 
 MAX_WAIT_S = 600.0
 DEFAULT_WAIT_S = 300.0
@@ -30,28 +31,40 @@ def parse_wait(text: str | None) -> float:
 
 
 class CatalogState:
-    """The catalog clients see, its index, and the waiting of blocking queries."""
+    """The catalog clients see, its index, and the waiting of blocking queries.
+
+    Changes arrive per service; readers build their answers under the same lock.
+    """
 
     def __init__(self, datacenter: str, node: str) -> None:
         self.datacenter = datacenter
         self.node = node
-        self.catalog = Catalog()
+        self.services: dict[str, Sequence[Entry]] = {}
+        self.tags: dict[str, Sequence[str]] = {}
         self.index = 1
-        self._changed = threading.Condition()
+        self.lock = threading.Condition()
 
-    def update(self, catalog: Catalog) -> None:
-        with self._changed:
-            if catalog == self.catalog:
-                return
-            self.catalog = catalog
-            self.index += 1
-            self._changed.notify_all()
+    def apply(self, changes: Mapping[str, Service | None]) -> None:
+        """Take changed services (None: gone); the index moves when any really changed."""
+        with self.lock:
+            moved = False
+            for name, service in changes.items():
+                now = (self.services.get(name), self.tags.get(name))
+                if service is None:
+                    moved |= now != (None, None)
+                    self.services.pop(name, None)
+                    self.tags.pop(name, None)
+                elif now != service:
+                    moved = True
+                    self.services[name], self.tags[name] = service
+            if moved:
+                self.index += 1
+                self.lock.notify_all()
 
-    def wait(self, index: int, timeout_s: float) -> tuple[int, Catalog]:
-        with self._changed:
-            self._changed.wait_for(lambda: self.index > index or self.index < index,
-                                   timeout_s)
-            return self.index, self.catalog
+    def wait(self, index: int, timeout_s: float) -> None:
+        """Until the index is not `index` (Consul answers a stale one at once) or time is up;
+        call holding `lock`."""
+        self.lock.wait_for(lambda: self.index != index, timeout_s)
 
 
 def _filter_tags(entries: list[dict[str, Any]], wanted: list[str]) -> list[dict[str, Any]]:
@@ -61,29 +74,29 @@ def _filter_tags(entries: list[dict[str, Any]], wanted: list[str]) -> list[dict[
 def answer(state: CatalogState, path: str, query: dict[str, list[str]]) -> (
     tuple[int, Any, int]
 ):
-    """(status, body, index) of one GET; blocking when `index` is given."""
-    status, body = _answer(state, path, query)
-    return status, body, state.index
+    """(status, body, index) of one GET; blocking when `index` is given. The body and its
+    index are read together, so a client waiting on that index misses no change."""
+    asked = query.get("index", ["0"])[0]
+    index = int(asked) if asked.isdigit() else 0
+    with state.lock:
+        if index and path.startswith(("/v1/catalog/", "/v1/health/")):
+            state.wait(index, parse_wait(query.get("wait", [None])[0]))
+        status, body = _read(state, path, query)
+        return status, body, state.index
 
 
-def _answer(state: CatalogState, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+def _read(state: CatalogState, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
     if path == "/v1/agent/self":
         return 200, _agent_self(state)
     if path == "/v1/status/leader":
         return 200, "127.0.0.1:8300"
-    asked = query.get("index", ["0"])[0]
-    index = int(asked) if asked.isdigit() else 0
-    if index:
-        _, catalog = state.wait(index, parse_wait(query.get("wait", [None])[0]))
-    else:
-        catalog = state.catalog
     if path == "/v1/catalog/services":
-        return 200, {name: list(tags) for name, tags in sorted(catalog.tags.items())}
+        return 200, {name: list(tags) for name, tags in sorted(state.tags.items())}
     tags = query.get("tag", [])
     for prefix, health in (("/v1/catalog/service/", False), ("/v1/health/service/", True)):
         if path.startswith(prefix):
             name = unquote(path[len(prefix):])
-            entries = _filter_tags(list(catalog.services.get(name, ())), tags)
+            entries = _filter_tags(list(state.services.get(name, ())), tags)
             if not health:
                 return 200, [catalog_entry(e) for e in entries]
             if "passing" in query and query["passing"][0].lower() not in ("0", "false"):

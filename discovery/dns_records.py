@@ -1,4 +1,4 @@
-"""DNS records from a snapshot: Mesos-DNS names and Consul-style service names.
+"""DNS records of apps and jobs: Mesos-DNS names and Consul-style service names.
 
 For an app `/prod/web` (label `web-prod`, see `naming`) on framework F, domain D:
 `web-prod.F.D` and `web-prod.service.D` A records list the hosts of its routable tasks;
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from discovery.membership import Json, routable
 from discovery.naming import app_label, dns_label, domain
-from discovery.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,13 @@ class Zone:
         return name in self.a or name in self.srv or name == self.origin
 
 
+Records = dict[str, set[Any]]  # name -> A addresses (str) or SRV records (Srv)
+
+
 @dataclass
 class _Builder:
+    """The records of one source (an app or a job)."""
+
     a: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     srv: defaultdict[str, set[Srv]] = field(default_factory=lambda: defaultdict(set))
 
@@ -61,27 +66,67 @@ def _port_names(app: Json) -> list[str | None]:
     return [e.get("name") for e in entries or []]
 
 
-def zone(snapshot: Snapshot, framework: str, origin: str,
-         resolve: Callable[[str], str | None]) -> Zone:
-    """The records of `snapshot` under `origin` (e.g. "mesos"); `resolve` maps host to IP
-    (None: unknown, and the task is left out)."""
-    origin = domain(origin)
-    parents = (f"{domain(framework)}.{origin}", f"service.{origin}")
-    build = _Builder()
-    for app in snapshot.apps:
-        names = _port_names(app)
-        for task in _routable(app):
-            if ip := resolve(task["host"]):
-                build.task(app_label(app["id"]), parents, task, ip, names)
-    for job, tasks in snapshot.jobs.items():
-        for task in tasks:
-            ip = resolve(task["host"])
-            if ip and task.get("state") == "TASK_RUNNING" and dns_label(job):
-                build.task(dns_label(job), parents, task, ip, [])
-    return Zone(origin, {n: tuple(sorted(ips)) for n, ips in build.a.items()},
-                {n: tuple(sorted(s, key=lambda r: (r.target, r.port)))
-                 for n, s in build.srv.items()})
+class _Table:
+    """One record type's names, each the union of what its sources give it."""
+
+    def __init__(self, order: Callable[[Any], Any]) -> None:
+        self.order = order
+        self.by_source: dict[str, Records] = {}
+        self.sources: dict[str, set[str]] = {}  # name -> sources giving it records
+        self.names: dict[str, tuple[Any, ...]] = {}
+
+    def put(self, source: str, records: Records) -> None:
+        old = self.by_source.pop(source, {})
+        if records:
+            self.by_source[source] = records
+        for name in old.keys() - records.keys():
+            self.sources[name].discard(source)
+        for name in records:
+            self.sources.setdefault(name, set()).add(source)
+        for name in old.keys() | records.keys():
+            given = self.sources.get(name, set())
+            values = set().union(*(self.by_source[s][name] for s in given))
+            if values:
+                self.names[name] = tuple(sorted(values, key=self.order))  # one swap per name
+            else:
+                self.names.pop(name, None)
+                self.sources.pop(name, None)
 
 
-def _routable(app: Json) -> Iterable[Json]:
-    return (t for t in app.get("tasks") or [] if routable(t, app) and app_label(app["id"]))
+class ZoneBook:
+    """The zone kept source by source: an app's (or a job's) change rewrites only the names
+    it gave or gives. `zone` is live: each name changes in one assignment."""
+
+    def __init__(self, framework: str, origin: str,
+                 resolve: Callable[[str], str | None]) -> None:
+        self.origin = domain(origin)
+        self.parents = (f"{domain(framework)}.{self.origin}", f"service.{self.origin}")
+        self.resolve = resolve
+        self._a = _Table(lambda ip: ip)
+        self._srv = _Table(lambda r: (r.target, r.port))
+        self.zone = Zone(self.origin, self._a.names, self._srv.names)
+
+    def apply(self, apps: Mapping[str, Json | None],
+              jobs: Mapping[str, Sequence[Json] | None]) -> None:
+        """Take changed apps and jobs (None: gone)."""
+        for app_id, app in apps.items():
+            build = _Builder()
+            label = app_label(app_id)
+            if app is not None and label:
+                names = _port_names(app)
+                for task in app.get("tasks") or []:
+                    ip = self.resolve(task["host"]) if routable(task, app) else None
+                    if ip:
+                        build.task(label, self.parents, task, ip, names)
+            self._put(app_id, build)
+        for job, tasks in jobs.items():
+            build = _Builder()
+            for task in tasks or []:
+                ip = self.resolve(task["host"])
+                if ip and task.get("state") == "TASK_RUNNING" and dns_label(job):
+                    build.task(dns_label(job), self.parents, task, ip, [])
+            self._put(f"job:{job}", build)
+
+    def _put(self, source: str, build: _Builder) -> None:
+        self._a.put(source, dict(build.a))
+        self._srv.put(source, dict(build.srv))

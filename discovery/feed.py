@@ -1,22 +1,34 @@
-"""Keeps the in-process discovery servers current: a new snapshot after every event.
+"""Keeps the in-process discovery servers current: the apps and jobs that changed, after
+every burst of events.
 
-Events that arrive while a snapshot is built are folded into the next one. Only the apps
-the events name are read again (an event naming none, such as a deployment's, reads all),
-so the work per burst follows what changed, not how many apps there are.
+Events that arrive while a change is read are folded into the next one. Only the apps the
+events name are read again (an event naming none reads all), and listeners get only the
+apps and jobs that differ from what they had, so the work per burst follows what
+changed, not how many apps there are.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from discovery.snapshot import Json, Snapshot
+from discovery.membership import Json
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[Snapshot], None]
+
+@dataclass(frozen=True)
+class Delta:
+    """What changed: apps' AppInfo by id and jobs' running tasks by name (None: gone)."""
+
+    apps: Mapping[str, Json | None] = field(default_factory=dict)
+    jobs: Mapping[str, Sequence[Json] | None] = field(default_factory=dict)
+
+
+Listener = Callable[[Delta], None]
 Event = Mapping[str, Any]
 # Events about the stream itself, not the state.
 IGNORED = frozenset({"event_stream_attached", "event_stream_detached"})
@@ -81,8 +93,8 @@ class Feed:
     def __init__(self, source: Source, listeners: list[Listener]) -> None:
         self.source = source
         self.listeners = listeners
-        self.current = Snapshot()
-        self._apps: dict[str, Json] = {}
+        self.apps: dict[str, Json] = {}
+        self.jobs: dict[str, Sequence[Json]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="discovery-feed", daemon=True)
 
@@ -91,22 +103,28 @@ class Feed:
         self._thread.start()
 
     def refresh(self, app_ids: set[str] | None, jobs: bool) -> None:
+        apps: dict[str, Json | None] = {}
         if app_ids is None or app_ids:
             read = self.source.apps(app_ids)
             if app_ids is None:
-                self._apps = {}
-            for app_id, app in read.items():
+                read = {**dict.fromkeys(self.apps), **read}  # apps not read are gone
+            apps = {a: app for a, app in read.items() if self.apps.get(a) != app}
+            for app_id, app in apps.items():
                 if app is None:
-                    self._apps.pop(app_id, None)
+                    self.apps.pop(app_id, None)
                 else:
-                    self._apps[app_id] = app
-        apps = tuple(self._apps[a] for a in sorted(self._apps))
-        job_tasks = self.source.jobs() if jobs else self.current.jobs
-        if (apps, job_tasks) == (tuple(self.current.apps), self.current.jobs):
+                    self.apps[app_id] = app
+        changed_jobs: dict[str, Sequence[Json] | None] = {}
+        if jobs:
+            now = self.source.jobs()
+            changed_jobs = {j: now.get(j) for j in self.jobs.keys() | now.keys()
+                            if self.jobs.get(j) != now.get(j)}
+            self.jobs = dict(now)
+        if not apps and not changed_jobs:
             return
-        self.current = Snapshot(apps, job_tasks, self.current.index + 1)
+        delta = Delta(apps, changed_jobs)
         for listener in self.listeners:
-            listener(self.current)
+            listener(delta)
 
     def _run(self) -> None:
         while not self._stop.is_set():

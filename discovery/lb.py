@@ -22,8 +22,8 @@ import requests
 from discovery import event_stream, feed, haproxy_config
 from discovery.feed import Event
 from discovery.haproxy_process import HAProxy, HAProxyError
+from discovery.membership import Json
 from discovery.routes import Routes
-from discovery.snapshot import Json
 
 log = logging.getLogger("dromos.lb")
 

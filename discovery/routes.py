@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 from discovery import haproxy_config, haproxy_slots, membership
 from discovery.haproxy_slots import Address, Slots
-from discovery.membership import Service
-from discovery.snapshot import Json
+from discovery.membership import Json, Service
 
 
 @dataclass(frozen=True)

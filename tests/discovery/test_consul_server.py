@@ -11,22 +11,21 @@ import consul
 import pytest
 import requests
 
-from discovery.consul_catalog import catalog
+from discovery.consul_catalog import CatalogBook, Service
 from discovery.consul_server import CatalogState, ConsulServer, parse_wait
-from discovery.snapshot import Snapshot
 from tests.discovery.conftest import app, task
 
 
-def build(*tasks: dict) -> Snapshot:
+def build(*tasks: dict) -> dict[str, Service | None]:
+    """The services of /prod/web with `tasks`, as the catalog's listener passes them on."""
     web = app("/prod/web", 10000, *tasks, labels={"public": "tag", "team": "shop"})
-    return Snapshot([web])
+    return CatalogBook("dc7", lambda host: host).apply({"/prod/web": web})
 
 
 @pytest.fixture
 def state() -> CatalogState:
     running = CatalogState("dc7", "node-1")
-    running.update(catalog(build(task("t1", 31000), task("t2", 31001, alive=False)), "dc7",
-                           lambda host: host))
+    running.apply(build(task("t1", 31000), task("t2", 31001, alive=False)))
     return running
 
 
@@ -77,8 +76,7 @@ def test_a_blocking_query_returns_when_the_catalog_changes(
     base = f"http://127.0.0.1:{server.port}"
     index = requests.get(base + "/v1/health/service/web-prod", timeout=5).headers[
         "X-Consul-Index"]
-    threading.Timer(0.3, lambda: state.update(catalog(
-        build(task("t1", 31000), task("t3", 31002)), "dc7", lambda h: h))).start()
+    threading.Timer(0.3, lambda: state.apply(build(task("t1", 31000), task("t3", 31002)))).start()
     started = time.monotonic()
     response = requests.get(f"{base}/v1/health/service/web-prod?index={index}&wait=120000ms"
                             "&stale", timeout=10)

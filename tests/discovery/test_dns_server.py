@@ -8,19 +8,19 @@ from collections.abc import Iterator
 import pytest
 from dnslib import QTYPE, RCODE, DNSRecord
 
-from discovery.dns_records import zone
+from discovery.dns_records import ZoneBook
 from discovery.dns_server import DnsServers, ZoneResolver
-from discovery.snapshot import Snapshot
 from tests.discovery.conftest import app, task
 
 
 @pytest.fixture
 def servers() -> Iterator[DnsServers]:
-    resolver = ZoneResolver(zone(Snapshot(), "dromos", "mesos", lambda h: h), ttl=3)
+    book = ZoneBook("dromos", "mesos", lambda h: h)
+    resolver = ZoneResolver(book.zone, ttl=3)
     running = DnsServers(resolver, "127.0.0.1", 0)
     running.start()
-    resolver.update(zone(Snapshot([app("/web", 10000, task("t1", 31000), task("t2", 31001))]),
-                         "dromos", "mesos", lambda h: h))
+    book.apply({"/web": app("/web", 10000, task("t1", 31000), task("t2", 31001))}, {})
+    resolver.update(book.zone)
     yield running
     running.stop()
 

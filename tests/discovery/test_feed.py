@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from discovery.feed import Event, Feed, Json, Source, changed
-from discovery.snapshot import Snapshot
+from discovery.feed import Delta, Event, Feed, Json, Source, changed
 
 
 class Recorded(Source):
@@ -25,18 +24,22 @@ class Recorded(Source):
         return run_spec_id.startswith("job:")
 
 
-def test_only_the_apps_events_name_are_read_again() -> None:
+def test_only_the_apps_events_name_are_read_and_only_changes_passed_on() -> None:
     source = Recorded()
-    seen: list[Snapshot] = []
+    seen: list[Delta] = []
     feed = Feed(source, [seen.append])
     feed.refresh(None, jobs=True)
+    assert seen == [Delta({"/a": {"id": "/a"}, "/b": {"id": "/b"}}, {})]
     source.state["/b"] = {"id": "/b", "instances": 2}
+    source.state["/c"] = {"id": "/c"}
     del source.state["/a"]
     feed.refresh({"/a", "/b"}, jobs=False)
     assert source.reads == [None, ["/a", "/b"]]
-    assert [a["id"] for a in seen[-1].apps] == ["/b"] and seen[-1].index == 3
-    feed.refresh(set(), jobs=False)  # nothing changed: no new snapshot
+    assert seen[-1] == Delta({"/a": None, "/b": {"id": "/b", "instances": 2}}, {})
+    feed.refresh({"/b"}, jobs=False)  # nothing changed: nothing passed on
     assert len(seen) == 2
+    feed.refresh(None, jobs=False)  # a full read finds /c
+    assert seen[-1] == Delta({"/c": {"id": "/c"}}, {})
 
 
 def test_events_say_what_changed() -> None:
