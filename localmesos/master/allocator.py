@@ -3,7 +3,11 @@ round robin over frameworks.
 
 A real master allocates every second; a small cluster can afford to allocate right after
 anything changes (subscription, REVIVE, resources freed), plus a one-second tick that
-lets refusals expire. One allocation sends each framework its offers in one event.
+lets refusals expire. One allocation sends each framework its offers in events of at
+most OFFERS_PER_EVENT offers: a Mesos master hands a framework one message per allocation
+cycle, but on the v1 stream a consumer parses each event whole before it can act on any
+offer in it, so with thousands of agents one event of megabytes would hold every offer back
+until the last byte arrived (and the master's encoding of it would block the loop).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from localmesos.resources import Resources
 from localmesos.stream import event
 
 ALLOCATION_INTERVAL_SECONDS = 1.0
+# About 1 KB of JSON each: an event stays near 100 KB however many agents there are.
+OFFERS_PER_EVENT = 100
 
 
 class Allocator:
@@ -77,7 +83,9 @@ class Allocator:
             offer_json = _offer_json(framework, agent, offer.id, available, role)
             batches.setdefault(framework.id, []).append(offer_json)
         for framework_id, offers in batches.items():
-            self.frameworks[framework_id].send(event("OFFERS", offers=offers))
+            framework = self.frameworks[framework_id]
+            for start in range(0, len(offers), OFFERS_PER_EVENT):
+                framework.send(event("OFFERS", offers=offers[start : start + OFFERS_PER_EVENT]))
 
     def _next_framework(
         self, agent: AgentRecord, available: Resources, now: float

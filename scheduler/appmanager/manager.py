@@ -122,6 +122,10 @@ class AppManager:
     def tasks(self, app_id: str) -> list[TaskRecord]:
         return [t for t in self.fw.tracker.of(app_id) if not t.is_terminal]
 
+    def counted(self, app_id: str) -> list[TaskRecord]:
+        """The instances that count towards the target: not inactive (replaced) ones."""
+        return [t for t in self.tasks(app_id) if not t.inactive]
+
     def is_ready(self, record: TaskRecord, app: AppDefinition | None) -> bool:
         if not record.is_running or record.goal is not Goal.RUNNING:
             return False
@@ -252,7 +256,7 @@ class AppManager:
     # desired against actual -------------------------------------------------------------
     def reconcile(self, app_id: str) -> None:
         app = self.apps.get(app_id)
-        records = self.tasks(app_id)
+        records = self.tasks(app_id) if app is None else self.counted(app_id)
         queued = self.fw.queue.of(app_id)
         if app is None:
             self.fw.unqueue(app_id)
@@ -329,7 +333,7 @@ class AppManager:
         now = self.fw.clock.now()
         publish_status(self.fw.events, now, record)
         if record.is_terminal and record.goal is Goal.RUNNING and app is not None:
-            if record.state in FAILURE_STATES:
+            if record.state in FAILURE_STATES and not previous.inactive:  # else replaced
                 self.delays.failed(app)
             if record.state != TaskState.FINISHED:
                 self.last_failure[app_id] = {
@@ -356,9 +360,9 @@ class AppManager:
     # for deployments --------------------------------------------------------------------
     def action_done(self, action: Action) -> bool:
         app = self.apps.get(action.app_id)
-        records = self.tasks(action.app_id)
+        records = self.counted(action.app_id)
         if action.kind is ActionKind.STOP:
-            return not records
+            return not self.tasks(action.app_id)
         if action.kind is ActionKind.START or app is None:
             return True
         views = [self._view(r, app) for r in records]

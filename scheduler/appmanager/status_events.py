@@ -17,12 +17,14 @@ def publish_status(events: EventBus, now: float, record: TaskRecord) -> None:
     )
     events.publish(
         "instance_changed_event", now, instanceId=pathid.instance_id_of(record.task_id),
-        condition=_condition(record.state), runSpecId=record.run_spec_id,
+        condition=_condition(record), runSpecId=record.run_spec_id,
         agentId=record.agent_id, host=record.hostname, runSpecVersion=record.version,
     )
 
 
-def _condition(state: str) -> str:
-    """Marathon's instance condition for a Mesos task state."""
-    name = state.removeprefix("TASK_").lower()
+def _condition(record: TaskRecord) -> str:
+    """Marathon's instance condition for the task's Mesos state."""
+    if record.inactive:
+        return "UnreachableInactive"
+    name = record.state.removeprefix("TASK_").lower()
     return "".join(part.capitalize() for part in name.split("_"))

@@ -6,6 +6,15 @@ then missed). A scheduled run launched before its slot carries the TaskInfo labe
 `dromos.start_at` = the slot (the executor starts its command then); manual and dependent
 runs start at once.
 
+An attempt whose agent Mesos lost (TASK_UNREACHABLE) stays in flight however long the agent
+is away: the task may still run on the far side of a partition, so its run neither ends nor
+retries, and a job that is not concurrent starts no other run meanwhile. When the agent comes
+back the task reports again and the run ends once, by what the task did. Only Mesos saying
+the task is gone (TASK_GONE, TASK_GONE_BY_OPERATOR, TASK_DROPPED, or TASK_UNKNOWN: it knows
+nothing of it) ends the attempt as lost, retried per the job's retries; a user's kill ends
+such a run as killed at once, and the task is killed should it come back
+(scheduler/launch/unreachable.py).
+
 Events (on /v2/events): `job_run_missed_event`, `job_run_started_event` (an attempt was
 launched) and `job_run_finished_event` (status ok, failed, killed or retry), each with
 jobName, runId, trigger, dueMillis, and the attempt's taskId, attempt, host and message.

@@ -88,7 +88,7 @@ class Framework:
         )
         self._reconcile_timer: Timer | None = None
         self.exit: Callable[[int], None] = os._exit
-        self.unreachable = UnreachableTasks(core, self._give_up_unreachable)
+        self.unreachable = UnreachableTasks(core, clock, self._inactivate, self._expunge)
 
     # wiring -----------------------------------------------------------------------------
     def attach_driver(self, driver: DriverPort) -> None:
@@ -124,6 +124,11 @@ class Framework:
         sending it requests before it gets SIGTERM.
         """
         now = self.clock.now()
+        if record.state in WAITING_STATES:
+            # Its agent would not answer: forget it (on a later turn, as a kill's answer
+            # would come), and kill it should it come back.
+            self.core.call_later(0.0, lambda: self._expunge(record.task_id, {}, killed=True))
+            return self.tracker.update(record.task_id, goal=Goal.KILL, kill_requested_at=now)
         drain = self.config.kill_drain_s if record.is_running else 0.0
         if record.goal is not Goal.KILL:
             record = self.tracker.update(record.task_id, goal=Goal.KILL, kill_requested_at=now)
@@ -196,12 +201,23 @@ class Framework:
             self.unreachable.observe(task_id, record.run_spec_id, state, status)
         self.driver.acknowledge(status)
 
-    def _give_up_unreachable(self, task_id: str, status: Json) -> None:
-        """Unreachable too long: the task counts as lost, and is replaced."""
+    def _inactivate(self, task_id: str) -> None:
+        """Unreachable past its inactive deadline: its owner stops counting it."""
         record = self.tracker.get(task_id)
-        if record is not None and record.state in WAITING_STATES:
-            lost = {**status, "state": TaskState.LOST, "message": "Unreachable for too long"}
-            self._apply_status(record, TaskState.LOST, lost)
+        if record is not None and record.state in WAITING_STATES and not record.inactive:
+            with self.store.transaction():
+                updated = self.tracker.update(task_id, inactive=True)
+                self.owner_of(record.run_spec_id).task_changed(record, updated, {})
+
+    def _expunge(self, task_id: str, status: Json, killed: bool = False) -> None:
+        """Forget a task still unreachable: it ends as lost (killed, if a kill asked)."""
+        record = self.tracker.get(task_id)
+        if record is None or record.state not in WAITING_STATES:
+            return
+        self.unreachable.end(task_id)
+        state = TaskState.KILLED if killed else TaskState.LOST
+        message = "Killed while unreachable" if killed else "Unreachable for too long"
+        self._apply_status(record, state, {**status, "state": state, "message": message})
 
     def _unknown_task(self, task_id: str, state: str, status: Json) -> None:
         if state not in TERMINAL_STATES:
@@ -212,7 +228,8 @@ class Framework:
                                 instanceId=task_id, condition=state)
 
     def _apply_status(self, record: TaskRecord, state: str, status: Json) -> None:
-        changes: dict[str, Any] = {"state": state, "message": status.get("message", "")}
+        changes: dict[str, Any] = {"state": state, "message": status.get("message", ""),
+                                   "inactive": record.inactive and state in WAITING_STATES}
         if "healthy" in status:
             changes["healthy"] = bool(status["healthy"])
         if state == TaskState.RUNNING and record.started_at is None:

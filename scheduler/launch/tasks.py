@@ -39,6 +39,8 @@ class TaskRecord:
     message: str = ""
     goal: Goal = Goal.RUNNING
     kill_requested_at: float | None = None
+    # Unreachable past its inactive deadline: replaced, kept until expunged (unreachable.py).
+    inactive: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from mesos_vocab.states import TaskState
 from scheduler.appmanager.manager import AppManager
 from scheduler.base.clock import Clock, SystemClock
 from scheduler.base.config import Config
@@ -14,6 +15,7 @@ from scheduler.jobs.manager import JobManager
 from scheduler.jobs.stderr_tails import StderrTails
 from scheduler.launch.framework import Framework
 from scheduler.launch.task_request import is_job
+from scheduler.launch.unreachable import AT_ONCE, NEVER, UnreachableWait
 from scheduler.mesos.sandbox_logs import SandboxLogs
 from scheduler.store.store import Store
 
@@ -41,14 +43,21 @@ class Runtime:
             self.clock, self._health_reports, max_in_flight=config.max_concurrent_health_checks,
         )
 
-    def _unreachable_wait(self, run_spec_id: str) -> float | None:
-        """Seconds before an unreachable task is given up (None: never): an app's
-        unreachableStrategy; a job's at once (Chronos reruns a lost run)."""
-        app = None if is_job(run_spec_id) else self.apps.apps.get(run_spec_id)
+    def _unreachable_wait(self, run_spec_id: str, state: str) -> UnreachableWait:
+        """How long an unreachable task waits: an app's by its unreachableStrategy; a
+        job run's for its agent however long (a second copy must not run beside it) unless
+        Mesos no longer knows the task at all (then its attempt is lost and retried)."""
+        if is_job(run_spec_id):
+            return AT_ONCE if state == TaskState.UNKNOWN else NEVER
+        app = self.apps.apps.get(run_spec_id)
         if app is None:
-            return 0.0
+            return AT_ONCE
         strategy = app.unreachable_strategy
-        return None if strategy.disabled else float(strategy.inactive_after_seconds)
+        if strategy.disabled:
+            return NEVER
+        return UnreachableWait(float(strategy.inactive_after_seconds),
+                               float(strategy.expunge_after_seconds))
+
     def _health_reports(self, reports: list[ProbeReport]) -> None:
         """From the probing thread: measured here, applied on the owner thread."""
         for report in reports:

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +25,9 @@ HOSTS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"}
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
     # Agents are declared lost after 5 s without an answer: short enough for the loss tests,
     # long enough that a loaded machine (two CPUs running the suite) does not lose them.
-    options = ("--agents", "3", "--agent-ping-timeout", "1", "--max-agent-ping-timeouts", "5")
+    # A failed job run is retried after a second: a retry that should not happen shows.
+    options = ("--agents", "3", "--agent-ping-timeout", "1", "--max-agent-ping-timeouts", "5",
+               "--job-retry-delay", "1")
     with running_dev(tmp_path_factory.mktemp("cluster"), *options) as running:
         yield running  # all three agents have registered
 
@@ -94,6 +98,36 @@ def test_like_and_max_per_hold_across_agents(dev: Dev, client: MarathonClient) -
     wait_for(lambda: all(t.app_id != "/picky" for t in client.list_tasks()), 20)
 
 
+def test_cluster_and_is_pin_instances_to_a_rack_and_unlike_keeps_them_off_a_host(
+    dev: Dev, client: MarathonClient
+) -> None:
+    pinned = {"clustered": ["rack", "CLUSTER", "r2"], "is": ["rack", "IS", "r3"],
+              "unlike": ["hostname", "UNLIKE", r"127\.0\.0\.1"]}
+    for name, constraint in pinned.items():
+        client.create_app(name, MarathonApp(
+            cmd=SLEEPER, cpus=0.01, mem=16, instances=3, constraints=[constraint],
+        ))
+    assert wait_hosts(client, "/clustered", 3) == ["127.0.0.2"] * 3
+    assert wait_hosts(client, "/is", 3) == ["127.0.0.3"] * 3
+    assert set(wait_hosts(client, "/unlike", 3)) <= {"127.0.0.2", "127.0.0.3"}
+    for name in pinned:
+        client.delete_app(f"/{name}", force=True)
+    wait_for(lambda: all(t.app_id.strip("/") not in pinned for t in client.list_tasks()), 20)
+
+
+def test_an_instance_no_agent_fits_waits_with_the_reason(dev: Dev, client: MarathonClient) -> None:
+    client.create_app("nowhere", MarathonApp(
+        cmd=SLEEPER, cpus=0.01, mem=16, instances=1, constraints=[["rack", "IS", "r9"]],
+    ))
+    [reason] = wait_for(
+        lambda: (r if (r := waiting_reasons(dev, "/nowhere", 1)) and "IS" in r[0] else None),
+        20, lambda: f"/nowhere never waited on IS: {waiting_reasons(dev, '/nowhere', 1)}",
+    )  # fmt: skip
+    assert reason.startswith("UnfulfilledConstraint: rack IS r9 (agent has r"), reason
+    assert running_hosts(client, "/nowhere") == []
+    client.delete_app("/nowhere", force=True)
+
+
 def test_group_by_rack_spreads_evenly_and_a_killed_agents_task_is_replaced(
     dev: Dev, client: MarathonClient
 ) -> None:
@@ -139,3 +173,86 @@ def test_a_paused_agent_coming_back_leaves_no_surplus(dev: Dev, client: Marathon
     for _ in range(20):
         assert len(mesos_running(dev, "paused.")) <= 2
     client.delete_app("/paused", force=True)
+
+
+def job_tasks(dev: Dev, name: str) -> dict[str, str]:
+    """Every task of the job Mesos knows (running, unreachable or completed): its state."""
+    state = requests.get(dev.mesos_url + "/master/state", timeout=5).json()
+    return {t["id"]: t["state"] for f in state["frameworks"]
+            for key in ("tasks", "unreachable_tasks", "completed_tasks")
+            for t in f.get(key, []) if t["id"].split(":")[3:4] == [name]}  # fmt: skip
+
+
+def job_runs(dev: Dev, name: str) -> list[dict]:
+    runs: list[dict] = dev.get(f"/v1/scheduler/job/runs/{name}")
+    return runs
+
+
+def test_a_job_run_on_a_paused_agent_is_neither_lost_nor_run_twice(
+    dev: Dev, tmp_path: Path
+) -> None:
+    # Agent 2 was killed above: agents 1 and 3 remain, either can take the run.
+    stamps = tmp_path / "stamps"
+    job = {"name": "patient", "command": f"sleep 8; echo $CHRONOS_JOB_RUN_ATTEMPT >> {stamps}",
+           "owner": "", "cpus": 0.01, "mem": 16, "epsilon": "PT30S", "retries": 2,
+           "schedule": "R/2100-01-01T00:00:00Z/P1D"}
+    requests.post(dev.url + "/v1/scheduler/iso8601", json=job, timeout=10).raise_for_status()
+    requests.put(dev.url + "/v1/scheduler/job/patient", timeout=10).raise_for_status()
+    [task] = wait_for(
+        lambda: [t for t, s in job_tasks(dev, "patient").items() if s == "TASK_RUNNING"] or None,
+        30, lambda: f"the run never ran: {job_runs(dev, 'patient')}",
+    )  # fmt: skip
+    [attempt] = job_runs(dev, "patient")[0]["attempts"]
+    agent = int(attempt["host"].rsplit(".", 1)[1])  # 127.0.0.N is agent N
+    dev.signal_agent(agent, signal.SIGSTOP)
+    try:
+        wait_for(lambda: job_runs(dev, "patient")[0]["attempts"][-1]["state"]
+                 == "TASK_UNREACHABLE", 30,
+                 lambda: f"never unreachable: {job_runs(dev, 'patient')}")  # fmt: skip
+        # Well past the retry delay, the run still waits for its agent: no second copy.
+        watch_until = time.monotonic() + 5
+        while time.monotonic() < watch_until:
+            assert list(job_tasks(dev, "patient")) == [task]
+            [run] = job_runs(dev, "patient")
+            assert (run["status"], len(run["attempts"])) == ("running", 1), run
+    finally:
+        dev.signal_agent(agent, signal.SIGCONT)
+
+    wait_for(lambda: job_runs(dev, "patient")[0]["status"] == "ok", 60,
+             lambda: f"the run never ended well: {job_runs(dev, 'patient')}")  # fmt: skip
+    assert job_tasks(dev, "patient") == {task: "TASK_FINISHED"}
+    assert stamps.read_text().split() == ["0"]  # the command ran once, as attempt 0
+    [found] = [j for j in dev.get("/v1/scheduler/jobs") if j["name"] == "patient"]
+    assert (found["successCount"], found["errorCount"]) == (1, 0)
+    requests.delete(dev.url + "/v1/scheduler/job/patient", timeout=10)
+
+
+def task_states(dev: Dev, app_id: str) -> dict[str, str]:
+    tasks = dev.get(f"/v2/apps{app_id}/tasks")["tasks"]
+    return {t["id"]: t["state"] for t in tasks}
+
+
+def test_an_inactive_instance_is_listed_until_it_is_back_and_then_the_surplus_goes(
+    dev: Dev, client: MarathonClient
+) -> None:
+    app = {"id": "/kept", "cmd": SLEEPER, "cpus": 0.01, "mem": 16, "instances": 1,
+           "unreachableStrategy": {"inactiveAfterSeconds": 1, "expungeAfterSeconds": 3600}}
+    requests.post(dev.url + "/v2/apps", json=app, timeout=10).raise_for_status()
+    [host] = wait_hosts(client, "/kept", 1)
+    [old] = task_states(dev, "/kept")
+    agent = int(host.rsplit(".", 1)[1])
+    dev.signal_agent(agent, signal.SIGSTOP)
+    try:
+        # Replaced after inactiveAfter, and still listed as Marathon lists it.
+        wait_for(lambda: sorted(task_states(dev, "/kept").values())
+                 == ["TASK_RUNNING", "TASK_UNREACHABLE"], 40,
+                 lambda: f"not replaced: {task_states(dev, '/kept')}")  # fmt: skip
+        assert task_states(dev, "/kept")[old] == "TASK_UNREACHABLE"
+    finally:
+        dev.signal_agent(agent, signal.SIGCONT)
+    # Back before expungeAfter: two run for one instance, the younger (the replacement) goes.
+    wait_for(lambda: task_states(dev, "/kept") == {old: "TASK_RUNNING"}, 40,
+             lambda: f"surplus left: {task_states(dev, '/kept')}")  # fmt: skip
+    wait_for(lambda: mesos_running(dev, "kept.") == [old], 30,
+             lambda: f"Mesos runs {mesos_running(dev, 'kept.')}")  # fmt: skip
+    client.delete_app("/kept", force=True)

@@ -35,6 +35,7 @@ import pytest
 from tests.protocol import oracle
 
 START_TIMEOUT_S = 20.0
+REGISTER_S_PER_AGENT = 0.005
 # Every message that crossed localmesos, checked against Mesos's protobuf definitions.
 WIRE_LOG = "wire.jsonl"
 STOP_TIMEOUT_S = 15.0
@@ -187,6 +188,8 @@ def running_localmesos(
         )
     mesos = LocalMesos(f"http://127.0.0.1:{port}", port, data_dir, process)
     agents = int(args[args.index("--agents") + 1]) if "--agents" in args else 1
+    if "--simulated-agents" in args:
+        agents += int(args[args.index("--simulated-agents") + 1])
     try:
         _wait_until_up(mesos, agents)
         yield mesos
@@ -203,8 +206,9 @@ def localmesos(tmp_path: Path) -> Iterator[LocalMesos]:
 
 
 def _wait_until_up(mesos: LocalMesos, agents: int) -> None:
-    """Until the master answers and all its agents have registered."""
-    deadline = time.monotonic() + START_TIMEOUT_S
+    """Until the master answers and all its agents have registered (thousands of simulated
+    agents take longer, on a loaded machine some seconds per thousand)."""
+    deadline = time.monotonic() + START_TIMEOUT_S + agents * REGISTER_S_PER_AGENT
     while time.monotonic() < deadline:
         if mesos.process.poll() is not None:
             raise RuntimeError(f"localmesos exited early:\n{mesos.log()}")
