@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request
 
 from api.context import runtime
 from scheduler.base.events import EventBus
+from scheduler.process.http_server import held_stream
 
 blueprint = Blueprint("events", __name__)
 
@@ -37,6 +38,6 @@ def events() -> Response:
     rt = runtime()
     types = request.args.getlist("event_type")
     stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now())
-    response = Response(stream, mimetype="text/event-stream")
+    response = Response(held_stream(request.environ, stream), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -19,6 +19,7 @@ import urllib3
 
 from scheduler.base.events import iso_timestamp
 from scheduler.leadership.service import ElectionService
+from scheduler.process.http_server import held_stream
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class LeaderRouter:
             (k, v) for k, v in answer.raw.headers.items() if k.lower() not in HOP_BY_HOP
         ])
         if stream and answer.ok:
-            return self._follow(environ, answer, leader, headers)
+            return held_stream(environ, self._follow(environ, answer, leader, headers))
         return _relay(answer)
 
     def _follow(self, environ: dict[str, Any], answer: requests.Response, leader: str,

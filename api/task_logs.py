@@ -18,6 +18,7 @@ from chronos.errors import InvalidJob
 from chronos.task_id import parse_task_id
 from scheduler.base.errors import MalformedRequest, NotFound
 from scheduler.mesos.sandbox_logs import SandboxLogs, TaskPlace
+from scheduler.process.http_server import held_stream
 from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("task_logs", __name__)
@@ -95,6 +96,6 @@ def task_log(task_id: str) -> Response:
         start = offset if offset >= 0 else int(logs.read(place, path, -1, -1)["offset"])
         # Under waitress a client that went away is seen between polls, not only on a write.
         left = request.environ.get("waitress.client_disconnected", lambda: False)
-        body = _follow(rt, logs, place, path, start, left)
+        body = held_stream(request.environ, _follow(rt, logs, place, path, start, left))
         return Response(body, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
     return jsonify(logs.read(place, path, offset, length))

@@ -32,21 +32,3 @@ class SandboxLayout:
         for name in ("stdout", "stderr"):
             (path / name).touch()
         return path
-
-
-STDERR_TAIL_LINES = 3
-STDERR_TAIL_BYTES = 2048
-
-
-def stderr_tail(sandbox: Path, lines: int = STDERR_TAIL_LINES) -> str:
-    """The last `lines` non-empty lines of the task's stderr (read from its last
-    STDERR_TAIL_BYTES), joined with " | "; "" when there are none."""
-    try:
-        with open(sandbox / "stderr", "rb") as err:
-            err.seek(0, os.SEEK_END)
-            err.seek(max(0, err.tell() - STDERR_TAIL_BYTES))
-            text = err.read().decode(errors="replace")
-    except OSError:
-        return ""
-    kept = [line.strip() for line in text.splitlines() if line.strip()]
-    return " | ".join(kept[-lines:])

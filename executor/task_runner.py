@@ -19,7 +19,7 @@ from executor.health import make_probe
 from executor.health.checker import HealthChecker, HealthReport
 from executor.kill import DEFAULT_GRACE_S, GracefulKill
 from executor.process import TaskProcess, task_environment
-from executor.sandbox import SandboxLayout, stderr_tail
+from executor.sandbox import SandboxLayout
 from executor.status import HEALTH_CHECK_UPDATED, LAUNCH_FAILED, StatusSink, TaskState, TaskStatus
 from executor.task_spec import TaskSpec
 
@@ -250,13 +250,7 @@ class TaskRunner:
             elif code == 0:
                 self._finish(TaskState.FINISHED, message)
             else:
-                self._finish(TaskState.FAILED, self._with_stderr_tail(message))
-
-    def _with_stderr_tail(self, message: str) -> str:
-        """A failed task's message says what it wrote last, so the scheduler's console
-        and lastTaskFailure show why it failed without opening its sandbox."""
-        tail = stderr_tail(self._prepared.sandbox) if self._prepared is not None else ""
-        return f"{message}; stderr: {tail}" if tail else message
+                self._finish(TaskState.FAILED, message)
 
     def _launch_failed(self, exc: Exception) -> None:
         log.warning("task %s failed to launch: %s", self.task_id, exc)

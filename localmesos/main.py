@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_LEVEL = click.option("--log-level", default="info", show_default=True,
+                         type=click.Choice(LOG_LEVELS, case_sensitive=False),
+                         help="Level of what the master and its agents log.")
 
 
 def machine_resources(data_dir: Path) -> dict[str, float]:
@@ -97,10 +101,10 @@ def build_master(
 
 
 def agent_argv(master: str, hostname: str, attributes: str, ports: str, work_dir: Path,
-               scalars: dict[str, float]) -> list[str]:  # fmt: skip
+               scalars: dict[str, float], log_level: str) -> list[str]:  # fmt: skip
     argv = [sys.executable, "-m", "localmesos", "agent", "--master", master,
             "--hostname", hostname, "--attributes", attributes, "--ports", ports,
-            "--work-dir", str(work_dir)]  # fmt: skip
+            "--work-dir", str(work_dir), "--log-level", log_level]  # fmt: skip
     for name, value in scalars.items():
         argv += [f"--{name}", str(value)]
     return argv
@@ -183,19 +187,20 @@ def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str,
               help="Seconds the master waits for an agent to answer a ping.")  # fmt: skip
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
               help="Unanswered pings in a row after which an agent is unreachable.")  # fmt: skip
+@LOG_LEVEL
 def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_count: int,
                port_range: str, hostname: str, attribute_list: tuple[str, ...],
                cpus: float | None, mem: float | None, disk: float | None,
                heartbeat_seconds: float, simulated_agents: int,
                simulated_failure_rate: float, agent_ping_timeout: float,
-               max_agent_ping_timeouts: int) -> None:  # fmt: skip
+               max_agent_ping_timeouts: int, log_level: str) -> None:  # fmt: skip
     """Run an embedded Mesos (a master and its agents) speaking the v1 HTTP APIs.
 
     With several agents on one machine each gets its own hostname (127.0.0.N, all of them
     this machine's loopback) so that placement constraints see distinct hosts."""
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     if len(attribute_list) not in (0, agent_count):
@@ -210,7 +215,7 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
         attributes = attribute_list[n] if attribute_list else f"rack:r{n + 1}"
         work_dir = data_dir if agent_count == 1 else data_dir / f"agent{n + 1}"
         agents.append(agent_argv(f"127.0.0.1:{port}", name, attributes, slices[n], work_dir,
-                                 scalars))  # fmt: skip
+                                 scalars, log_level))  # fmt: skip
     simulated = (simulated_agents, simulated_failure_rate)
     asyncio.run(serve(master, host, port, agents, simulated))
 
@@ -228,11 +233,13 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
 @click.option("--cpus", type=float, help="Override the detected cpus.")
 @click.option("--mem", type=float, help="Override the detected memory (MB).")
 @click.option("--disk", type=float, help="Override the detected disk (MB).")
+@LOG_LEVEL
 def agent(master: str, port: int, hostname: str, attributes: str, port_range: str,
           work_dir: Path, cpus: float | None, mem: float | None,
-          disk: float | None) -> None:  # fmt: skip
+          disk: float | None, log_level: str) -> None:  # fmt: skip
     """Run one agent that registers with the master at HOST:PORT."""
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [{hostname}] %(name)s %(message)s")
+    logging.basicConfig(level=log_level.upper(),
+                        format=f"%(asctime)s [{hostname}] %(name)s %(message)s")
     work_dir = work_dir.absolute()
     work_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -33,12 +33,12 @@ from chronos.outcomes import RunEnd, Verdict, decide
 from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
 from scheduler.jobs.definitions import JobDefinitions
-from scheduler.jobs.stderr_tails import StderrTails
 from scheduler.jobs.task_info import build_task_info, task_request_for
 from scheduler.launch.launcher import Launch
 from scheduler.launch.task_request import Placement
 from scheduler.launch.tasks import Goal, TaskRecord
 from scheduler.mesos.sandbox_logs import TaskPlace
+from scheduler.mesos.stderr_tails import StderrTails
 
 if TYPE_CHECKING:
     from scheduler.launch.framework import Framework
@@ -326,8 +326,10 @@ class RunEngine:
         if run.trigger is Trigger.SCHEDULE and run.attempt == 0:
             self.fw.telemetry.job_start_lateness.observe(started - run.due_ms / 1000)
 
-    def record_tail(self, ended: Run, task_id: str, tail: str) -> None:
+    def record_tail(self, ended: Run, task_id: str, tail: str | None) -> None:
         """Keep the tail of an attempt's stderr in its run (open, or as stored)."""
+        if tail is None:
+            return  # the agent could not say: the run keeps no tail
         run = self.open.get(ended.job_name, {}).get(ended.run_id) or next(
             (Run.from_row(i, ended.job_name, s, r)
              for i, s, r in self.fw.store.runs(ended.job_name) if i == ended.run_id), None)

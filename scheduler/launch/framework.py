@@ -18,9 +18,9 @@ from scheduler.base.config import Config
 from scheduler.base.core import Core, Timer
 from scheduler.base.events import EventBus
 from scheduler.base.telemetry import Telemetry
-from scheduler.launch import task_failures
 from scheduler.launch.launch_queue import LaunchQueue
 from scheduler.launch.launcher import Launch, Launcher
+from scheduler.launch.task_failures import TaskFailures
 from scheduler.launch.task_request import Placement, TaskRequest, is_job
 from scheduler.launch.tasks import Goal, TaskRecord, TaskTracker
 from scheduler.launch.unreachable import WAITING_STATES, UnreachableTasks
@@ -76,6 +76,7 @@ class Framework:
         self.tracker = TaskTracker(store)
         self.agents = AgentDirectory()
         self.telemetry = Telemetry()
+        self.failures = TaskFailures()
         self.queue = LaunchQueue()
         self.driver: DriverPort = NoDriver()
         self.owners: dict[str, RunSpecOwner] = {}
@@ -240,7 +241,7 @@ class Framework:
         if agent_id and not record.agent_id:
             changes["agent_id"] = agent_id
         updated = replace(record, **changes)
-        task_failures.report(record, state, changes["message"])
+        self.failures.report(updated, state, changes["message"])
         # Forgetting a terminal task and its owner recording the end commit together, so a
         # crash in between cannot leave an ended run that no one will hear about again.
         with self.store.transaction():

@@ -41,7 +41,9 @@ class Child:
     restarts: int = field(default=0)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, preexec_fn=_die_with_parent)
+        # Its own process group: a terminal's Ctrl-C reaches `dromos dev` alone, which stops
+        # the scheduler before Mesos, so no one logs a lost connection on the way out.
+        self.process = subprocess.Popen(self.argv, preexec_fn=_die_with_parent, process_group=0)
         # Written aside and renamed, so a reader never sees the file empty.
         written = self.pid_file.with_suffix(".pid.new")
         written.write_text(f"{self.process.pid}\n")
@@ -91,7 +93,8 @@ def _cli(*args: str) -> list[str]:
                                       "forward; chronos2: overdue slots are missed")
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
-              help="the scheduler's log level (failed tasks are logged as warnings)")
+              help="the log level of the scheduler and of localmesos (failed tasks are logged "
+                   "as warnings)")
 @click.option("--agents", default=1, show_default=True, type=click.IntRange(1),
               help="Mesos agent processes (each its own host, 127.0.0.N, when more than one)")
 @click.option("--agent-ping-timeout", default=15.0, show_default=True, type=float,
@@ -135,7 +138,8 @@ def dev(
                                  "--data-dir", str(data_dir / "localmesos"),
                                  "--agents", str(agents),
                                  "--agent-ping-timeout", str(agent_ping_timeout),
-                                 "--max-agent-ping-timeouts", str(max_agent_ping_timeouts)),
+                                 "--max-agent-ping-timeouts", str(max_agent_ping_timeouts),
+                                 "--log-level", log_level),
               data_dir / "localmesos.pid"),
     ]
     for i in range(schedulers):

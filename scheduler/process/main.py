@@ -32,6 +32,12 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # pymesos gives its logger a handler and level INFO of its own at import: each line would
+    # print twice, and its INFO lines whatever the level asked for.
+    import pymesos  # noqa: F401  (imported now, so its setup is undone once)
+
+    logging.getLogger("pymesos").handlers.clear()
+    logging.getLogger("pymesos").setLevel(logging.NOTSET)
 
 
 @click.command()

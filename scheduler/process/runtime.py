@@ -12,11 +12,11 @@ from scheduler.base.config import Config
 from scheduler.base.core import Core
 from scheduler.health.engine import HealthEngine, ProbeReport
 from scheduler.jobs.manager import JobManager
-from scheduler.jobs.stderr_tails import StderrTails
 from scheduler.launch.framework import Framework
 from scheduler.launch.task_request import is_job
 from scheduler.launch.unreachable import AT_ONCE, NEVER, UnreachableWait
 from scheduler.mesos.sandbox_logs import SandboxLogs
+from scheduler.mesos.stderr_tails import StderrTails
 from scheduler.store.store import Store
 
 T = TypeVar("T")
@@ -39,6 +39,7 @@ class Runtime:
         self.sandbox_logs = SandboxLogs(self.framework.agents)
         self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
         self.jobs.engine.tails = self.stderr_tails
+        self.framework.failures.tails = self.stderr_tails
         self.health_engine = HealthEngine(
             self.clock, self._health_reports, max_in_flight=config.max_concurrent_health_checks,
         )

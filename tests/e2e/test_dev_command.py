@@ -73,9 +73,8 @@ def test_ctrl_c_stops_quietly(tmp_path: Path) -> None:
 
         os.killpg(dev.process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
         assert dev.process.wait(30) == 0
-        said = dev.log()[started:]
-        assert "Traceback" not in said and "Exception" not in said and "ERROR" not in said, said
-        assert said.rstrip().endswith("dromos dev: stopped")
+        # stdout and stderr of dev, localmesos, its agents and the scheduler: the goodbye alone
+        assert dev.log()[started:] == "dromos dev: stopped\n"
         wait_for(lambda: not processes_under(tmp_path), 10,
                  lambda: f"left behind: {processes_under(tmp_path)}")
 

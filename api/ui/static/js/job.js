@@ -21,9 +21,16 @@ function facts(job) {
   return items.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
 }
 
+// An attempt's end and the last lines of its stderr, as the `dromos dev` console says it.
+function attemptOutput(a) {
+  const tail = (a.stderrTail || "").split("\n").map((l) => l.trim()).filter(Boolean).slice(-3);
+  const said = tail.length ? `; stderr: ${tail.join(" | ")}` : "";
+  return `${esc((a.state || "").replace("TASK_", ""))}: ${esc((a.message || "") + said)}`;
+}
+
 function runRow(run) {
   const attempts = run.attempts || [];
-  const output = attempts.map((a) => `${esc((a.state || "").replace("TASK_", ""))}: ${esc(a.message || "")}`).join("<br>") || "not launched yet";
+  const output = attempts.map(attemptOutput).join("<br>") || "not launched yet";
   const logs = attempts.map((a, i) => logLink(a.taskId, `attempt ${i + 1}`)).join("<br>");
   return `<tr data-run="${run.id}"><td>${when(run.dueMillis)}</td><td>${esc(run.trigger)}</td>
     <td>${badge(run.status)}</td><td class="output">${output}</td><td>${logs}</td></tr>`;

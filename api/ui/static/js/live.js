@@ -35,8 +35,9 @@ export function live(refresh) {
     }, clamp(2 * lastMs, REFRESH_MS, MAX_REFRESH_MS));
   };
   const poll = () => setTimeout(() => { if (!document.hidden) schedule(); poll(); }, clamp(5 * lastMs, POLL_MS, MAX_POLL_MS));
-  // Each open stream holds one of the API server's threads: a hidden tab lets go of its
-  // stream and catches up when it is shown again.
+  // Each open stream holds a server thread of its own (the server adds one per stream, so
+  // tabs never take the threads that answer requests); a hidden tab still lets go of its
+  // stream, to spare the server, and catches up when it is shown again.
   let source = null;
   const connect = () => {
     source = new EventSource("/v2/events");

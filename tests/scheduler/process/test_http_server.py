@@ -1,0 +1,79 @@
+"""The API's servers (waitress for HTTP, cheroot for HTTPS) add a thread per open stream,
+so more streams than THREADS leave requests answered, and closed streams give theirs back."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask, Response, request
+
+from scheduler.process.http_server import THREADS, ApiServer, create_server, held_stream
+from tests.support.localmesos import reserved_ports
+from tests.support.tls import self_signed_pair
+
+STREAMS = 2 * THREADS
+
+
+def streaming_app(release: threading.Event) -> Flask:
+    app = Flask(__name__)
+
+    def body() -> Iterator[str]:
+        yield "open\n"
+        release.wait(60)
+
+    @app.get("/stream")
+    def stream() -> Response:
+        return Response(held_stream(request.environ, body()), mimetype="text/plain")
+
+    @app.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    return app
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, tls: bool, release: threading.Event
+            ) -> Iterator[tuple[str, ApiServer, str | bool]]:
+    """The server's URL, the server, and what verifies its certificate."""
+    cert, key = self_signed_pair(tmp_path) if tls else (None, None)
+    with reserved_ports(1) as (port,):
+        server = create_server(streaming_app(release), "127.0.0.1", port, cert, key)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            yield f"{server.scheme}://127.0.0.1:{port}", server, str(cert) if cert else True
+        finally:
+            release.set()
+            server.close()
+            thread.join(10)
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["waitress", "cheroot-tls"])
+def test_streams_beyond_the_thread_count_leave_requests_answered(tmp_path: Path,
+                                                                 tls: bool) -> None:
+    release = threading.Event()
+    with serving(tmp_path, tls, release) as (url, server, verify), \
+            requests.Session() as session:
+        opened = []
+        for _ in range(STREAMS):
+            response = session.get(url + "/stream", stream=True, timeout=10, verify=verify)
+            assert response.raw.readline() == b"open\n"
+            opened.append(response)
+        assert session.get(url + "/ping", timeout=10, verify=verify).text == "pong"
+        streams = server.streams  # type: ignore[attr-defined]
+        assert streams.open == STREAMS
+        release.set()
+        for response in opened:
+            response.close()
+        deadline = time.monotonic() + 10
+        while streams.open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert streams.open == 0
+        assert session.get(url + "/ping", timeout=10, verify=verify).text == "pong"
