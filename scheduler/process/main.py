@@ -184,6 +184,7 @@ def serve(config: Config, lease_s: float) -> None:
         for stop_discovery in stops:
             stop_discovery()
         duties.close()
+        election.close()
 
 
 def _once(make: Callable[[float], LeaderApp | None]) -> Callable[[float], LeaderApp | None]:
