@@ -2,7 +2,9 @@
 
 It reads `/v2/apps?embed=apps.tasks&embed=apps.readiness` once at start and again after
 each event on `/v2/events` (events that arrive while it works are folded into the next
-read), renders the configuration, and reloads HAProxy only when the text changed.
+read), renders the configuration, and reloads HAProxy only when the text changed. Given
+several scheduler instances (`--marathon` repeated, as marathon-lb takes them), it reads
+from the first that answers.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ APPS_QUERY = "/v2/apps?embed=apps.tasks&embed=apps.readiness"
 
 
 class LoadBalancer:
-    def __init__(self, url: str, haproxy: HAProxy, settings: haproxy_config.Settings) -> None:
-        self.url = url.rstrip("/")
+    def __init__(self, urls: list[str], haproxy: HAProxy, settings: haproxy_config.Settings
+                 ) -> None:
+        self.instances = event_stream.Instances(urls)
         self.haproxy = haproxy
         self.settings = settings
         self.applied: str | None = None
@@ -39,7 +42,7 @@ class LoadBalancer:
     def sync(self) -> bool:
         """Read the apps and apply their configuration; True when HAProxy was reloaded."""
         started = time.monotonic()
-        apps = requests.get(self.url + APPS_QUERY, timeout=10).json()["apps"]
+        apps = self._read_apps()
         services = membership.services(apps)
         text = haproxy_config.render(services, self.settings)
         if text == self.applied:
@@ -59,9 +62,25 @@ class LoadBalancer:
                  self.reloads, time.monotonic() - started, len(services), members)
         return True
 
+    def _read_apps(self) -> list[dict[str, object]]:
+        """The apps from the first instance that answers (a standby without a leader
+        answers 503: the next one may be the new leader)."""
+        failure: Exception = requests.ConnectionError("no scheduler URL given")
+        for url in self.instances.in_turn():
+            try:
+                answer = requests.get(url + APPS_QUERY, timeout=10)
+                answer.raise_for_status()
+                apps: list[dict[str, object]] = answer.json()["apps"]
+            except (requests.RequestException, ValueError, KeyError) as error:
+                failure = error
+                continue
+            self.instances.answered(url)
+            return apps
+        raise failure
+
     def run(self) -> None:
         follower = threading.Thread(
-            target=event_stream.follow, args=(self.url, self.changed, self._stop),
+            target=event_stream.follow, args=(self.instances, self.changed, self._stop),
             name="events", daemon=True,
         )
         follower.start()
@@ -81,8 +100,10 @@ class LoadBalancer:
 
 
 @click.command()
-@click.option("--marathon", "url", default="http://127.0.0.1:8080", show_default=True,
-              help="the Dromos API to read apps and events from")
+@click.option("--marathon", "urls", multiple=True, default=("http://127.0.0.1:8080",),
+              show_default=True,
+              help="the Dromos API to read apps and events from; repeat it (or separate by "
+                   "commas) for several scheduler instances, tried in turn")
 @click.option("--haproxy-config", "config_path", default="haproxy.cfg", show_default=True,
               type=click.Path(path_type=Path), help="where the rendered configuration goes")
 @click.option("--haproxy", "binary", default="haproxy", show_default=True)
@@ -93,7 +114,7 @@ class LoadBalancer:
               help="HAProxy's statistics page, /haproxy?stats (;csv)")
 @click.option("--group", "groups", multiple=True, default=("*",), show_default=True,
               help="serve apps whose HAPROXY_GROUP is one of these ('*': all)")
-def lb(url: str, config_path: Path, binary: str, bind_address: str, http_port: int,
+def lb(urls: tuple[str, ...], config_path: Path, binary: str, bind_address: str, http_port: int,
        stats_port: int, groups: tuple[str, ...]) -> None:
     """Route to Dromos's apps through HAProxy, following the event stream."""
     import signal
@@ -102,11 +123,13 @@ def lb(url: str, config_path: Path, binary: str, bind_address: str, http_port: i
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config_path = config_path.resolve()
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    balancer = LoadBalancer(url, HAProxy(config_path, binary),
+    instances = [url for given in urls for url in given.split(",") if url]
+    balancer = LoadBalancer(instances, HAProxy(config_path, binary),
                             haproxy_config.Settings(bind_address, http_port, stats_port, groups))
     signal.signal(signal.SIGTERM, lambda *_: balancer.stop())
     signal.signal(signal.SIGINT, lambda *_: balancer.stop())
-    print(f"dromos lb: following {url}, HAProxy configuration {config_path}", flush=True)
+    print(f"dromos lb: following {', '.join(instances)}, HAProxy configuration "
+          f"{config_path}", flush=True)
     try:
         balancer.run()
     finally:
