@@ -64,7 +64,7 @@ lint: install
 	$(VENV)/bin/lint-imports --no-cache
 
 # Each test module runs whole on one worker: its module-scoped `dromos dev` is shared by its
-# tests in order (the xdist_group marks are not honoured by pytest 9 with xdist 3.8).
+# tests in order.
 test: install ops-deps test-servers browser discovery-deps lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 

@@ -3,6 +3,10 @@
 A standby answers /ping, /v2/info, the leader endpoints and /metrics itself (they are about
 this instance) and forwards everything else, streams included, to the leader. Every answer
 names the instance that produced it in Marathon's `X-Marathon-Leader` header.
+
+The instances of one cluster serve the same scheme (one configuration for all), so a
+standby serving HTTPS reaches the leader over HTTPS, trusting the certificate authorities
+it was given (`--tls-ca`, else the system's).
 """
 
 from __future__ import annotations
@@ -38,11 +42,15 @@ FOLLOW_WAIT_S = 60.0  # how long a followed event stream waits for the next lead
 
 class LeaderRouter:
     def __init__(self, election: ElectionService, standby: Wsgi,
-                 leader_app: Callable[[float], Wsgi | None]) -> None:
+                 leader_app: Callable[[float], Wsgi | None], scheme: str = "http",
+                 trust: str | bool = True) -> None:
         self._election = election
         self._standby = standby
         self._leader_app = leader_app  # the full app once this instance leads (waits)
+        self._scheme = scheme
         self._session = requests.Session()
+        # Given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE.
+        self._trust = trust  # a CA bundle's path, or True: the system's
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
@@ -53,9 +61,9 @@ class LeaderRouter:
         if leader == self._election.instance:
             app = self._leader_app(STARTING_WAIT_S)
             if app is not None:
-                return app(environ, _naming(start_response, leader))
+                return app(environ, self._naming(start_response, leader))
         if local:
-            return self._standby(environ, _naming(start_response, leader))
+            return self._standby(environ, self._naming(start_response, leader))
         if leader is None or leader == self._election.instance or VIA in _http(environ):
             return _error(start_response, 503, "Could not determine the current leader")
         return self._proxy(environ, start_response, leader)
@@ -64,7 +72,7 @@ class LeaderRouter:
                leader: str) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        url = f"http://{leader}{path}" + (f"?{query}" if query else "")
+        url = f"{self._scheme}://{leader}{path}" + (f"?{query}" if query else "")
         headers = {k: v for k, v in _http(environ).items() if k.lower() not in HOP_BY_HOP}
         headers[VIA] = f"1.1 {self._election.instance}"
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -74,8 +82,10 @@ class LeaderRouter:
             answer = self._session.request(
                 environ["REQUEST_METHOD"], url, headers=headers, data=body, stream=True,
                 allow_redirects=False, timeout=(2.0, None if stream else 120.0),
+                verify=self._trust,
             )
-        except requests.RequestException:
+        except requests.RequestException as error:
+            log.warning("could not reach the leader %s: %s", leader, error)
             return _error(start_response, 503, f"Could not reach the leader {leader}")
         start_response(f"{answer.status_code} {answer.reason}", [
             (k, v) for k, v in answer.raw.headers.items() if k.lower() not in HOP_BY_HOP
@@ -104,8 +114,8 @@ class LeaderRouter:
                     yield from app(dict(environ), lambda *_: None)
                 return
             try:
-                answer = self._session.get(f"http://{new}{url}", headers=headers, stream=True,
-                                           timeout=(2.0, None))
+                answer = self._session.get(f"{self._scheme}://{new}{url}", headers=headers,
+                                           stream=True, timeout=(2.0, None), verify=self._trust)
             except requests.RequestException:
                 return
             if not answer.ok:
@@ -122,6 +132,14 @@ class LeaderRouter:
                 return leader
             time.sleep(0.1)
         return None
+
+    def _naming(self, start_response: Callable[..., Any], leader: str | None
+                ) -> Callable[..., Any]:
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if leader is not None:
+                headers = [*headers, ("X-Marathon-Leader", f"{self._scheme}://{leader}")]
+            return start_response(status, headers, *rest)
+        return start
 
 
 def _relay(answer: requests.Response) -> Iterator[bytes]:
@@ -146,14 +164,6 @@ def _http(environ: dict[str, Any]) -> dict[str, str]:
         if environ.get(key):
             headers[name] = environ[key]
     return headers
-
-
-def _naming(start_response: Callable[..., Any], leader: str | None) -> Callable[..., Any]:
-    def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-        if leader is not None:
-            headers = [*headers, ("X-Marathon-Leader", f"http://{leader}")]
-        return start_response(status, headers, *rest)
-    return start
 
 
 def _error(start_response: Callable[..., Any], status: int, message: str) -> list[bytes]:

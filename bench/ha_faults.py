@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"acknowledged writes: {verdict.acknowledged}; lost {len(verdict.lost_writes)}")
     print(f"failover after leader SIGKILL: {failover_summary(nemesis.failovers)}")
     for label in (verdict.missed + verdict.duplicated + verdict.late)[:20]:
-        print("  slot", label)
+        print("  slot", label, verdict.stories.get(label, ""))
     if args.peer_kills:
         print(f"peer, one scheduler restarted by its supervisor: "
               f"{failover_summary(restart_times(args.peer_kills))}")

@@ -52,7 +52,8 @@ def connected(command: F) -> F:
     """Add --url and -o to a command; it receives `session` first."""
 
     @click.option("--url", envvar="DROMOS_URL", default=DEFAULT_URL, show_default=True,
-                  help="Dromos API (or set DROMOS_URL)")
+                  help="Dromos API, or several instances' comma-separated, tried in turn "
+                       "(or set DROMOS_URL)")
     @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table",
                   show_default=True)
     def wrapper(url: str, output: str, **kwargs: Any) -> Any:

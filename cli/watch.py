@@ -2,18 +2,21 @@
 
 It ends well when the deployment is gone and every app it touched has its instances (or
 is gone, for a deployment that stopped it); badly when it is gone with apps short of their
-target (cancelled or superseded), or when `timeout_s` passes first.
+target (cancelled or superseded), or when `timeout_s` passes first. A leader that dies
+does not end it: the deployment goes on under the next leader, so the watch polls on
+(through the other instances given) until one answers again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from cli.client import Client
+from cli.client import Client, Unavailable
 from cli.options import Session
 
 POLL_S = 0.5
@@ -77,25 +80,33 @@ def _follow(client: Client, progress: Progress, deployment: dict[str, Any],
     """Update the bars and print each new step or reason; False once `deadline` passed."""
     bars: dict[str, TaskID] = {}
     last = ""
-    gone = False
+    found: dict[str, Any] | None = deployment
     while True:
-        for app_id in deployment["affectedApps"]:
-            state = app_progress(client, app_id)
-            if app_id not in bars:
-                bars[app_id] = progress.add_task(app_id, total=state.target)
-            progress.update(bars[app_id], completed=state.ready, total=max(state.target, 1))
-        if gone:
-            return True  # the bars show where the apps ended
-        line = describe(deployment)
+        try:
+            _show_apps(client, progress, bars, deployment["affectedApps"])
+            if found is None:
+                return True  # gone: the bars show where the apps ended
+            line = describe(deployment)
+        except Unavailable as error:
+            line = f"no leader answers, polling on: {error.message.splitlines()[-1]}"
         if line != last:
             progress.console.print(line)
             last = line
         if time.monotonic() > deadline:
             return False
         time.sleep(POLL_S)
-        found = _find(client, deployment["id"])
-        gone = found is None
-        deployment.update(found or {})
+        with contextlib.suppress(Unavailable):  # said by the next round's _show_apps
+            found = _find(client, deployment["id"])
+            deployment.update(found or {})
+
+
+def _show_apps(client: Client, progress: Progress, bars: dict[str, TaskID],
+               app_ids: list[str]) -> None:
+    for app_id in app_ids:
+        state = app_progress(client, app_id)
+        if app_id not in bars:
+            bars[app_id] = progress.add_task(app_id, total=state.target)
+        progress.update(bars[app_id], completed=state.ready, total=max(state.target, 1))
 
 
 def _ended(session: Session, deployment: dict[str, Any]) -> bool:

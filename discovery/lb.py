@@ -4,7 +4,8 @@ It reads `/v2/apps?embed=apps.tasks&embed=apps.readiness` at start (and after th
 stream reconnects), then after each burst of events only the apps the events name
 (`/v2/apps/<id>`). Servers join and leave through HAProxy's runtime API into slots each
 backend keeps; HAProxy reloads only when frontends or backends change or a backend runs
-out of slots (see `routes`).
+out of slots (see `routes`). Given several scheduler instances (`--marathon` repeated, as
+marathon-lb takes them), it reads from the first that answers.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ class _Resolver:
 
 
 class LoadBalancer:
-    def __init__(self, url: str, haproxy: HAProxy, settings: haproxy_config.Settings) -> None:
-        self.url = url.rstrip("/")
+    def __init__(self, urls: list[str], haproxy: HAProxy, settings: haproxy_config.Settings
+                 ) -> None:
+        self.instances = event_stream.Instances(urls)
         self.haproxy = haproxy
         self.routes = Routes(settings, _Resolver())
         self.reloads = 0
@@ -90,13 +92,13 @@ class LoadBalancer:
         return reloaded
 
     def _read_all(self) -> dict[str, Json | None]:
-        apps = requests.get(self.url + APPS_QUERY, timeout=10).json()["apps"]
+        apps = self._get(APPS_QUERY).json()["apps"]
         return {app["id"]: app for app in apps}
 
     def _read(self, app_ids: set[str]) -> Mapping[str, Json | None]:
         out: dict[str, Json | None] = {}
         for app_id in sorted(app_ids):
-            response = requests.get(f"{self.url}/v2/apps{app_id}{APP_QUERY}", timeout=10)
+            response = self._get(f"/v2/apps{app_id}{APP_QUERY}")
             if response.status_code == 404:
                 out[app_id] = None
                 continue
@@ -104,9 +106,25 @@ class LoadBalancer:
             out[app_id] = response.json()["app"]
         return out
 
+    def _get(self, path: str) -> requests.Response:
+        """`path` from the first instance that answers (a standby without a leader answers
+        503: the next one may be the new leader); a 404 is an answer."""
+        failure: Exception = requests.ConnectionError("no scheduler URL given")
+        for url in self.instances.in_turn():
+            try:
+                response = requests.get(url + path, timeout=10)
+                if response.status_code != 404:
+                    response.raise_for_status()
+            except requests.RequestException as error:
+                failure = error
+                continue
+            self.instances.answered(url)
+            return response
+        raise failure
+
     def run(self) -> None:
         follower = threading.Thread(
-            target=event_stream.follow, args=(self.url, self.changed, self._stop),
+            target=event_stream.follow, args=(self.instances, self.changed, self._stop),
             name="events", daemon=True,
         )
         follower.start()
@@ -132,8 +150,10 @@ class LoadBalancer:
 
 
 @click.command()
-@click.option("--marathon", "url", default="http://127.0.0.1:8080", show_default=True,
-              help="the Dromos API to read apps and events from")
+@click.option("--marathon", "urls", multiple=True, default=("http://127.0.0.1:8080",),
+              show_default=True,
+              help="the Dromos API to read apps and events from; repeat it (or separate by "
+                   "commas) for several scheduler instances, tried in turn")
 @click.option("--haproxy-config", "config_path", default="haproxy.cfg", show_default=True,
               type=click.Path(path_type=Path), help="where the rendered configuration goes")
 @click.option("--haproxy", "binary", default="haproxy", show_default=True)
@@ -144,7 +164,7 @@ class LoadBalancer:
               help="HAProxy's statistics page, /haproxy?stats (;csv)")
 @click.option("--group", "groups", multiple=True, default=("*",), show_default=True,
               help="serve apps whose HAPROXY_GROUP is one of these ('*': all)")
-def lb(url: str, config_path: Path, binary: str, bind_address: str, http_port: int,
+def lb(urls: tuple[str, ...], config_path: Path, binary: str, bind_address: str, http_port: int,
        stats_port: int, groups: tuple[str, ...]) -> None:
     """Route to Dromos's apps through HAProxy, following the event stream."""
     import signal
@@ -153,11 +173,13 @@ def lb(url: str, config_path: Path, binary: str, bind_address: str, http_port: i
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config_path = config_path.resolve()
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    balancer = LoadBalancer(url, HAProxy(config_path, binary),
+    instances = [url for given in urls for url in given.split(",") if url]
+    balancer = LoadBalancer(instances, HAProxy(config_path, binary),
                             haproxy_config.Settings(bind_address, http_port, stats_port, groups))
     signal.signal(signal.SIGTERM, lambda *_: balancer.stop())
     signal.signal(signal.SIGINT, lambda *_: balancer.stop())
-    print(f"dromos lb: following {url}, HAProxy configuration {config_path}", flush=True)
+    print(f"dromos lb: following {', '.join(instances)}, HAProxy configuration "
+          f"{config_path}", flush=True)
     try:
         balancer.run()
     finally:

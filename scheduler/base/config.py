@@ -87,6 +87,9 @@ class Config:
     # The API over HTTPS when both are given (api/http_server.py).
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    # Certificate authorities a standby trusts for the leader's certificate (api/leader_proxy);
+    # None: the system's.
+    tls_ca: Path | None = None
 
     @property
     def scheme(self) -> str:

@@ -192,4 +192,4 @@ class JobManager:
         self.engine.task_launched(record)
 
     def task_changed(self, previous: TaskRecord, record: TaskRecord, status: Json) -> None:
-        self.engine.task_changed(record)
+        self.engine.task_changed(previous, record, status)

@@ -23,6 +23,7 @@ jobName, runId, trigger, dueMillis, and the attempt's taskId, attempt, host and 
 from __future__ import annotations
 
 import enum
+import logging
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from chronos.job import Job
 from chronos.outcomes import RunEnd, Verdict, decide
 from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
+from mesos_vocab.states import RECONCILIATION, TaskState
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.task_info import build_task_info, task_request_for
 from scheduler.launch.launcher import Launch
@@ -42,6 +44,10 @@ from scheduler.mesos.stderr_tails import StderrTails
 
 if TYPE_CHECKING:
     from scheduler.launch.framework import Framework
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
 
 HIGH_PRIORITY, JOB_PRIORITY = -1, 0  # both before apps (1): runs are due at a time
 
@@ -293,9 +299,12 @@ class RunEngine:
         self._publish("job_run_started_event", run, taskId=record.task_id,
                       attempt=run.attempt, host=record.hostname)
 
-    def task_changed(self, record: TaskRecord) -> None:
+    def task_changed(self, previous: TaskRecord, record: TaskRecord, status: Json) -> None:
         run = self.run_of(record.task_id)
         if run is None:
+            return
+        if record.is_terminal and _never_reached_mesos(previous, status):
+            self._launch_again(run, record.task_id, status.get("message", ""))
             return
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
@@ -320,6 +329,16 @@ class RunEngine:
         if self.tails is not None and end is not RunEnd.FINISHED:
             place = TaskPlace(attempt.task_id, attempt.agent_id, attempt.host)
             self.tails.fetch(place, lambda tail: self.record_tail(run, attempt.task_id, tail))
+
+    def _launch_again(self, run: Run, task_id: str, message: str) -> None:
+        """The attempt never existed in Mesos: the run waits to launch again (the same
+        attempt, within the slot's window, else it is missed), no retry spent."""
+        log.warning("job %s task %s never reached Mesos (%s): launching it again",
+                    run.job_name, task_id, message)
+        attempts = tuple(a for a in run.attempts if a.task_id != task_id)
+        self.phase[run.run_id] = Phase.WAITING
+        self.save(replace(run, status=RunStatus.CLAIMED, attempts=attempts))
+        self.dispatch([run.job_name])
 
     def _started(self, run: Run, started: float) -> None:
         """A scheduled run's first attempt runs: how late after its slot (retries wait)."""
@@ -370,6 +389,17 @@ class RunEngine:
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
 _OUTCOMES = {RunStatus.OK: "success", RunStatus.FAILED: "error", RunStatus.KILLED: "killed"}
+
+
+def _never_reached_mesos(previous: TaskRecord, status: Json) -> bool:
+    """Whether Mesos says a task Dromos recorded as launched never got to an agent: dropped
+    (an ACCEPT on an offer already gone), or unknown to a registered agent when reconciled
+    while no update of it ever came (the leader died between its commit and the ACCEPT)."""
+    if previous.state != TaskState.STAGING or previous.started_at is not None:
+        return False
+    state = status.get("state")
+    return state == TaskState.DROPPED or (
+        state == TaskState.GONE and status.get("reason") == RECONCILIATION)
 
 
 def _end_fields(run: Run, message: str) -> dict[str, Any]:

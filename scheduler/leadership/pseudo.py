@@ -69,3 +69,8 @@ class PseudoElection:
 
     def changes(self) -> int:
         return 0 if self._gate is None else self._gate.changes
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # the lock goes with it
+            self._lock_file = None

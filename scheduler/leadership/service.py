@@ -52,6 +52,9 @@ class ElectionService(Protocol):
     def changes(self) -> int:
         """Leadership changes this instance has seen (elected or deposed)."""
 
+    def close(self) -> None:
+        """Leave the election (a clean stop): another instance may take over at once."""
+
 
 class Gate:
     """Calls a candidate's start and stop strictly alternately, each at most once in turn."""

@@ -77,6 +77,12 @@ class ZkElection:
     def changes(self) -> int:
         return 0 if self._gate is None else self._gate.changes
 
+    def close(self) -> None:
+        """End the ZooKeeper session: its election node goes, the next contender leads."""
+        self._client.stop()
+        self._client.close()
+        self._engine.dispose()
+
     def _lead(self) -> None:
         """Elected in ZooKeeper: take the fencing epoch, lead until deposed."""
         with self._engine.begin() as conn:

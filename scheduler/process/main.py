@@ -169,7 +169,8 @@ def serve(config: Config, lease_s: float) -> None:
             return None
         return create_app(duties.runtime, election)
 
-    router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app))
+    router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app),
+                          config.scheme, str(config.tls_ca) if config.tls_ca else True)
     server = create_server(router, config.host, config.port,  # type: ignore[arg-type]
                            config.tls_cert, config.tls_key)
     stop = StopOnFirstSignal()
@@ -190,6 +191,7 @@ def serve(config: Config, lease_s: float) -> None:
         for stop_discovery in stops:
             stop_discovery()
         duties.close()
+        election.close()
 
 
 def _once(make: Callable[[float], LeaderApp | None]) -> Callable[[float], LeaderApp | None]:

@@ -50,7 +50,9 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
         default=None, help="lines of name:role:hash (see `dromos hash-secret`); turns auth on",
     )(command)
     for flag, text in (("--tls-cert", "PEM certificate (chain) of the API: serve HTTPS"),
-                       ("--tls-key", "PEM private key of --tls-cert")):
+                       ("--tls-key", "PEM private key of --tls-cert"),
+                       ("--tls-ca", "PEM certificate authorities a standby trusts for the "
+                                    "leader's certificate (default: the system's)")):
         command = click.option(flag, type=click.Path(exists=True, dir_okay=False,
                                                      path_type=Path), help=text)(command)
     command = click.option("--open-metrics", is_flag=True,

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from scheduler.process.cli import main
 from tests.support.dev import Dev, running_dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cli")]
+pytestmark = pytest.mark.e2e
 
 HEALTHY = {"protocol": "COMMAND", "command": {"value": "true"}, "gracePeriodSeconds": 5,
            "intervalSeconds": 1, "delaySeconds": 0}

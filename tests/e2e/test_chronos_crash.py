@@ -18,7 +18,7 @@ import requests
 from chronos.timefmt import format_instant
 from tests.support.dev import Dev, running_dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("chronos_crash")]
+pytestmark = pytest.mark.e2e
 
 STAMP = 'echo "$CHRONOS_JOB_NAME $CHRONOS_JOB_RUN_TIME $CHRONOS_JOB_RUN_ATTEMPT" >> {file}'
 JOBS = {"every1a": (1, 5), "every1b": (1, 1), "every2": (2, 5)}  # name: (period, epsilon) s

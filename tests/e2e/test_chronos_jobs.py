@@ -13,7 +13,7 @@ from chronos.timefmt import format_instant
 from tests.e2e.chronos_client import ChronosClient, ChronosClientError
 from tests.support.dev import Dev, running_dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("chronos_jobs")]
+pytestmark = pytest.mark.e2e
 
 STAMP = 'echo "$CHRONOS_JOB_NAME $CHRONOS_JOB_RUN_TIME $CHRONOS_JOB_RUN_ATTEMPT" >> {file}'
 

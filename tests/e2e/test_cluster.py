@@ -15,7 +15,7 @@ import requests
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.marathon_client import MarathonApp, MarathonClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cluster")]
+pytestmark = pytest.mark.e2e
 
 SLEEPER = "sleep 600"
 HOSTS = {"127.0.0.1", "127.0.0.2", "127.0.0.3"}

@@ -15,7 +15,7 @@ import requests
 from tests.support.dev import Dev, wait_for
 from tests.support.marathon_client import MarathonClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("deployments")]
+pytestmark = pytest.mark.e2e
 
 Json = dict[str, Any]
 

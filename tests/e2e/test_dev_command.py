@@ -14,7 +14,7 @@ from scheduler.process import local_postgres
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.localmesos import processes_under, reserved_ports
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dev_command")]
+pytestmark = pytest.mark.e2e
 
 
 def test_dev_answers_ping_shows_one_agent_and_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import requests
 
 from tests.support.dev import Dev, running_dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("health_checks")]
+pytestmark = pytest.mark.e2e
 
 PYTHON = shlex.quote(sys.executable)
 INTERVAL_S = 1

@@ -12,7 +12,7 @@ import requests
 from tests.support.dev import Dev, wait_for
 from tests.support.marathon_client import MarathonApp, MarathonClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("marathon_apps")]
+pytestmark = pytest.mark.e2e
 
 SLEEPER = "sleep 600"
 

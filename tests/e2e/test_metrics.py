@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from chronos.timefmt import format_instant
 from tests.support.dev import Dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("metrics")]
+pytestmark = pytest.mark.e2e
 
 JSON = {"Content-Type": "application/json"}
 

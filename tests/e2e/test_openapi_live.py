@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.dev import Dev
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("openapi_live"), pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")

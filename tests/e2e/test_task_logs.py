@@ -9,7 +9,7 @@ import requests
 
 from tests.support.dev import Dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("task_logs")]
+pytestmark = pytest.mark.e2e
 
 JSON = {"Content-Type": "application/json"}
 

@@ -37,7 +37,7 @@ from tests.support.postgres import running_postgres
 from tests.support.tls import self_signed_pair
 
 # One role install serves every test here; under xdist they stay on one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(400), pytest.mark.xdist_group("dromos-role")]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
 # What the role needs from the repository; caches and virtualenvs stay behind,
 # so that other tests writing bytecode cannot change the source mid-test.
@@ -100,6 +100,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
         # The API over HTTPS: the role's TLS option is what this install exercises.
         "dromos_tls_cert_src": str(cert),
         "dromos_tls_key_src": str(key),
+        "dromos_tls_ca_src": str(cert),  # standbys proxy to the leader over HTTPS
         "dromos_tls_dir": str(root / "etc/dromos/tls"),
         "ansible_python_interpreter": sys.executable,
     }
@@ -208,7 +209,7 @@ def test_two_installed_schedulers_on_postgresql_elect_one_leader(
     installed: Installed, tmp_path: Path
 ) -> None:
     """The HA settings: the role's unit and environment, pointed at a shared PostgreSQL,
-    run as two instances: one leads, both name it."""
+    run as two instances: one leads, both name it, the standby proxies to it over HTTPS."""
     env = environment_file(installed.env_file)
     assert env["DROMOS_LEASE"] == "3.0"
     with running_postgres() as server:
@@ -227,6 +228,11 @@ def test_two_installed_schedulers_on_postgresql_elect_one_leader(
                 wait_for_pong(f"https://127.0.0.1:{port}/ping", process, data_dir / "dromos.log",
                               tls)
             infos = [wait_for_leader(port, tls) for port in ports]
+            standby = next(p for p, info in zip(ports, infos, strict=True)
+                           if not info["elected"])
+            with urllib.request.urlopen(f"https://127.0.0.1:{standby}/v2/apps", timeout=20,
+                                        context=tls) as answer:
+                assert json.loads(answer.read()) == {"apps": []}
     assert sorted(info["elected"] for info in infos) == [False, True]
     leader = next(info for info in infos if info["elected"])
     assert {info["leader"] for info in infos} == {

@@ -21,8 +21,12 @@ from scheduler.process.local_postgres import LocalPostgres
 from tests.support.dev import START_TIMEOUT_S, Dev, running_dev, wait_for
 from tests.support.localmesos import reserved_ports
 from tests.support.postgres import postgres_server
+from tests.support.tls import self_signed_pair
 
 LEASE_S = 3.0
+# Several schedulers starting at once on a loaded 2-CPU machine (load 20 seen) take far
+# longer than one: each imports the whole scheduler before it answers.
+START_S = 3 * START_TIMEOUT_S
 
 
 @dataclass
@@ -31,9 +35,15 @@ class Cluster:
     ports: list[int]
     postgres: LocalPostgres
     db_url: str
+    cert: Path | None = None  # the instances serve HTTPS with this self-signed certificate
 
     def url(self, i: int) -> str:
-        return f"http://127.0.0.1:{self.ports[i]}"
+        return f"{'https' if self.cert else 'http'}://127.0.0.1:{self.ports[i]}"
+
+    def get(self, i: int, path: str, timeout_s: float) -> requests.Response:
+        """GET `path` of instance `i`, trusting the cluster's certificate."""
+        trust = str(self.cert) if self.cert else True
+        return requests.get(self.url(i) + path, timeout=timeout_s, verify=trust)
 
     def instance(self, i: int) -> str:
         return f"127.0.0.1:{self.ports[i]}"
@@ -45,12 +55,12 @@ class Cluster:
         """The instance that leads and is subscribed to Mesos, if one does."""
         for i in range(len(self.ports)):
             with contextlib.suppress(requests.RequestException):
-                metrics = requests.get(self.url(i) + "/metrics", timeout=1).text
+                metrics = self.get(i, "/metrics", 1).text
                 if "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics:
                     return i
         return None
 
-    def wait_leader(self, timeout_s: float = START_TIMEOUT_S, other_than: int | None = None
+    def wait_leader(self, timeout_s: float = START_S, other_than: int | None = None
                     ) -> int:
         """The leading instance's index; with `other_than`, one that is not that instance
         as it runs now (the same instance restarted and elected again counts)."""
@@ -65,7 +75,7 @@ class Cluster:
     def names_as_leader(self, i: int) -> str | None:
         """What instance `i` answers to /v2/leader (None while it does not answer)."""
         with contextlib.suppress(requests.RequestException, ValueError):
-            answer = requests.get(self.url(i) + "/v2/leader", timeout=2)
+            answer = self.get(i, "/v2/leader", 2)
             return str(answer.json().get("leader"))
         return None
 
@@ -73,9 +83,9 @@ class Cluster:
         """Until every instance answers."""
         def answering(i: int) -> bool:
             with contextlib.suppress(requests.RequestException):
-                return requests.get(self.url(i) + "/ping", timeout=1).ok
+                return self.get(i, "/ping", 1).ok
             return False
-        wait_for(lambda: all(answering(i) for i in range(len(self.ports))), START_TIMEOUT_S,
+        wait_for(lambda: all(answering(i) for i in range(len(self.ports))), START_S,
                  lambda: f"not every instance serves:\n{self.dev.log()}", interval_s=0.1)
 
     def standby(self) -> int:
@@ -91,17 +101,26 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running_cluster(data_dir: Path, *options: str, schedulers: int = 3) -> Iterator[Cluster]:
+def running_cluster(data_dir: Path, *options: str, schedulers: int = 3, tls: bool = False
+                    ) -> Iterator[Cluster]:
+    """With `tls`, the instances serve HTTPS with a self-signed certificate that each
+    trusts for the others' (--tls-ca)."""
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(postgres_server())
         with psycopg.connect(server.url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE dromos")
         db_url = server.url.rsplit("/", 1)[0] + "/dromos"
         ports = stack.enter_context(reserved_ports(schedulers))
+        cert = None
+        if tls:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            cert, key = self_signed_pair(data_dir)
+            options = (*options, "--tls-cert", str(cert), "--tls-key", str(key),
+                       "--tls-ca", str(cert))
         cluster: list[Cluster] = []
 
         def ready(dev: Dev) -> None:
-            cluster.append(Cluster(dev, ports, server, db_url))
+            cluster.append(Cluster(dev, ports, server, db_url, cert))
             cluster[0].wait_leader()
             cluster[0].wait_serving()
 

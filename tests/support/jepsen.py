@@ -18,6 +18,7 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,8 +32,10 @@ from tests.support.ha import LEASE_S, Cluster
 JSON = {"Content-Type": "application/json"}
 JOBS = {"tick-a": 2.0, "tick-b": 3.0}  # name: interval in seconds
 EPSILON_S = 30.0
+RUN_S = 1.0  # a run's 0.3 s of work and its stamps written
 STAMP = ('echo "start $CHRONOS_JOB_NAME $CHRONOS_JOB_RUN_TIME $(date +%s.%N)" >> {f}; '
          'sleep 0.3; echo "end $CHRONOS_JOB_NAME $CHRONOS_JOB_RUN_TIME $(date +%s.%N)" >> {f}')
+Key = tuple[str, int]  # (job, due ms)
 KINDS = ("kill_leader", "pause_leader", "kill_standby", "restart_postgres")
 
 
@@ -45,6 +48,8 @@ class Verdict:
     restarted_tasks: int = 0
     acknowledged: int = 0
     lost_writes: list[str] = field(default_factory=list)
+    # what the database holds of each slot judged wrong (its run, status and attempts)
+    stories: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -98,16 +103,23 @@ class Workload:
                 if answer.ok:
                     self.acked.append(name)
 
+    def story(self, label: str) -> str:
+        """The stored run of slot `label` (job@epoch), or that there is none."""
+        name, due = label.split("@")
+        rows = self.cluster.sql(
+            "SELECT id, status, due, updated, record FROM job_runs "
+            f"WHERE job_name = '{name}' AND slot_key = 'slot:{int(due) * 1000}'")
+        return "; ".join(map(str, rows)) or "no run claimed"
+
     def stop(self) -> None:
         self._stop.set()
         self._writer.join()
 
-    def check(self, until: float) -> Verdict:
-        """Judge every slot due before `until` (runs must have finished by now)."""
-        verdict = Verdict(acknowledged=len(self.acked))
-        starts: Counter[tuple[str, int]] = Counter()
-        ends: Counter[tuple[str, int]] = Counter()
-        started_at: dict[tuple[str, int], float] = {}
+    def _stamped(self) -> tuple[Counter[Key], Counter[Key], dict[Key, float]]:
+        """Starts and ends stamped per (job, due ms), and when each slot first started."""
+        starts: Counter[Key] = Counter()
+        ends: Counter[Key] = Counter()
+        started_at: dict[Key, float] = {}
         for line in self.stamps.read_text().splitlines() if self.stamps.exists() else []:
             parts = line.split()
             if len(parts) != 4:
@@ -116,18 +128,40 @@ class Workload:
             key = (name, int(due_ms))
             (starts if kind == "start" else ends)[key] += 1
             started_at.setdefault(key, float(at))
+        return starts, ends, started_at
+
+    def _slots(self, until: float) -> Iterator[tuple[Key, float, str]]:
+        """(key, due, label) of every slot due before `until`."""
         for name, every in JOBS.items():
             due = self.first_due[name]
             while due < until:
-                key, label = (name, round(due * 1000)), f"{name}@{due:.0f}"
-                verdict.slots += 1
-                if ends[key] == 0:
-                    verdict.missed.append(label)
-                elif starts[key] > 1 or ends[key] > 1:
-                    verdict.duplicated.append(label)
-                elif not due - 0.5 <= started_at[key] <= due + EPSILON_S:
-                    verdict.late.append(label)
+                yield (name, round(due * 1000)), due, f"{name}@{due:.0f}"
                 due += every
+
+    def wait_settled(self, until: float) -> None:
+        """Until every slot due before `until` has run, or its window (epsilon after the
+        slot) has closed: a slot delayed by the last fault may still run within it."""
+        closes = until + EPSILON_S + RUN_S
+        while time.time() < closes:
+            _, ends, _ = self._stamped()
+            if all(ends[key] for key, _, _ in self._slots(until)):
+                return
+            time.sleep(0.5)
+
+    def check(self, until: float) -> Verdict:
+        """Judge every slot due before `until` (after `wait_settled`)."""
+        verdict = Verdict(acknowledged=len(self.acked))
+        starts, ends, started_at = self._stamped()
+        for key, due, label in self._slots(until):
+            verdict.slots += 1
+            if ends[key] == 0:
+                verdict.missed.append(label)
+            elif starts[key] > 1 or ends[key] > 1:
+                verdict.duplicated.append(label)
+            elif not due - 0.5 <= started_at[key] <= due + EPSILON_S:
+                verdict.late.append(label)
+        for label in verdict.missed + verdict.duplicated + verdict.late:
+            verdict.stories[label] = self.story(label)
         verdict.restarted_tasks = len(self.app_tasks - self.running())
         url = self.cluster.url(self.cluster.wait_leader())
         names = {j["name"] for j in requests.get(url + "/v1/scheduler/jobs", timeout=30).json()}
@@ -197,6 +231,6 @@ def run(cluster: Cluster, stamps: Path, faults: dict[str, int], settle_s: float 
         time.sleep(settle_s)
         nemesis.strike(kind)
     until = time.time()
-    time.sleep(max(JOBS.values()) + 3)  # the last slots finish
+    workload.wait_settled(until)
     workload.stop()
     return workload.check(until), nemesis

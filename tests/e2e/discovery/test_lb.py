@@ -18,7 +18,7 @@ import requests
 from tests.support.dev import Dev, running_dev, wait_for
 from tests.support.localmesos import free_port
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("lb")]
+pytestmark = pytest.mark.e2e
 
 JSON = {"Content-Type": "application/json"}
 SERVER = '''

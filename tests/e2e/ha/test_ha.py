@@ -21,7 +21,7 @@ from tests.support.dev import wait_for
 from tests.support.ha import LEASE_S, Cluster, running_cluster
 from tests.support.marathon_client import MarathonApp, MarathonClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ha")]
+pytestmark = pytest.mark.e2e
 
 JSON = {"Content-Type": "application/json"}
 

@@ -11,9 +11,8 @@ import pytest
 from tests.support.ha import Cluster, running_cluster
 from tests.support.jepsen import KINDS, run
 
-# Not in `make test` for now: on a loaded 2-CPU CI machine it once found both jobs' slot
-# missed after a fault (1 run in 3); run it with `pytest -m nemesis` until that is explained.
-pytestmark = [pytest.mark.e2e, pytest.mark.nemesis, pytest.mark.xdist_group("ha_nemesis")]
+# Three schedulers starting and four faults healed on a loaded machine: past the default.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
 
 @pytest.fixture
@@ -28,6 +27,7 @@ def test_faults_of_every_kind_miss_no_slot_double_none_restart_no_task_lose_no_w
     verdict, nemesis = run(cluster, tmp_path / "stamps", dict.fromkeys(KINDS, 1))
     assert sum(nemesis.done.values()) == len(KINDS)
     assert verdict.slots > 10 and verdict.acknowledged > 10
-    assert verdict.missed == [] and verdict.duplicated == [] and verdict.late == []
+    assert verdict.missed == [] and verdict.duplicated == [] and verdict.late == [], (
+        verdict.stories)
     assert verdict.restarted_tasks == 0
     assert verdict.lost_writes == []

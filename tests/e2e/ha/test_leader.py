@@ -12,7 +12,7 @@ from tests.support.dev import Dev, wait_for
 from tests.support.localmesos import free_port
 from tests.support.marathon_client import MarathonClient
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("leader")]
+pytestmark = pytest.mark.e2e
 
 
 def _running(client: MarathonClient, app_id: str) -> set[str]:

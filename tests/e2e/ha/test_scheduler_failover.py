@@ -11,7 +11,7 @@ import requests
 
 from tests.support.dev import running_dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("scheduler_failover")]
+pytestmark = pytest.mark.e2e
 
 
 def _tasks(url: str, app_id: str) -> list[dict]:

@@ -13,7 +13,7 @@ import requests
 from tests.support.scheduler_process import running_scheduler
 from tests.support.tls import self_signed_pair
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("api_tls")]
+pytestmark = pytest.mark.e2e
 
 AUTH = ("ops", "s3cret")
 APP = {"id": "/tls", "cmd": "sleep 9", "instances": 0}

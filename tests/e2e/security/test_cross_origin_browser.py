@@ -21,7 +21,7 @@ import requests
 from tests.support.localmesos import free_port
 from tests.support.scheduler_process import running_scheduler
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.e2e
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 AUTH = ("ops", "s3cret")

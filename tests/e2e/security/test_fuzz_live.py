@@ -22,7 +22,7 @@ from tests.api.test_fuzz_writes import seed, state
 from tests.support.bad_requests import BadRequest, bad_requests
 from tests.support.scheduler_process import running_scheduler
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("fuzz_live"), pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 REQUESTS = int(os.environ.get("DROMOS_FUZZ_REQUESTS", "1000"))
 HANG_S = 5.0

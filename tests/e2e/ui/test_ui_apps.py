@@ -19,7 +19,7 @@ from tests.e2e.ui.conftest import WAIT_S, wait_text
 from tests.support.browser import PHONE, screenshot
 from tests.support.dev import Dev, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ui_apps")]
+pytestmark = pytest.mark.e2e
 
 SERVER = f"{sys.executable} -m http.server $PORT0 --bind 127.0.0.1"
 APP = "/shop/web"

@@ -16,7 +16,7 @@ from tests.e2e.ui.conftest import WAIT_S, wait_text
 from tests.support.browser import PHONE, screenshot
 from tests.support.dev import Dev
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ui_jobs")]
+pytestmark = pytest.mark.e2e
 
 LATER = "R/2099-01-01T00:00:00Z/P1D"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -12,28 +10,10 @@ from sqlalchemy import text
 from scheduler.leadership.lease import PostgresLease
 from scheduler.leadership.service import Deposed
 from scheduler.store.store import Store
+from tests.scheduler.leadership.conftest import Duties, Elect
 from tests.support.dev import wait_for
 
-pytestmark = pytest.mark.xdist_group("store")
-
 LEASE_S = 0.6
-
-
-class Duties:
-    """Records what the election asked of this instance, in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        self.epochs: list[int] = []
-        self.elected = threading.Event()
-
-    def start_leadership(self, epoch: int) -> None:
-        self.calls.append("start")
-        self.epochs.append(epoch)
-        self.elected.set()
-
-    def stop_leadership(self) -> None:
-        self.calls.append("stop")
 
 
 class FrozenClock:
@@ -47,29 +27,18 @@ class FrozenClock:
         return self.frozen if self.frozen is not None else time.monotonic()
 
 
-@pytest.fixture
-def leases(db_url: str) -> Iterator[list[PostgresLease]]:
-    made: list[PostgresLease] = []
-    yield made
-    for lease in made:
-        lease.close()
-
-
-def _candidate(db_url: str, leases: list[PostgresLease], name: str,
-               clock: FrozenClock | None = None) -> tuple[PostgresLease, Duties]:
-    lease = PostgresLease(db_url, name, LEASE_S, monotonic=clock or time.monotonic)
-    leases.append(lease)
-    duties = Duties()
-    lease.offer_leadership(duties)
-    return lease, duties
+def _candidate(db_url: str, elect: Elect, name: str, clock: FrozenClock | None = None,
+               lease_s: float = LEASE_S) -> tuple[PostgresLease, Duties]:
+    lease = PostgresLease(db_url, name, lease_s, monotonic=clock or time.monotonic)
+    return lease, elect(lease)
 
 
 def test_of_two_instances_one_leads_and_both_name_it(
-    db_url: str, leases: list[PostgresLease]
+    db_url: str, elect: Elect
 ) -> None:
-    a, a_duties = _candidate(db_url, leases, "a:1")
+    a, a_duties = _candidate(db_url, elect, "a:1")
     assert a_duties.elected.wait(5)
-    b, b_duties = _candidate(db_url, leases, "b:2")
+    b, b_duties = _candidate(db_url, elect, "b:2")
     wait_for(lambda: b.leader() == "a:1", 5)
     time.sleep(LEASE_S * 2)  # renewals keep a in office
     assert a.is_leader() and not b.is_leader()
@@ -77,11 +46,11 @@ def test_of_two_instances_one_leads_and_both_name_it(
 
 
 def test_an_abdicated_leader_is_replaced_by_the_other_with_a_higher_epoch(
-    db_url: str, leases: list[PostgresLease]
+    db_url: str, elect: Elect
 ) -> None:
-    a, a_duties = _candidate(db_url, leases, "a:1")
+    a, a_duties = _candidate(db_url, elect, "a:1")
     assert a_duties.elected.wait(5)
-    b, b_duties = _candidate(db_url, leases, "b:2")
+    b, b_duties = _candidate(db_url, elect, "b:2")
     wait_for(lambda: b.leader() == "a:1", 5)
     a.abdicate()
     assert b_duties.elected.wait(5)
@@ -93,9 +62,9 @@ def test_an_abdicated_leader_is_replaced_by_the_other_with_a_higher_epoch(
 
 
 def test_a_leader_whose_lease_lapses_unrenewed_stops_at_once(
-    db_url: str, leases: list[PostgresLease]
+    db_url: str, elect: Elect
 ) -> None:
-    a, duties = _candidate(db_url, leases, "a:1")
+    a, duties = _candidate(db_url, elect, "a:1")
     assert duties.elected.wait(5)
     a._stopping.set()  # no more renewals, as if the process were paused
     wait_for(lambda: not a.is_leader(), LEASE_S * 2)
@@ -108,17 +77,17 @@ def test_a_leader_whose_lease_lapses_unrenewed_stops_at_once(
 
 
 def test_a_leader_deposed_while_it_thought_itself_valid_cannot_commit(
-    db_url: str, leases: list[PostgresLease]
+    db_url: str, elect: Elect
 ) -> None:
     clock = FrozenClock()
-    a, a_duties = _candidate(db_url, leases, "a:1", clock)
+    a, a_duties = _candidate(db_url, elect, "a:1", clock)
     assert a_duties.elected.wait(5)
     store = Store(db_url)
     store.guard = a.fence
     store.set_setting("framework_id", "fw-a")  # the leader writes
     clock.frozen = time.monotonic()  # a believes its lease good from now on
     a._stopping.set()  # and renews no more
-    _, b_duties = _candidate(db_url, leases, "b:2")
+    _, b_duties = _candidate(db_url, elect, "b:2")
     assert b_duties.elected.wait(5)
     assert a.is_leader()  # by its own clock
     with pytest.raises(Deposed):
@@ -137,22 +106,16 @@ def _unguarded_setting(db_url: str) -> str | None:
 
 
 def test_a_standby_takes_over_at_once_when_the_leader_s_process_is_gone(
-    db_url: str, leases: list[PostgresLease]
+    db_url: str, elect: Elect
 ) -> None:
     lease_s = 20.0
-    a = PostgresLease(db_url, "a:1", lease_s)
-    leases.append(a)
-    a_duties = Duties()
-    a.offer_leadership(a_duties)
+    a, a_duties = _candidate(db_url, elect, "a:1", lease_s=lease_s)
     assert a_duties.elected.wait(5)
     _wait_database_older_than(db_url, lease_s)
     a._stopping.set()
     a._engine.dispose()  # its sessions end, as a killed process's do
-    b = PostgresLease(db_url, "b:2", lease_s)
-    leases.append(b)
-    b_duties = Duties()
     gone = time.monotonic()
-    b.offer_leadership(b_duties)
+    _, b_duties = _candidate(db_url, elect, "b:2", lease_s=lease_s)
     assert b_duties.elected.wait(5)
     assert time.monotonic() - gone < lease_s / 2
     assert b_duties.epochs[0] > a_duties.epochs[0]

@@ -7,22 +7,12 @@ from pathlib import Path
 import pytest
 
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
+from tests.scheduler.leadership.conftest import Elect
 
 
-class Duties:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def start_leadership(self, epoch: int) -> None:
-        self.calls.append("start")
-
-    def stop_leadership(self) -> None:
-        self.calls.append("stop")
-
-
-def test_the_only_scheduler_leads_until_it_abdicates(tmp_path: Path) -> None:
-    election, duties = PseudoElection("here:8080", tmp_path / "dromos.db.lock"), Duties()
-    election.offer_leadership(duties)
+def test_the_only_scheduler_leads_until_it_abdicates(tmp_path: Path, elect: Elect) -> None:
+    election = PseudoElection("here:8080", tmp_path / "dromos.db.lock")
+    duties = elect(election)
     assert election.is_leader() and election.leader() == "here:8080"
     election.abdicate()
     election.abdicate()
@@ -31,11 +21,11 @@ def test_the_only_scheduler_leads_until_it_abdicates(tmp_path: Path) -> None:
 
 
 def test_a_second_scheduler_on_the_same_file_is_refused_naming_the_first(
-    tmp_path: Path
+    tmp_path: Path, elect: Elect
 ) -> None:
     lock = tmp_path / "dromos.db.lock"
     first = PseudoElection("first:8080", lock)
-    first.offer_leadership(Duties())
+    elect(first)
     with pytest.raises(AlreadyRunning, match=r"first:8080 .* already uses"):
-        PseudoElection("second:8081", lock).offer_leadership(Duties())
+        elect(PseudoElection("second:8081", lock))
     assert first.is_leader()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,26 +16,10 @@ from kazoo.client import KazooClient
 from scheduler.leadership.service import Deposed
 from scheduler.leadership.zk import ZkElection, parse_zk
 from scheduler.store.store import Store
+from tests.scheduler.leadership.conftest import Elect
 from tests.support.dev import wait_for
 from tests.support.localmesos import free_port, running_localmesos, stop_tree
 from tests.support.zookeeper import running_zookeeper
-
-pytestmark = pytest.mark.xdist_group("store")
-
-
-class Duties:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        self.epochs: list[int] = []
-        self.elected = threading.Event()
-
-    def start_leadership(self, epoch: int) -> None:
-        self.calls.append("start")
-        self.epochs.append(epoch)
-        self.elected.set()
-
-    def stop_leadership(self) -> None:
-        self.calls.append("stop")
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +35,14 @@ def test_a_zk_url_names_its_hosts_and_path() -> None:
 
 
 def test_zookeeper_elects_one_and_the_database_fences_the_one_it_replaced(
-    zookeeper: str, db_url: str
+    zookeeper: str, db_url: str, elect: Elect
 ) -> None:
     url = f"zk://{zookeeper}/dromos-test"
-    a, a_duties = ZkElection(url, db_url, "a:1"), Duties()
-    a.offer_leadership(a_duties)
+    a = ZkElection(url, db_url, "a:1")
+    a_duties = elect(a)
     assert a_duties.elected.wait(10)
-    b, b_duties = ZkElection(url, db_url, "b:2"), Duties()
-    b.offer_leadership(b_duties)
+    b = ZkElection(url, db_url, "b:2")
+    b_duties = elect(b)
     wait_for(lambda: b.leader() == "a:1", 10)
     assert not b.is_leader() and b_duties.calls == []
     store = Store(db_url)

@@ -8,8 +8,6 @@ from sqlalchemy import text
 from scheduler.store.idempotency_keys import PENDING, IdempotencyKeys
 from scheduler.store.store import Store
 
-pytestmark = pytest.mark.xdist_group("store")
-
 
 @pytest.fixture
 def store(new_url: Callable[[], str]) -> Iterator[Store]:
