@@ -71,7 +71,7 @@ def test_killing_with_scale_shrinks_the_app_instead_of_replacing(client: Maratho
     wait_for(lambda: client.get_app("/shrink").instances == 1, 10)
     left = wait_running(client, "/shrink", 1)
     assert left[0].id == tasks[1].id
-    client.delete_app("/shrink")
+    client.delete_app("/shrink", force=True)  # the scale-down deployment may still be ending
 
 
 def test_a_task_gets_its_ports_and_app_environment(dev: Dev, client: MarathonClient) -> None:

@@ -43,7 +43,7 @@ def srv_ports(dns_port: int) -> set[int]:
     return {rr.rdata.port for rr in DNSRecord.parse(packet).rr}
 
 
-def haproxy_ports(master_socket: Path) -> set[int]:
+def haproxy_ports(master_socket: Path, backend_prefix: str = "ready_web_") -> set[int]:
     """Ports of the app's servers out of maintenance (`show servers state`: column 6 is
     srv_admin_state, whose bit 1 is forced maintenance; 18 is srv_port)."""
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as sock:
@@ -53,7 +53,7 @@ def haproxy_ports(master_socket: Path) -> set[int]:
         text = b"".join(iter(lambda: sock.recv(65536), b"")).decode()
         rows = [line.split() for line in text.splitlines() if line[:1].isdigit()]
         return {int(r[18]) for r in rows
-                if len(r) > 18 and r[1].startswith("ready_web_") and not int(r[6]) & 1}
+                if len(r) > 18 and r[1].startswith(backend_prefix) and not int(r[6]) & 1}
     return set()
 
 

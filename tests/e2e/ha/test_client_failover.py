@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.e2e.discovery.test_readiness_join import haproxy_ports
 from tests.support.dev import wait_for
 from tests.support.ha import Cluster, running_cluster
 from tests.support.localmesos import free_port
@@ -36,17 +37,9 @@ def _kill_leader(cluster: Cluster) -> int:
     return cluster.wait_leader(60, other_than=leader)
 
 
-def _servers(config: Path, backend_prefix: str) -> int:
-    """Server lines of the app's backend in HAProxy's configuration as `dromos lb` wrote it."""
-    if not config.exists():
-        return 0
-    backend, count = "", 0
-    for line in config.read_text().splitlines():
-        if line.startswith("backend "):
-            backend = line.split()[1]
-        elif line.startswith("    server ") and backend.startswith(backend_prefix):
-            count += 1
-    return count
+def _servers(config: Path, app: str) -> int:
+    """The app's servers HAProxy routes to (joins go through its runtime API, into slots)."""
+    return len(haproxy_ports(config.parent / "haproxy.master.sock", f"{app}_"))
 
 
 def test_the_lb_keeps_haproxy_current_after_the_leader_it_followed_dies(
