@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import socket
 from collections.abc import Callable, Iterable
 
 from api.marathon_json import app_info
@@ -17,6 +16,7 @@ from discovery.consul_server import CatalogState, ConsulServer
 from discovery.dns_records import ZoneBook
 from discovery.dns_server import DnsServers, ZoneResolver
 from discovery.feed import Delta, Event, Feed, Listener, Source
+from discovery.hosts import HostAddresses
 from discovery.membership import Json
 from scheduler.launch.task_request import JOB_PREFIX, is_job
 from scheduler.process.runtime import Runtime
@@ -71,27 +71,12 @@ class _Source(Source):
         return is_job(run_spec_id)
 
 
-class _Resolver:
-    """Agent host names to IPv4 addresses, remembered (agents do not move)."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, str | None] = {}
-
-    def __call__(self, host: str) -> str | None:
-        if host not in self.known:
-            try:
-                self.known[host] = socket.gethostbyname(host)
-            except OSError:
-                self.known[host] = None
-        return self.known[host]
-
-
 def start(rt: Runtime) -> Callable[[], None]:
     """Start the discovery servers `rt.config` asks for; returns what stops them."""
     config = rt.config
     stops: list[Callable[[], None]] = []
     listeners: list[Listener] = []
-    resolve = _Resolver()
+    resolve = HostAddresses()
     if config.dns_port is not None:
         book = ZoneBook(config.framework_name, config.dns_domain, resolve)
         resolver = ZoneResolver(book.zone, config.dns_ttl)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import requests
 from dnslib import DNSRecord
 
 from tests.support.dev import Dev, running_dev, wait_for
+from tests.support.haproxy import servers_in_service
 from tests.support.localmesos import free_port
 
 JSON = {"Content-Type": "application/json"}
@@ -96,16 +96,7 @@ class Surfaces:
         return {e["Service"]["Port"] for e in entries}
 
     def haproxy(self) -> set[int]:
-        """Ports of the app's servers not in maintenance, from `show servers state` (whose
-        columns are documented; 6 is srv_admin_state, bit 1 forced maintenance)."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(2)
-            sock.connect(str(self.master_socket))
-            sock.sendall(b"@1 show servers state;quit\n")
-            text = b"".join(iter(lambda: sock.recv(65536), b"")).decode()
-        rows = [line.split() for line in text.splitlines() if line[:1].isdigit()]
-        return {int(r[18]) for r in rows if len(r) > 18 and r[1].startswith("bench_web_")
-                and not int(r[6]) & 1}
+        return servers_in_service(self.master_socket, "bench_web_")
 
 
 def health_events(dev: Dev, seen: Callable[[str, bool, float], None],

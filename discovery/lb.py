@@ -11,7 +11,6 @@ marathon-lb takes them), it reads from the first that answers.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ import requests
 from discovery import event_stream, feed, haproxy_config
 from discovery.feed import Event
 from discovery.haproxy_process import HAProxy, HAProxyError
+from discovery.hosts import HostAddresses
 from discovery.membership import Json
 from discovery.routes import Routes
 
@@ -34,27 +34,12 @@ APP_QUERY = "?embed=app.tasks&embed=app.readiness"
 MAX_SINGLE_READS = 16
 
 
-class _Resolver:
-    """Agent host names to IPv4 addresses (the runtime API takes addresses), remembered."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, str | None] = {}
-
-    def __call__(self, host: str) -> str | None:
-        if host not in self.known:
-            try:
-                self.known[host] = socket.gethostbyname(host)
-            except OSError:
-                self.known[host] = None
-        return self.known[host]
-
-
 class LoadBalancer:
     def __init__(self, urls: list[str], haproxy: HAProxy, settings: haproxy_config.Settings
                  ) -> None:
         self.instances = event_stream.Instances(urls)
         self.haproxy = haproxy
-        self.routes = Routes(settings, _Resolver())
+        self.routes = Routes(settings, HostAddresses())
         self.reloads = 0
         self._pending: set[str] | None = None  # app ids to read again; None: all of them
         self._lock = threading.Lock()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +16,7 @@ from dnslib import DNSRecord
 
 from tests.e2e.discovery.test_lb import running_lb
 from tests.support.dev import Dev, running_dev, wait_for
+from tests.support.haproxy import servers_in_service
 from tests.support.localmesos import reserved_ports
 
 pytestmark = [pytest.mark.e2e]
@@ -43,18 +43,8 @@ def srv_ports(dns_port: int) -> set[int]:
     return {rr.rdata.port for rr in DNSRecord.parse(packet).rr}
 
 
-def haproxy_ports(master_socket: Path, backend_prefix: str = "ready_web_") -> set[int]:
-    """Ports of the app's servers out of maintenance (`show servers state`: column 6 is
-    srv_admin_state, whose bit 1 is forced maintenance; 18 is srv_port)."""
-    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as sock:
-        sock.settimeout(2)
-        sock.connect(str(master_socket))
-        sock.sendall(b"@1 show servers state;quit\n")
-        text = b"".join(iter(lambda: sock.recv(65536), b"")).decode()
-        rows = [line.split() for line in text.splitlines() if line[:1].isdigit()]
-        return {int(r[18]) for r in rows
-                if len(r) > 18 and r[1].startswith(backend_prefix) and not int(r[6]) & 1}
-    return set()
+def haproxy_ports(master_socket: Path) -> set[int]:
+    return servers_in_service(master_socket, "ready_web_")
 
 
 def record_events(dev: Dev, seen: list[str], stop: threading.Event) -> None:

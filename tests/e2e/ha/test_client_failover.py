@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.discovery.test_readiness_join import haproxy_ports
 from tests.support.dev import wait_for
 from tests.support.ha import Cluster, running_cluster
+from tests.support.haproxy import servers_in_service
 from tests.support.localmesos import free_port
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,7 @@ def _kill_leader(cluster: Cluster) -> int:
 
 def _servers(config: Path, app: str) -> int:
     """The app's servers HAProxy routes to (joins go through its runtime API, into slots)."""
-    return len(haproxy_ports(config.parent / "haproxy.master.sock", f"{app}_"))
+    return len(servers_in_service(config.parent / "haproxy.master.sock", f"{app}_"))
 
 
 def test_the_lb_keeps_haproxy_current_after_the_leader_it_followed_dies(
