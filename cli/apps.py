@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from cli.client import DEFAULT_URL
 from cli.options import Session, connected, json_file, read_json_file
 from cli.watch import watch
 
@@ -28,6 +29,16 @@ def _deployed(session: Session, answer: Any, what: str, wait: bool, timeout: flo
     session.done(answer, f"{what} (deployment {deployment_id})")
     if wait and deployment_id and not watch(session, deployment_id, timeout):
         raise SystemExit(1)
+    if not wait and deployment_id and not session.as_json:
+        session.console.print(f"follow it: {watch_command(session, deployment_id)}",
+                              highlight=False)
+
+
+def watch_command(session: Session, deployment_id: str) -> str:
+    """The command that follows `deployment_id`, with the --url this one was given."""
+    urls = ",".join(session.client.urls)
+    where = "" if urls == DEFAULT_URL else f" --url {urls}"
+    return f"dromos deployment watch {deployment_id}{where}"
 
 
 @click.group()

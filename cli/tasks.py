@@ -48,16 +48,19 @@ def kill_tasks(session: Session, task_ids: tuple[str, ...], scale: bool, wipe: b
 
 
 @task.command("logs")
-@click.argument("task_id")
+@click.argument("task_id", metavar="TASK")
 @click.option("--stderr", is_flag=True, help="stderr instead of stdout")
 @click.option("-f", "--follow", is_flag=True, help="keep printing until the task ends")
 @click.option("--tail", type=click.IntRange(min=0), help="start this many bytes from the end")
 @connected
 def task_logs(session: Session, task_id: str, stderr: bool, follow: bool,
               tail: int | None) -> None:
-    """A task's stdout (or stderr), read from its sandbox on the agent."""
+    """A task's stdout (or stderr), read from its sandbox on the agent.
+
+    TASK is a task id, a prefix only one task's id starts with, or an app id (its first
+    running task)."""
     name = "stderr" if stderr else "stdout"
-    path = f"/dromos/tasks/{quote(task_id, safe='')}/log"
+    path = f"/dromos/tasks/{quote(resolve_task(session, task_id), safe='')}/log"
     offset = 0
     if tail is not None:
         size = session.client.get(path, stream=name, offset=-1)["offset"]
@@ -72,6 +75,28 @@ def task_logs(session: Session, task_id: str, stderr: bool, follow: bool,
             return
         click.echo(page["data"], nl=False)
         offset = page["offset"] + len(page["data"].encode())
+
+
+def resolve_task(session: Session, ref: str) -> str:
+    """The task id `ref` names: the id itself, the one app task whose id starts with it, or
+    the first running task of the app `ref` names. Other refs (a job run's task id) pass
+    through: the server answers them, or says it knows no such task."""
+    tasks = session.client.get("/v2/tasks")["tasks"]
+    if any(t["id"] == ref for t in tasks):
+        return ref
+    app_id = "/" + ref.strip("/")
+    of_app = sorted((t for t in tasks if t["appId"] == app_id and t["state"] == "TASK_RUNNING"),
+                    key=lambda t: (t.get("startedAt") or "", t["id"]))
+    if of_app:
+        if len(of_app) > 1:
+            click.echo(f"{app_id} has {len(of_app)} running tasks: showing {of_app[0]['id']} "
+                       f"(others: {', '.join(t['id'] for t in of_app[1:])})", err=True)
+        return str(of_app[0]["id"])
+    starting = [t["id"] for t in tasks if t["id"].startswith(ref)]
+    if len(starting) > 1:
+        raise click.ClickException(f"{ref!r} is the start of {len(starting)} task ids; give "
+                                   f"more of one: {', '.join(sorted(starting))}")
+    return str(starting[0]) if starting else ref
 
 
 @click.group()

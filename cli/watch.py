@@ -31,13 +31,24 @@ class AppProgress:
 
 
 def app_progress(client: Client, app_id: str) -> AppProgress:
-    """Healthy (or running, without health checks) and target instances of one app."""
-    apps = client.get("/v2/apps", id=app_id)["apps"]
+    """Instances of the app's current configuration that are up (and healthy, when it has
+    checks), and its target. An old instance a restart or an update replaces does not
+    count, as in Marathon's deployment progress: `restart` would show 2/2 from its start."""
+    apps = client.get("/v2/apps", id=app_id, embed="apps.tasks")["apps"]
     app = next((a for a in apps if a["id"] == app_id), None)
     if app is None:
         return AppProgress(app_id, 0, 0, False)
-    ready = app["tasksHealthy"] if app.get("healthChecks") else app["tasksRunning"]
-    return AppProgress(app_id, ready, app["instances"], True)
+    return AppProgress(app_id, len(current_ready_tasks(app)), app["instances"], True)
+
+
+def current_ready_tasks(app: dict[str, Any]) -> list[dict[str, Any]]:
+    """The app's running tasks of its current configuration (healthy, if it has checks).
+    A scale keeps the configuration: its tasks of an older version count too."""
+    config = app.get("versionInfo", {}).get("lastConfigChangeAt") or app["version"]
+    checked = bool(app.get("healthChecks"))
+    return [t for t in app.get("tasks", [])
+            if t.get("state") == "TASK_RUNNING" and t.get("version", "") >= config
+            and (not checked or any(r.get("alive") for r in t.get("healthCheckResults", [])))]
 
 
 def describe(deployment: dict[str, Any]) -> str:

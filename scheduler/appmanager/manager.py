@@ -379,8 +379,13 @@ class AppManager:
         records = self.tasks(action.app_id)
         if action.kind is ActionKind.STOP or app is None:
             return f"waiting for {len(records)} instance(s) to be killed"
-        ready = sum(self.is_ready(r, app) for r in records)
-        parts = [f"{ready} of {app.instances} instances ready"]
+        if action.kind is ActionKind.SCALE:
+            counted, which = records, ""
+        else:  # a restart or an update: the instances it replaces are not progress
+            current = config_version(app)
+            counted, which = [r for r in records if r.config_version == current], "new "
+        ready = sum(self.is_ready(r, app) for r in counted)
+        parts = [f"{ready} of {app.instances} {which}instances ready"]
         reasons = [self.fw.queue.reasons.get(q.request.task_id, "waiting for offers")
                    for q in self.fw.queue.of(action.app_id)]
         if reasons:

@@ -161,3 +161,45 @@ def test_task_logs_follow_prints_until_the_task_ends(dev: Dev, tmp_path: Path) -
     followed = dromos(dev, "task", "logs", "-f", wait_for(task_id, 20))
     assert followed.exit_code == 0
     assert followed.output == "tick-1\ntick-2\ntick-3\n"
+
+
+def test_a_restart_counts_only_new_instances_as_ready(dev: Dev, tmp_path: Path) -> None:
+    # Healthy once a task made its mark; after `frozen` exists no new task makes one, so the
+    # restart's new instances never get healthy while the old ones stay healthy.
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    check = {**HEALTHY, "command": {"value": f"test -e {marks}/$MESOS_TASK_ID"},
+             "gracePeriodSeconds": 60, "maxConsecutiveFailures": 0}
+    frozen = app("/frozen", healthChecks=[check],
+                 cmd=f"test -e {marks}/frozen || touch {marks}/$MESOS_TASK_ID; sleep 600")
+    assert dromos(dev, "app", "add", definition(tmp_path, frozen), "--wait").exit_code == 0
+    (marks / "frozen").touch()
+    restarted = dromos(dev, "app", "restart", "/frozen", "--wait", "--timeout", "4")
+    assert restarted.exit_code == 1
+    assert "0/2 healthy" in restarted.output
+    assert "0 of 2 new instances ready" in restarted.output.splitlines()[-1]
+    assert dev.get("/v2/apps/frozen")["app"]["tasksHealthy"] == 2  # the old ones, still up
+    dromos(dev, "app", "delete", "/frozen")
+
+
+def test_a_write_without_wait_prints_how_to_follow_it(dev: Dev, tmp_path: Path) -> None:
+    result = dromos(dev, "app", "add", definition(tmp_path, app("/later", instances=1)))
+    deployment_id = result.output.split("(deployment ")[1].split(")")[0]
+    assert result.output.splitlines()[-1] == (
+        f"follow it: dromos deployment watch {deployment_id} --url {dev.url}")
+    watched = dromos(dev, "deployment", "watch", deployment_id)
+    assert watched.exit_code == 0, watched.output
+
+
+def test_task_logs_take_an_id_prefix_or_an_app_id(dev: Dev, tmp_path: Path) -> None:
+    dromos(dev, "app", "add", definition(tmp_path, app("/pair")), "--wait")
+    ids = sorted(t["id"] for t in dev.get("/v2/apps/pair/tasks")["tasks"])
+    unique = ids[0][:len("pair.instance-") + 8]
+    assert dromos(dev, "task", "logs", unique).output == f"hello from {ids[0]}\n"
+    by_app = CliRunner().invoke(main, ["task", "logs", "/pair", "--url", dev.url])
+    assert by_app.stdout.startswith("hello from pair.instance-")
+    assert "/pair has 2 running tasks: showing" in by_app.stderr
+    ambiguous = dromos(dev, "task", "logs", "pair.inst")
+    assert ambiguous.exit_code == 1
+    assert "'pair.inst' is the start of 2 task ids" in ambiguous.output
+    assert all(task_id in ambiguous.output for task_id in ids)

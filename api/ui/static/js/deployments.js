@@ -10,10 +10,12 @@ function waitingList(waiting) {
   return `<p class="muted">Waiting for:</p><ul class="waiting">${items.join("")}</ul>`;
 }
 
-/** Instances of the app's current version that are up (and healthy, when it has checks). */
+/** Instances of the app's current configuration that are up (and healthy, when it has checks).
+ * A scale keeps the configuration (its older tasks count); a restart or an update does not. */
 export function appProgress(app) {
   const checked = (app.healthChecks || []).length > 0;
-  const ready = (app.tasks || []).filter((t) => t.version === app.version && t.state === "TASK_RUNNING"
+  const config = (app.versionInfo || {}).lastConfigChangeAt || app.version;
+  const ready = (app.tasks || []).filter((t) => t.version >= config && t.state === "TASK_RUNNING"
     && (!checked || (t.healthCheckResults || []).some((r) => r.alive))).length;
   return { ready, target: app.instances, pct: app.instances ? Math.min(100, Math.round((100 * ready) / app.instances)) : 100 };
 }
