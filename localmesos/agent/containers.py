@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localmesos.agent.task_user import TaskUser
+
 CONTAINER_MARKER = "LOCALMESOS_CONTAINER_ID"
 
 
@@ -29,8 +31,15 @@ class Container:
     id: str
     process: subprocess.Popen[bytes]
 
+    def signal_group(self, signum: int) -> None:
+        """Signal the process group of the executor, unless it has been reaped already."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
+
     def destroy(self) -> None:
         """SIGKILL the executor and everything that belongs to its container."""
+        self.signal_group(signal.SIGKILL)
         root = self.process.pid if self.process.returncode is None else None
         for pid in container_pids(root, self.id):
             with contextlib.suppress(ProcessLookupError):
@@ -60,8 +69,10 @@ def launch(
     env: Mapping[str, str],
     directory: Path,
     on_exit: Callable[[int], None],
+    user: TaskUser | None = None,
 ) -> Container:
-    """Start `argv` in `directory` (created) with stdout/stderr files, in its own session."""
+    """Start `argv` in `directory` (created) with stdout/stderr files, in its own session
+    (as `user` when given)."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
     _link_latest(directory)
@@ -75,6 +86,9 @@ def launch(
             stderr=err,
             start_new_session=True,
             close_fds=True,
+            user=None if user is None else user.uid,
+            group=None if user is None else user.gid,
+            extra_groups=None if user is None else list(user.groups),
         )
     _watch_exit(process, on_exit)
     return Container(container_id, process)

@@ -70,7 +70,7 @@ def executor_json(executor: Executor, agent_id: str) -> dict[str, Any]:
         "container": executor.container_id,
         "directory": str(executor.directory),
         "resources": Resources.from_json(executor.info.get("resources", [])).flat(),
-        "pid": executor.container.process.pid if executor.container else None,
+        "pid": executor.pid,
         "tasks": tasks(executor.launched),
         "queued_tasks": tasks(executor.queued),
         "completed_tasks": completed,
