@@ -77,18 +77,24 @@ def parse_containerizers(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in names if name not in CONTAINERIZERS]
     if unknown or not names:
-        raise ValueError(
-            f"unknown containerizer(s) {', '.join(unknown) or text!r}: "
-            f"choose from {', '.join(CONTAINERIZERS)}"
-        )
+        named = ", ".join(unknown) if unknown else repr(text)
+        raise ValueError(f"unknown containerizer(s) {named}: choose from mesos, docker")
     return names
 
 
 class Containerizers:
-    """The containerizers an agent was started with; `for_task` picks a task's."""
+    """The containerizers an agent was started with (`names`, as its flag gave them, and
+    the ones it has, `enabled`); `for_task` picks a task's."""
 
-    def __init__(self, enabled: Mapping[str, Containerizer]) -> None:
+    def __init__(
+        self,
+        enabled: Mapping[str, Containerizer],
+        names: tuple[str, ...] = ("mesos",),
+        docker_cli: str = "docker",
+    ) -> None:
         self.enabled = dict(enabled)
+        self.names = names
+        self.docker_cli = docker_cli
 
     def for_task(self, task: Mapping[str, Any]) -> Containerizer:
         name = "docker" if wants_image(task) else "mesos"
@@ -96,6 +102,6 @@ class Containerizers:
         if containerizer is None:
             raise ContainerLaunchError(
                 f"Failed to launch container: no '{name}' containerizer on this agent"
-                f" (it runs with --containerizers {','.join(self.enabled) or 'none'})"
+                f" (it runs with --containerizers {','.join(self.names)})"
             )
         return containerizer

@@ -48,7 +48,12 @@ def agent_state(agent: Agent, master: str, start_time: float) -> dict[str, Any]:
         "resources": Resources.from_json(info["resources"]).flat(),
         "attributes": attributes_flat(info.get("attributes", [])),
         "master_hostname": master.rsplit(":", 1)[0],
-        "flags": {"work_dir": str(config.work_dir), "master": master},
+        "flags": {
+            "work_dir": str(config.work_dir),
+            "master": master,
+            "containerizers": ",".join(config.containerizers.names),
+            "docker": config.containerizers.docker_cli,
+        },
         "frameworks": list(frameworks.values()),
         "completed_frameworks": [],
     }
