@@ -46,15 +46,21 @@ class ProcessContainer:
         self._escalation = loop.call_at(deadline, self.destroy)
 
     def destroy(self) -> None:
+        self.cancel_escalation()
+        if self.process is not None:
+            self.process.destroy()
+
+    def cancel_escalation(self) -> None:
         if self._escalation is not None:
             self._escalation.cancel()
             self._escalation = None
-        if self.process is not None:
-            self.process.destroy()
 
 
 class ProcessContainerizer:
     """Runs a task's CommandInfo as a process tree."""
+
+    def __init__(self) -> None:
+        self._sweeper = containers.Sweeper()
 
     def launch(
         self,
@@ -70,12 +76,14 @@ class ProcessContainerizer:
         container = ProcessContainer()
 
         def exited(wait_status: int) -> None:
-            container.destroy()  # what the command left in its container goes with it
             signum = wait_status & 0x7F
             if signum:
-                on_exit(ContainerExit(128 + signum, signal=signum))
+                end = ContainerExit(128 + signum, signal=signum)
             else:
-                on_exit(ContainerExit(wait_status >> 8))
+                end = ContainerExit(wait_status >> 8)
+            container.cancel_escalation()
+            # What the command left in its container goes with it, before the task ends.
+            self._sweeper.sweep(sandbox.name, lambda: on_exit(end))
 
         argv = containers.argv_of(command)
         container.process = containers.launch(argv, env, sandbox, exited, user)
