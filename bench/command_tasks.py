@@ -76,6 +76,9 @@ def wait_states(
 def run(tasks: int, source: str | None) -> dict[str, Any]:
     if source:
         os.environ["PYTHONPATH"] = source
+        # `python -m localmesos` puts its working directory first on sys.path, ahead of
+        # PYTHONPATH: started from this checkout it would run this checkout's code.
+        os.chdir(source)
     with (
         tempfile.TemporaryDirectory(prefix="bench-command-tasks-") as scratch,
         running_localmesos(Path(scratch), *AGENT, oracle_checks=False) as mesos,
