@@ -23,6 +23,7 @@ from typing import Any
 import click
 from aiohttp import web
 
+from localmesos.agent.containerizer import parse_containerizers
 from localmesos.agent.main import AgentSettings, run_agent
 from localmesos.master.core import Master
 from localmesos.master.http import create_app
@@ -36,6 +37,27 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+DEFAULT_CONTAINERIZERS = "mesos"
+DEFAULT_DOCKER = "docker"
+
+
+def _containerizers(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        return ",".join(parse_containerizers(value))
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
+CONTAINERIZERS = click.option(
+    "--containerizers", default=DEFAULT_CONTAINERIZERS, show_default=True,
+    callback=_containerizers,
+    help="What runs command tasks' containers, as a Mesos agent's --containerizers: mesos "
+         "(a process tree on the agent) and/or docker (tasks with an image).",
+)  # fmt: skip
+DOCKER = click.option(
+    "--docker", default=DEFAULT_DOCKER, show_default=True,
+    help="The docker-compatible CLI of the docker containerizer (e.g. podman).",
+)  # fmt: skip
 LOG_LEVEL = click.option("--log-level", default="info", show_default=True,
                          type=click.Choice(LOG_LEVELS, case_sensitive=False),
                          help="Level of what the master and its agents log.")
@@ -101,10 +123,13 @@ def build_master(
 
 
 def agent_argv(master: str, hostname: str, attributes: str, ports: str, work_dir: Path,
-               scalars: dict[str, float], log_level: str) -> list[str]:  # fmt: skip
+               scalars: dict[str, float], log_level: str,
+               containerizers: str = DEFAULT_CONTAINERIZERS,
+               docker: str = DEFAULT_DOCKER) -> list[str]:  # fmt: skip
     argv = [sys.executable, "-m", "localmesos", "agent", "--master", master,
             "--hostname", hostname, "--attributes", attributes, "--ports", ports,
-            "--work-dir", str(work_dir), "--log-level", log_level]  # fmt: skip
+            "--work-dir", str(work_dir), "--log-level", log_level,
+            "--containerizers", containerizers, "--docker", docker]  # fmt: skip
     for name, value in scalars.items():
         argv += [f"--{name}", str(value)]
     return argv
@@ -187,13 +212,16 @@ def _scalars(data_dir: Path, share: int, **overrides: float | None) -> dict[str,
               help="Seconds the master waits for an agent to answer a ping.")  # fmt: skip
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
               help="Unanswered pings in a row after which an agent is unreachable.")  # fmt: skip
+@CONTAINERIZERS
+@DOCKER
 @LOG_LEVEL
 def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_count: int,
                port_range: str, hostname: str, attribute_list: tuple[str, ...],
                cpus: float | None, mem: float | None, disk: float | None,
                heartbeat_seconds: float, simulated_agents: int,
                simulated_failure_rate: float, agent_ping_timeout: float,
-               max_agent_ping_timeouts: int, log_level: str) -> None:  # fmt: skip
+               max_agent_ping_timeouts: int, containerizers: str, docker: str,
+               log_level: str) -> None:  # fmt: skip
     """Run an embedded Mesos (a master and its agents) speaking the v1 HTTP APIs.
 
     With several agents on one machine each gets its own hostname (127.0.0.N, all of them
@@ -215,7 +243,7 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
         attributes = attribute_list[n] if attribute_list else f"rack:r{n + 1}"
         work_dir = data_dir if agent_count == 1 else data_dir / f"agent{n + 1}"
         agents.append(agent_argv(f"127.0.0.1:{port}", name, attributes, slices[n], work_dir,
-                                 scalars, log_level))  # fmt: skip
+                                 scalars, log_level, containerizers, docker))  # fmt: skip
     simulated = (simulated_agents, simulated_failure_rate)
     asyncio.run(serve(master, host, port, agents, simulated))
 
@@ -233,10 +261,13 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
 @click.option("--cpus", type=float, help="Override the detected cpus.")
 @click.option("--mem", type=float, help="Override the detected memory (MB).")
 @click.option("--disk", type=float, help="Override the detected disk (MB).")
+@CONTAINERIZERS
+@DOCKER
 @LOG_LEVEL
 def agent(master: str, port: int, hostname: str, attributes: str, port_range: str,
           work_dir: Path, cpus: float | None, mem: float | None,
-          disk: float | None, log_level: str) -> None:  # fmt: skip
+          disk: float | None, containerizers: str, docker: str,
+          log_level: str) -> None:  # fmt: skip
     """Run one agent that registers with the master at HOST:PORT."""
     logging.basicConfig(level=log_level.upper(),
                         format=f"%(asctime)s [{hostname}] %(name)s %(message)s")
@@ -248,5 +279,6 @@ def agent(master: str, port: int, hostname: str, attributes: str, port_range: st
         raise click.BadParameter(str(error)) from error
     scalars = _scalars(work_dir, 1, cpus=cpus, mem=mem, disk=disk)
     resources = Resources.of(scalars, {"ports": [parse_ports(port_range)]})
-    settings = AgentSettings(master, hostname, parsed, resources, work_dir, port)
+    settings = AgentSettings(master, hostname, parsed, resources, work_dir, port,
+                             tuple(containerizers.split(",")), docker)  # fmt: skip
     asyncio.run(run_agent(settings))

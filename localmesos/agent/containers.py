@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localmesos.agent.task_user import TaskUser
+
 CONTAINER_MARKER = "LOCALMESOS_CONTAINER_ID"
 
 
@@ -29,8 +31,15 @@ class Container:
     id: str
     process: subprocess.Popen[bytes]
 
+    def signal_group(self, signum: int) -> None:
+        """Signal the process group of the executor, unless it has been reaped already."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
+
     def destroy(self) -> None:
         """SIGKILL the executor and everything that belongs to its container."""
+        self.signal_group(signal.SIGKILL)
         root = self.process.pid if self.process.returncode is None else None
         for pid in container_pids(root, self.id):
             with contextlib.suppress(ProcessLookupError):
@@ -60,8 +69,10 @@ def launch(
     env: Mapping[str, str],
     directory: Path,
     on_exit: Callable[[int], None],
+    user: TaskUser | None = None,
 ) -> Container:
-    """Start `argv` in `directory` (created) with stdout/stderr files, in its own session."""
+    """Start `argv` in `directory` (created) with stdout/stderr files, in its own session
+    (as `user` when given)."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
     _link_latest(directory)
@@ -75,6 +86,9 @@ def launch(
             stderr=err,
             start_new_session=True,
             close_fds=True,
+            user=None if user is None else user.uid,
+            group=None if user is None else user.gid,
+            extra_groups=None if user is None else list(user.groups),
         )
     _watch_exit(process, on_exit)
     return Container(container_id, process)
@@ -119,9 +133,15 @@ def _watch_exit(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]
 
 def container_pids(root: int | None, container_id: str) -> set[int]:
     """The root (if still alive), its descendants and processes carrying the marker."""
+    return containers_pids({root} if root is not None else set(), {container_id})
+
+
+def containers_pids(roots: set[int], container_ids: set[str]) -> set[int]:
+    """The processes of several containers, in one walk of /proc: the roots, processes
+    carrying one of their markers, and the descendants of both."""
     parents: dict[int, int] = {}
-    marked: set[int] = {root} if root is not None else set()
-    marker = f"{CONTAINER_MARKER}={container_id}".encode()
+    marked = set(roots)
+    markers = {f"{CONTAINER_MARKER}={container_id}".encode() for container_id in container_ids}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -131,7 +151,7 @@ def container_pids(root: int | None, container_id: str) -> set[int]:
         except (OSError, IndexError, ValueError):
             continue
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
+            if not markers.isdisjoint((entry / "environ").read_bytes().split(b"\0")):
                 marked.add(int(entry.name))
         except OSError:
             continue
@@ -141,3 +161,26 @@ def container_pids(root: int | None, container_id: str) -> set[int]:
         frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+class Sweeper:
+    """Destroys containers whose root has exited, all those of one turn of the loop in one
+    walk of /proc (a walk costs as much for one container as for a thousand), then calls
+    each one's `then`."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, list[Callable[[], None]]] = {}
+
+    def sweep(self, container_id: str, then: Callable[[], None]) -> None:
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self._run)
+        self._pending.setdefault(container_id, []).append(then)
+
+    def _run(self) -> None:
+        pending, self._pending = self._pending, {}
+        for pid in containers_pids(set(), set(pending)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for callbacks in pending.values():
+            for then in callbacks:
+                then()

@@ -7,18 +7,24 @@ import logging
 import os
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from localmesos.agent import containers
+from localmesos.agent.command_executor import CommandExecutorListener
+from localmesos.agent.command_task import CommandTask, kill_grace_seconds
+from localmesos.agent.containerizer import Containerizers
 from localmesos.agent.executors import (
     Executor,
     ExecutorPhase,
     command_executor_info,
+    command_task_environment,
     mesos_environment,
     validate_executor_status,
 )
+from localmesos.agent.health import Prober
+from localmesos.agent.process_container import ProcessContainerizer
 from localmesos.agent.status_updates import StatusUpdateManager
 from localmesos.model import CallError, TaskState, id_value, make_status
 from localmesos.stream import EventStream, event
@@ -52,10 +58,14 @@ class AgentConfig:
     endpoint: str
     work_dir: Path
     agent_info: dict[str, Any]
+    containerizers: Containerizers = field(
+        default_factory=lambda: Containerizers({"mesos": ProcessContainerizer()})
+    )
 
 
 class Agent:
-    """Runs executors as processes and relays between them and the master."""
+    """Runs custom executors as processes and relays between them and the master; runs
+    command tasks itself, as their command executor (see command_task.py)."""
 
     def __init__(self, config: AgentConfig, upstream: Upstream) -> None:
         self.config = config
@@ -64,19 +74,22 @@ class Agent:
         self.removed_frameworks: set[str] = set()
         self.completed_executors: deque[Executor] = deque(maxlen=COMPLETED_EXECUTORS_KEPT)
         self.updates = StatusUpdateManager(upstream.deliver_update)
+        self.prober = Prober()
 
     # -- from the master -------------------------------------------------------------------
 
     def launch_task(self, framework_info: dict[str, Any], task: dict[str, Any]) -> None:
         """Give a validated task to its executor, starting the executor if needed."""
         framework_id = framework_info["id"]["value"]
-        executor_info = task.get("executor") or command_executor_info(task)
-        executor_info = {**executor_info, "framework_id": {"value": framework_id}}
+        if "executor" not in task:
+            self._launch_command_task(framework_info, task)
+            return
+        executor_info = {**task["executor"], "framework_id": {"value": framework_id}}
         executor_id = executor_info["executor_id"]["value"]
         task_id = task["task_id"]["value"]
         executor = self.executors.get((framework_id, executor_id))
         if executor is None:
-            executor = self._start_executor(framework_info, executor_info, "command" in task)
+            executor = self._start_executor(framework_info, executor_info)
         elif executor.phase is ExecutorPhase.TERMINATING:
             self._agent_update(
                 executor,
@@ -119,6 +132,8 @@ class Agent:
             )
             if executor.command_executor:
                 self.shutdown_executor(framework_id, executor.executor_id)
+        elif executor.task is not None:
+            executor.task.kill(kill_grace_seconds(kill_policy))
         else:
             kill: dict[str, Any] = {"task_id": {"value": task_id}}
             if kill_policy:
@@ -144,17 +159,21 @@ class Agent:
             executor.stream.send(event("MESSAGE", data=data))
 
     def shutdown_executor(self, framework_id: str, executor_id: str) -> None:
-        """SHUTDOWN event now, container destroyed after the executor's grace period."""
+        """SHUTDOWN event now (a command task is killed), container destroyed after the
+        executor's grace period."""
         executor = self.executors.get((framework_id, executor_id))
         if executor is None or executor.phase is ExecutorPhase.TERMINATING:
             return
         executor.phase = ExecutorPhase.TERMINATING
         if executor.timer is not None:
             executor.timer.cancel()
-        if executor.stream is None:
+        if executor.task is not None:
+            executor.task.kill()
+        elif executor.stream is None:
             self._destroy(executor)
             return
-        executor.stream.send({"type": "SHUTDOWN"})
+        else:
+            executor.stream.send({"type": "SHUTDOWN"})
         executor.timer = asyncio.get_running_loop().call_later(
             executor.shutdown_grace_seconds(), self._destroy, executor
         )
@@ -177,6 +196,7 @@ class Agent:
             await asyncio.sleep(0.05)
         for executor in list(self.executors.values()):
             self._destroy(executor)
+        await self.prober.close()
 
     # -- the executor API ------------------------------------------------------------------
 
@@ -301,7 +321,50 @@ class Agent:
                 return executor
         return None
 
-    def _start_executor(
+    def _launch_command_task(self, framework_info: dict[str, Any], task: dict[str, Any]) -> None:
+        """The agent is the task's command executor: no executor process of its own."""
+        framework_id = framework_info["id"]["value"]
+        task_id = task["task_id"]["value"]
+        existing = self.executors.get((framework_id, task_id))
+        if existing is not None:
+            status = make_status(
+                task_id,
+                TaskState.TASK_FAILED,
+                source="SOURCE_AGENT",
+                message='Attempted to run multiple tasks using a "command" executor',
+                agent_id=self.config.agent_id,
+                executor_id=task_id,
+                reliable=True,
+            )
+            self._accept_update(framework_id, status)
+            return
+        info = {**command_executor_info(task), "framework_id": {"value": framework_id}}
+        executor = self._new_executor(framework_info, info, command_executor=True)
+        executor.phase = ExecutorPhase.RUNNING
+        executor.states[task_id] = TaskState.TASK_STAGING
+        executor.queued[task_id] = task
+        config = self.config
+        env = command_task_environment(executor, config.agent_id, config.endpoint, config.hostname)
+        listener = CommandExecutorListener(
+            executor, config.agent_id, self._accept_update, self._command_executor_ended
+        )
+        capabilities = {c.get("type") for c in framework_info.get("capabilities") or []}
+        executor.task = CommandTask(
+            task,
+            executor.directory,
+            env,
+            config.containerizers,
+            self.prober,
+            listener,
+            announce_killing="TASK_KILLING_STATE" in capabilities,
+        )
+        executor.task.start()
+
+    def _command_executor_ended(self, executor: Executor) -> None:
+        # The command executor exits once its task's terminal update is with the agent.
+        asyncio.get_running_loop().call_soon(self._executor_exited, executor, 0)
+
+    def _new_executor(
         self, framework_info: dict[str, Any], info: dict[str, Any], command_executor: bool
     ) -> Executor:
         framework_id = framework_info["id"]["value"]
@@ -328,6 +391,12 @@ class Agent:
             directory,
         )
         self.executors[(framework_id, executor_id)] = executor
+        return executor
+
+    def _start_executor(self, framework_info: dict[str, Any], info: dict[str, Any]) -> Executor:
+        executor = self._new_executor(framework_info, info, command_executor=False)
+        executor_id = executor.executor_id
+        directory = executor.directory
         argv = containers.argv_of(info["command"])
         env = {
             **os.environ,
@@ -360,6 +429,8 @@ class Agent:
         self._destroy(executor)
 
     def _destroy(self, executor: Executor) -> None:
+        if executor.task is not None:
+            executor.task.destroy()
         if executor.container is not None:
             executor.container.destroy()
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import sys
+import os
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from localmesos.agent import containers
+from localmesos.agent.command_task import (
+    DEFAULT_KILL_GRACE_SECONDS,
+    CommandTask,
+    kill_grace_seconds,
+)
 from localmesos.model import (
     CallError,
     TaskState,
@@ -23,9 +28,7 @@ from localmesos.model import (
 from localmesos.stream import EventStream
 
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 5.0
-DEFAULT_KILL_GRACE_SECONDS = 3.0
 COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS = 2.0
-COMMAND_EXECUTOR_ARGV = [sys.executable, "-m", "executor", "--single-task"]
 # A Mesos agent's default --max_completed_tasks_per_executor.
 COMPLETED_TASKS_KEPT = 200
 
@@ -38,7 +41,9 @@ class ExecutorPhase(enum.Enum):
 
 @dataclass
 class Executor:
-    """One executor process and the tasks given to it (queued until it subscribes).
+    """One executor and the tasks given to it (queued until it subscribes). A custom
+    executor is a process (`container`); the command executor of a command task is the
+    agent itself (`task`), its task queued until its container has started.
 
     A task whose terminal update is acknowledged moves to `completed`, which keeps the last
     COMPLETED_TASKS_KEPT, so an executor running task after task does not grow without bound.
@@ -52,6 +57,7 @@ class Executor:
     container_id: str
     directory: Path
     container: containers.Container | None = None
+    task: CommandTask | None = None
     stream: EventStream | None = None
     phase: ExecutorPhase = ExecutorPhase.LAUNCHING
     queued: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -75,6 +81,12 @@ class Executor:
     def live_task_ids(self) -> list[str]:
         tasks = [*self.queued, *self.launched]
         return [t for t in tasks if not self.states.get(t, TaskState.TASK_STAGING).terminal]
+
+    @property
+    def pid(self) -> int | None:
+        if self.task is not None:
+            return self.task.pid
+        return self.container.process.pid if self.container is not None else None
 
     def shutdown_grace_seconds(self) -> float:
         grace = self.info.get("shutdown_grace_period")
@@ -104,25 +116,47 @@ def mesos_environment(executor: Executor, agent_id: str, endpoint: str) -> dict[
 
 
 def command_executor_info(task: dict[str, Any]) -> dict[str, Any]:
-    """The ExecutorInfo an agent makes for a `command` task: the Dromos executor running
-    that one task, with executor id = task id and room for the task's kill grace."""
-    kill_grace = nanoseconds_to_seconds(
-        task.get("kill_policy", {}).get("grace_period"), DEFAULT_KILL_GRACE_SECONDS
+    """The ExecutorInfo an agent makes for a `command` task: executor id = task id, and
+    room for the task's kill grace in its shutdown grace period."""
+    kill_grace = kill_grace_seconds(task.get("kill_policy"))
+    grace = (DEFAULT_KILL_GRACE_SECONDS if kill_grace is None else kill_grace) + (
+        COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS
     )
-    grace = kill_grace + COMMAND_EXECUTOR_EXTRA_GRACE_SECONDS
     task_id = task["task_id"]["value"]
     return {
-        "type": "CUSTOM",
+        "type": "DEFAULT",
         "executor_id": {"value": task_id},
-        "name": f"Command Executor (Task: {task_id})",
+        "name": f"Command Executor (Task: {task_id}) (Command: {_summary(task)})",
         "source": task_id,
-        "command": {
-            "shell": False,
-            "value": COMMAND_EXECUTOR_ARGV[0],
-            "arguments": COMMAND_EXECUTOR_ARGV,
-        },
         "shutdown_grace_period": {"nanoseconds": int(grace * 1e9)},
     }
+
+
+def _summary(task: dict[str, Any]) -> str:
+    """How Mesos names a command executor's command: `sh -c '<value>'` or `[argv...]`."""
+    command = task.get("command") or {}
+    value = str(command.get("value", ""))
+    if command.get("shell", True):
+        return f"sh -c '{value[:50]}{'...' if len(value) > 50 else ''}'"
+    return f"[{', '.join(str(a) for a in command.get('arguments') or [value])}]"
+
+
+def command_task_environment(
+    executor: Executor, agent_id: str, endpoint: str, hostname: str
+) -> dict[str, str]:
+    """What a command task sees: the agent's environment, the variables a Mesos agent gives
+    its command executor, the task's ids and host, then its CommandInfo's variables."""
+    task_id = executor.executor_id
+    env = {
+        **os.environ,
+        **mesos_environment(executor, agent_id, endpoint),
+        "MESOS_AGENT_ID": agent_id,
+        "MESOS_TASK_ID": task_id,
+        "HOST": hostname,
+    }
+    task = executor.queued.get(task_id) or executor.launched.get(task_id) or {}
+    env.update(containers.environment_of(task.get("command") or {}))
+    return env
 
 
 def validate_executor_status(status: Any, executor_id: str) -> None:

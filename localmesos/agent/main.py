@@ -13,9 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from localmesos.agent import containers
+from localmesos.agent.containerizer import Containerizer, Containerizers
 from localmesos.agent.core import Agent, AgentConfig
 from localmesos.agent.http import create_app
 from localmesos.agent.link import MasterLink
+from localmesos.agent.process_container import ProcessContainerizer
 from localmesos.resources import Resources
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,16 @@ class AgentSettings:
     resources: Resources
     work_dir: Path
     port: int
+    containerizers: tuple[str, ...] = ("mesos",)
+    docker: str = "docker"
+
+
+def containerizers_of(settings: AgentSettings) -> Containerizers:
+    """The containerizers the agent's flags enable."""
+    enabled: dict[str, Containerizer] = {}
+    if "mesos" in settings.containerizers:
+        enabled["mesos"] = ProcessContainerizer()
+    return Containerizers(enabled, settings.containerizers, settings.docker)
 
 
 def _id_file(work_dir: Path) -> Path:
@@ -61,7 +73,12 @@ async def run_agent(settings: AgentSettings) -> None:
             "attributes": settings.attributes,
         }
         config = AgentConfig(
-            agent_id, settings.hostname, identity["endpoint"], work_dir, agent_info
+            agent_id,
+            settings.hostname,
+            identity["endpoint"],
+            work_dir,
+            agent_info,
+            containerizers_of(settings),
         )
         return Agent(config, link)
 

@@ -33,7 +33,7 @@ def _usage(pids: set[int]) -> tuple[float, float, int]:
 
 
 def _statistics(agent: Agent, executor: Executor) -> dict[str, Any]:
-    root = executor.container.process.pid if executor.container else None
+    root = executor.pid
     pids = containers.container_pids(root, executor.container_id) if root else set()
     user, system, rss = _usage(pids)
     limits = Resources()

@@ -48,7 +48,12 @@ def agent_state(agent: Agent, master: str, start_time: float) -> dict[str, Any]:
         "resources": Resources.from_json(info["resources"]).flat(),
         "attributes": attributes_flat(info.get("attributes", [])),
         "master_hostname": master.rsplit(":", 1)[0],
-        "flags": {"work_dir": str(config.work_dir), "master": master},
+        "flags": {
+            "work_dir": str(config.work_dir),
+            "master": master,
+            "containerizers": ",".join(config.containerizers.names),
+            "docker": config.containerizers.docker_cli,
+        },
         "frameworks": list(frameworks.values()),
         "completed_frameworks": [],
     }
@@ -70,7 +75,7 @@ def executor_json(executor: Executor, agent_id: str) -> dict[str, Any]:
         "container": executor.container_id,
         "directory": str(executor.directory),
         "resources": Resources.from_json(executor.info.get("resources", [])).flat(),
-        "pid": executor.container.process.pid if executor.container else None,
+        "pid": executor.pid,
         "tasks": tasks(executor.launched),
         "queued_tasks": tasks(executor.queued),
         "completed_tasks": completed,

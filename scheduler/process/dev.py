@@ -101,6 +101,12 @@ def _cli(*args: str) -> list[str]:
               help="seconds Mesos waits for an agent's answer to a ping")
 @click.option("--max-agent-ping-timeouts", default=5, show_default=True, type=click.IntRange(1),
               help="unanswered pings after which Mesos marks an agent unreachable")
+@click.option("--containerizers", default="mesos", show_default=True,
+              help="the agents' containerizers: mesos (command tasks as process trees) "
+                   "and/or docker (tasks with an image, through --docker)")
+@click.option("--docker", default="docker", show_default=True,
+              help="the docker-compatible CLI the agents' docker containerizer drives "
+                   "(e.g. podman)")
 @click.option("--schedulers", default=1, show_default=True, type=click.IntRange(1, 9),
               help="scheduler instances (on ports PORT, PORT+1, ...); more than one needs "
                    "PostgreSQL")
@@ -118,7 +124,8 @@ def dev(
     port: int, mesos_port: int, data_dir: Path, host: str, port_range: str,
     job_retry_delay: float, job_launch_lead: float, past_start_rule: str, log_level: str,
     agents: int, agent_ping_timeout: float, max_agent_ping_timeouts: int,
-    schedulers: int, db_url: str | None, lease: float, dns_port: int, consul_port: int,
+    containerizers: str, docker: str, schedulers: int, db_url: str | None, lease: float,
+    dns_port: int, consul_port: int,
     scheduler_options: tuple[str, ...],
 ) -> None:
     """Run an embedded single-node Mesos and the Dromos scheduler with its API.
@@ -139,6 +146,7 @@ def dev(
                                  "--agents", str(agents),
                                  "--agent-ping-timeout", str(agent_ping_timeout),
                                  "--max-agent-ping-timeouts", str(max_agent_ping_timeouts),
+                                 "--containerizers", containerizers, "--docker", docker,
                                  "--log-level", log_level),
               data_dir / "localmesos.pid"),
     ]

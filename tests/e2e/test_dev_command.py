@@ -39,6 +39,14 @@ def test_dev_answers_ping_shows_one_agent_and_leaves_nothing_behind(tmp_path: Pa
             assert not (tmp_path / pid_file).exists()
 
 
+def test_dev_gives_its_agents_the_containerizer_flags(tmp_path: Path) -> None:
+    with running_dev(tmp_path, "--containerizers", "mesos,docker", "--docker", "podman") as dev:
+        (agent,) = requests.get(dev.mesos_url + "/master/state", timeout=5).json()["slaves"]
+        agent_url = "http://" + agent["pid"].split("@", 1)[1]
+        flags = requests.get(agent_url + "/state", timeout=5).json()["flags"]
+        assert (flags["containerizers"], flags["docker"]) == ("mesos,docker", "podman")
+
+
 def test_a_failing_task_is_one_line_on_the_console(tmp_path: Path) -> None:
     with running_dev(tmp_path, "--job-retry-delay", "60") as dev:
         requests.post(dev.url + "/v2/apps", json={

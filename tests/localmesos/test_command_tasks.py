@@ -1,4 +1,4 @@
-"""TaskInfo with `command` and no `executor`: run by the Dromos executor in single-task mode."""
+"""TaskInfo with `command` and no `executor`: the agent is its command executor."""
 
 from __future__ import annotations
 

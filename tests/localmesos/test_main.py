@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.localmesos.clients.helpers import fake_executor
@@ -46,3 +48,27 @@ def test_sigterm_shuts_executors_down_and_leaves_no_process(tmp_path: Path) -> N
         mesos.process.send_signal(signal.SIGTERM)
         assert mesos.process.wait(15) == 0
         assert processes_under(mesos.data_dir) == []
+
+
+def test_containerizers_are_the_agents_flags(tmp_path: Path) -> None:
+    flags = ("--containerizers", "docker", "--docker", "/no/such/docker")
+    with running_localmesos(tmp_path, *flags) as mesos:
+        agent_flags = mesos.agent_get("/state")["flags"]
+        assert (agent_flags["containerizers"], agent_flags["docker"]) == flags[1::2]
+        client = V1Scheduler(mesos.url)
+        client.subscribe(failover_timeout=3600)
+        offer = client.offer()
+        client.accept(offer, [task(offer, "plain", command={"value": "true"})])
+        failed = client.acknowledged_update("plain", "TASK_FAILED")
+        assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+        assert "no 'mesos' containerizer" in failed["message"]
+
+
+def test_an_unknown_containerizer_is_refused(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "localmesos", "--containerizers", "mesos,lxc",
+         "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "unknown containerizer(s) lxc" in refused.stderr

@@ -1,0 +1,90 @@
+"""The "mesos" containerizer: a command task's container is its process tree on the agent.
+
+The command runs in its own session in its sandbox (as CommandInfo.user when the agent is
+root); the container is that session plus every process carrying the container's marker
+(see containers.py), so destroying it leaves nothing behind, as cgroups do on a real agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from localmesos.agent import containers, task_user
+from localmesos.agent.containerizer import ContainerExit
+
+
+class ProcessContainer:
+    """One task's process tree: stop is SIGTERM to its group, then the container SIGKILLed
+    once the grace period has passed (a later stop may shorten it, never extend it)."""
+
+    def __init__(self) -> None:
+        self.process: containers.Container | None = None
+        self._deadline: float | None = None
+        self._escalation: asyncio.TimerHandle | None = None
+
+    @property
+    def pid(self) -> int | None:
+        if self.process is None or self.process.process.returncode is not None:
+            return None
+        return self.process.process.pid
+
+    async def stop(self, grace_seconds: float) -> None:
+        assert self.process is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, grace_seconds)
+        if self._deadline is None:
+            self.process.signal_group(signal.SIGTERM)
+        elif deadline >= self._deadline:
+            return
+        self._deadline = deadline
+        if self._escalation is not None:
+            self._escalation.cancel()
+        self._escalation = loop.call_at(deadline, self.destroy)
+
+    def destroy(self) -> None:
+        self.cancel_escalation()
+        if self.process is not None:
+            self.process.destroy()
+
+    def cancel_escalation(self) -> None:
+        if self._escalation is not None:
+            self._escalation.cancel()
+            self._escalation = None
+
+
+class ProcessContainerizer:
+    """Runs a task's CommandInfo as a process tree."""
+
+    def __init__(self) -> None:
+        self._sweeper = containers.Sweeper()
+
+    def launch(
+        self,
+        task: Mapping[str, Any],
+        sandbox: Path,
+        env: Mapping[str, str],
+        on_exit: Callable[[ContainerExit], None],
+    ) -> ProcessContainer:
+        command = task.get("command") or {}
+        user = task_user.resolve(command.get("user"))
+        if user is not None:
+            env = {**env, **user.environment()}
+        container = ProcessContainer()
+
+        def exited(wait_status: int) -> None:
+            signum = wait_status & 0x7F
+            if signum:
+                end = ContainerExit(128 + signum, signal=signum)
+            else:
+                end = ContainerExit(wait_status >> 8)
+            container.cancel_escalation()
+            # What the command left in its container goes with it, before the task ends.
+            self._sweeper.sweep(sandbox.name, lambda: on_exit(end))
+
+        argv = containers.argv_of(command)
+        container.process = containers.launch(argv, env, sandbox, exited, user)
+        return container
