@@ -19,9 +19,14 @@ log = logging.getLogger(__name__)
 
 MASTER = web.AppKey("master", Master)
 
+# aiohttp refuses bodies over 1 MiB with 413 by default; a Mesos master has no such cap. An
+# agent re-registering with 1,000 tasks sends more than that (each task's whole TaskInfo),
+# and a refused registration would leave every one of them LOST.
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
 
 def create_app(master: Master) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[MASTER] = master
     endpoints.add_routes(app, MASTER)
     app.router.add_post("/api/v1/scheduler", _scheduler_api)

@@ -47,3 +47,15 @@ def test_failing_command_task_is_task_failed(scheduler: V1Scheduler) -> None:
     run_command(scheduler, "c1", "exit 3")
     failed = scheduler.acknowledged_update("c1", "TASK_FAILED")
     assert "3" in failed["message"]
+
+
+def test_an_accept_past_one_mebibyte_launches(scheduler: V1Scheduler) -> None:
+    # A Mesos master takes calls of any size; aiohttp's default would answer 413 here (and to
+    # an agent re-registering with ~1,000 tasks, whose tasks would all be lost).
+    offer = scheduler.offer()
+    label = {"key": "padding", "value": "x" * (1024 * 1024 + 4096)}
+    info = task(offer, "big", command={"value": "sleep 60"}, labels={"labels": [label]})
+    assert scheduler.accept(offer, [info]).status_code == 202
+    scheduler.acknowledged_update("big", "TASK_RUNNING")
+    scheduler.call("KILL", {"task_id": {"value": "big"}})
+    scheduler.acknowledged_update("big", "TASK_KILLED")
