@@ -2,9 +2,8 @@
 
 Claimed runs wait in claim order; a job that is not `concurrent` starts its next run only
 when the previous one has settled (a waiting scheduled slot that grew older than epsilon is
-then missed). A scheduled run launched before its slot carries the TaskInfo label
-`dromos.start_at` = the slot (the executor starts its command then); manual and dependent
-runs start at once.
+then missed). A scheduled run launched before its slot waits in its own command until the
+slot (scheduler/jobs/task_info.py); manual and dependent runs start at once.
 
 An attempt whose agent Mesos lost (TASK_UNREACHABLE) stays in flight however long the agent
 is away: the task may still run on the far side of a partition, so its run neither ends nor
@@ -273,10 +272,10 @@ class RunEngine:
         job = self.defs.graph.find(run.job_name) if run is not None else None
         if run is None or job is None:
             return None
-        early = run.trigger is Trigger.SCHEDULE and run.due_ms > self.fw.clock.now() * 1000
-        info = build_task_info(job, task_id, placement, self.fw.config.executor_info(),
-                               run.due_ms, run.attempt, run.arguments,
-                               start_at_ms=run.due_ms if early else None)
+        now_ms = round(self.fw.clock.now() * 1000)
+        early = run.trigger is Trigger.SCHEDULE and run.due_ms > now_ms
+        info = build_task_info(job, task_id, placement, run.due_ms, run.attempt, run.arguments,
+                               start_at_ms=run.due_ms if early else None, now_ms=now_ms)
         record = TaskRecord(
             task_id=task_id, run_spec_id=placement.request.run_spec_id, version="",
             agent_id=placement.agent_id, hostname=placement.hostname,
@@ -309,10 +308,13 @@ class RunEngine:
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
         now = self.fw.clock.now()
-        if attempt.started is None and record.started_at is not None:
-            self._started(run, record.started_at)
+        started = record.started_at
+        if started is not None and run.trigger is Trigger.SCHEDULE:
+            started = max(started, run.due_ms / 1000)  # launched ahead, its command waited
+        if attempt.started is None and started is not None:
+            self._started(run, started)
         attempt = replace(attempt, state=record.state, message=record.message,
-                          started=attempt.started or record.started_at)
+                          started=attempt.started or started)
         end = RunEnd.from_task_state(record.state)
         if end is None:
             if attempt != run.current:

@@ -255,6 +255,18 @@ def test_without_the_killing_capability_a_kill_goes_straight_to_killed(
     assert [s["state"] for s in updates_until(scheduler, "plain", "TASK_KILLED")] == ["TASK_KILLED"]
 
 
+def test_a_task_past_its_max_completion_time_is_killed_and_fails(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    launched = time.monotonic()
+    launch(scheduler, "overdue", {"value": "sleep 300"},
+           max_completion_time={"nanoseconds": 1_000_000_000})
+    *_, failed = updates_until(scheduler, "overdue", "TASK_FAILED")
+    assert failed["reason"] == "REASON_MAX_COMPLETION_TIME_REACHED"
+    assert 1.0 <= time.monotonic() - launched < 10
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
+
+
 def check(kind: str, **fields: Any) -> dict[str, Any]:
     timing = {"delay_seconds": 0, "interval_seconds": 0.2, "grace_period_seconds": 0}
     return {"type": kind, **timing, "timeout_seconds": 2, **fields}
