@@ -117,6 +117,16 @@ def test_updates_are_the_command_executors(scheduler: V1Scheduler) -> None:
     assert signalled["message"] == "Command terminated with signal Killed"
 
 
+def test_a_finished_task_ends_at_once_and_what_it_left_behind_is_killed(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    launched = time.monotonic()
+    launch(scheduler, "leaver", {"value": "setsid sleep 300 & exit 0"})
+    updates_until(scheduler, "leaver", "TASK_FINISHED")
+    assert time.monotonic() - launched < 5
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
+
+
 def test_the_task_sees_its_environment(localmesos: LocalMesos, scheduler: V1Scheduler) -> None:
     variables = [{"name": "GREETING", "value": "hi there"}]
     shown = "MESOS_SANDBOX MESOS_TASK_ID MESOS_AGENT_ID MESOS_SLAVE_ID HOST GREETING"
