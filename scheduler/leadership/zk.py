@@ -48,6 +48,8 @@ class ZkElection:
         self._gate: Gate | None = None
         self._epoch: int | None = None
         self._deposed = threading.Event()
+        self._session_s = session_s
+        self._thread: threading.Thread | None = None
 
     def is_leader(self) -> bool:
         return self._epoch is not None
@@ -65,8 +67,9 @@ class ZkElection:
         self._gate = Gate(candidate)
         self._client.add_listener(self._connection)
         self._client.start()
-        threading.Thread(target=self._election.run, args=(self._lead,), daemon=True,
-                         name="dromos-zk-election").start()
+        self._thread = threading.Thread(target=self._election.run, args=(self._lead,),
+                                        daemon=True, name="dromos-zk-election")
+        self._thread.start()
 
     def abdicate(self) -> None:
         self._lose()
@@ -79,12 +82,22 @@ class ZkElection:
 
     def close(self) -> None:
         """End the ZooKeeper session: its election node goes, the next contender leads."""
+        # Leave the election while still connected: the leader's `_lead` returns and its
+        # lock node is deleted, a contender stops waiting. Stopping the client under them
+        # would fail that release in the election thread; a stop is not a lost leadership.
+        self._epoch = None
+        self._deposed.set()
+        self._election.cancel()
+        if self._thread is not None:
+            self._thread.join(self._session_s)
         self._client.stop()
         self._client.close()
         self._engine.dispose()
 
     def _lead(self) -> None:
         """Elected in ZooKeeper: take the fencing epoch, lead until deposed."""
+        if self._deposed.is_set():
+            return  # elected as it closed
         with self._engine.begin() as conn:
             self._epoch = int(conn.execute(_SEIZE, {"me": self.instance}).scalar_one())
         assert self._gate is not None
