@@ -21,6 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from scheduler.base.milestones import milestone
 from scheduler.leadership.service import SESSION_PREFIX, Candidate, Deposed, Gate
 from scheduler.store.db import named, open_engine
 from scheduler.store.migrations import migrate
@@ -37,12 +38,14 @@ _HOLDER_GONE = f"""
                     WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
     AND pg_postmaster_start_time()
         < clock_timestamp() - make_interval(secs => CAST(:lease AS double precision))"""
+# Also returns whether the lease had lapsed (else its holder was gone), for the log.
 _ACQUIRE = text(f"""
     UPDATE leader_lease
        SET epoch = epoch + 1, holder = :me, expires_at = {_NOW} + :lease, released_by = NULL
+      FROM (SELECT expires_at < {_NOW} AS lapsed FROM leader_lease WHERE id = 1) AS before
      WHERE id = 1 AND (expires_at < {_NOW} OR ({_HOLDER_GONE}))
        AND (released_by IS DISTINCT FROM :me OR expires_at < {_NOW} - :lease)
-    RETURNING epoch""")
+    RETURNING epoch, before.lapsed""")
 _RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
               "WHERE id = 1 AND epoch = :epoch RETURNING epoch")
 _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
@@ -128,25 +131,28 @@ class PostgresLease:
             self._stopping.wait(wait)
 
     def _tick(self) -> None:
+        # The lease runs from before the statement, and only once it is committed.
         started = self._monotonic()
         params = {"me": self.instance, "lease": self.lease_s, "epoch": self._epoch}
-        with self._engine.begin() as conn:
-            if self._epoch is None:
-                epoch = conn.execute(_ACQUIRE, params).scalar()
-                if epoch is None:
-                    self._leader = conn.execute(_HOLDER).scalar()
-                    return
-            elif conn.execute(_RENEW, params).scalar() is None:
-                self._lose()
-                return
+        if self._epoch is not None:
+            with self._engine.begin() as conn:
+                renewed = conn.execute(_RENEW, params).scalar() is not None
+            if renewed:
+                self._valid_until = started + self.lease_s
             else:
-                epoch = self._epoch
+                self._lose()
+            return
+        with self._engine.begin() as conn:
+            taken = conn.execute(_ACQUIRE, params).first()
+            if taken is None:
+                self._leader = conn.execute(_HOLDER).scalar()
+                return
         self._valid_until = started + self.lease_s
-        if self._epoch is None:
-            self._epoch = int(epoch)
-            # Taking up the duties (loading state, subscribing) must not hold up renewals.
-            threading.Thread(target=self._start, args=(self._epoch,), name="dromos-elected",
-                             daemon=True).start()
+        self._epoch = int(taken.epoch)
+        milestone("lease_taken", "lapsed" if taken.lapsed else "holder gone")
+        # Taking up the duties (loading state, subscribing) must not hold up renewals.
+        threading.Thread(target=self._start, args=(self._epoch,), name="dromos-elected",
+                         daemon=True).start()
 
     def _watchdog(self) -> None:
         """Exit the moment the lease may have lapsed (after a pause, or with the database

@@ -15,6 +15,7 @@ import click
 
 from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
+from scheduler.base.milestones import MILESTONES
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
 from scheduler.process.server_options import limit_options
@@ -38,6 +39,8 @@ def setup_logging(level: str) -> None:
 
     logging.getLogger("pymesos").handlers.clear()
     logging.getLogger("pymesos").setLevel(logging.NOTSET)
+    # A takeover's few milestones, whatever the level: where a failover's time went.
+    logging.getLogger(MILESTONES).setLevel(logging.INFO)
 
 
 @click.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,13 +53,19 @@ class Cluster:
         return int((self.dev.data_dir / f"scheduler-{i + 1}.pid").read_text())
 
     def leading(self) -> int | None:
-        """The instance that leads and is subscribed to Mesos, if one does."""
-        for i in range(len(self.ports)):
+        """The instance that leads and is subscribed to Mesos, if one does. Asked all at
+        once: a paused instance (or one still starting) would hold the others' turn up."""
+        def leads(i: int) -> bool:
             with contextlib.suppress(requests.RequestException):
                 metrics = self.get(i, "/metrics", 1).text
-                if "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics:
-                    return i
-        return None
+                return "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics
+            return False
+        pool = ThreadPoolExecutor(len(self.ports))
+        try:
+            asked = {pool.submit(leads, i): i for i in range(len(self.ports))}
+            return next((asked[f] for f in as_completed(asked) if f.result()), None)
+        finally:
+            pool.shutdown(wait=False)  # a paused instance's answer is not waited for
 
     def wait_leader(self, timeout_s: float = START_S, other_than: int | None = None
                     ) -> int:
