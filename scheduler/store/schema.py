@@ -113,7 +113,8 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
 )
 
-# The leader lease (schema step 4): one row; its epoch fences every state change.
+# The leader lease (schema step 4; holder_scheme step 5): one row; its epoch fences every
+# state change.
 leader_lease = Table(
     "leader_lease",
     metadata,
@@ -122,4 +123,5 @@ leader_lease = Table(
     Column("holder", String(300), nullable=True),
     Column("expires_at", Float, nullable=False),
     Column("released_by", String(300), nullable=True),
+    Column("holder_scheme", String(5), nullable=True),  # http or https
 )

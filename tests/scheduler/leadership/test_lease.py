@@ -129,3 +129,27 @@ def _wait_database_older_than(db_url: str, seconds: float) -> None:
                                 "- pg_postmaster_start_time())")).scalar_one()
     reader.close()
     time.sleep(max(0.0, seconds - float(age) + 0.5))
+
+
+def test_a_standby_names_the_leader_with_the_scheme_the_leader_serves(
+    db_url: str, elect: Elect
+) -> None:
+    a = PostgresLease(db_url, "a:1", LEASE_S, scheme="https")
+    assert elect(a).elected.wait(5)
+    b = PostgresLease(db_url, "b:2", LEASE_S)  # serves plain HTTP itself
+    elect(b)
+    wait_for(lambda: b.leader_url() == "https://a:1", 5)
+    assert b.leader() == "a:1" and a.leader_url() == "https://a:1"
+
+
+def test_a_lease_from_before_schemes_were_stored_gains_them(
+    db_url: str, elect: Elect
+) -> None:
+    old = Store(db_url)
+    with old.engine.begin() as conn:  # as the fourth schema step left a database
+        conn.execute(text("ALTER TABLE leader_lease DROP COLUMN holder_scheme"))
+        conn.execute(text("UPDATE schema_version SET version = 4"))
+    old.close()
+    a, a_duties = _candidate(db_url, elect, "a:1")
+    assert a_duties.elected.wait(5)
+    assert a.leader_url() == "http://a:1"
