@@ -31,23 +31,24 @@ log = logging.getLogger(__name__)
 _NOW = "extract(epoch from clock_timestamp())"
 # A standby takes the lease once it expired, or at once if the holder's process is gone:
 # no session of it is left (a killed process's sessions end with it; a paused one's stay).
-# Not in the first lease after the database started, when no one has reconnected yet.
+# Not if the holder last renewed before the database started: its sessions ended with the
+# old server, and it may not have reconnected yet. Once it renewed since, it holds pooled
+# sessions for as long as it lives.
 _HOLDER_GONE = f"""
     holder IS NOT NULL
     AND NOT EXISTS (SELECT FROM pg_stat_activity
                     WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
-    AND pg_postmaster_start_time()
-        < clock_timestamp() - make_interval(secs => CAST(:lease AS double precision))"""
+    AND renewed_at > extract(epoch from pg_postmaster_start_time())"""
 # Also returns whether the lease had lapsed (else its holder was gone), for the log.
 _ACQUIRE = text(f"""
     UPDATE leader_lease
        SET epoch = epoch + 1, holder = :me, holder_scheme = :scheme,
-           expires_at = {_NOW} + :lease, released_by = NULL
+           renewed_at = {_NOW}, expires_at = {_NOW} + :lease, released_by = NULL
       FROM (SELECT expires_at < {_NOW} AS lapsed FROM leader_lease WHERE id = 1) AS before
      WHERE id = 1 AND (expires_at < {_NOW} OR ({_HOLDER_GONE}))
        AND (released_by IS DISTINCT FROM :me OR expires_at < {_NOW} - :lease)
     RETURNING epoch, before.lapsed""")
-_RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
+_RENEW = text(f"UPDATE leader_lease SET renewed_at = {_NOW}, expires_at = {_NOW} + :lease "
               "WHERE id = 1 AND epoch = :epoch RETURNING epoch")
 _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
                 "WHERE id = 1 AND epoch = :epoch")

@@ -36,7 +36,7 @@ def _idempotency_keys(conn: Connection) -> None:
 
 
 def _leader_lease(conn: Connection) -> None:
-    # The table as this step made it: schema.leader_lease grew a column in step 5.
+    # The table as this step made it: schema.leader_lease grew columns in step 5.
     lease = Table("leader_lease", MetaData(), Column("id", Integer, primary_key=True),
                   Column("epoch", BigInteger, nullable=False),
                   Column("holder", String(300), nullable=True),
@@ -46,14 +46,17 @@ def _leader_lease(conn: Connection) -> None:
     conn.execute(lease.insert().values(id=1, epoch=0, expires_at=0.0))
 
 
-def _leader_scheme(conn: Connection) -> None:
-    # How the holder serves its API (http or https): a standby reaches it in that.
+def _lease_scheme_and_renewal(conn: Connection) -> None:
+    # How the holder serves its API (http or https): a standby reaches it in that; when it
+    # last renewed: after a database restart, whether its sessions tell if it lives.
     conn.execute(text("ALTER TABLE leader_lease ADD COLUMN holder_scheme VARCHAR(5)"))
+    conn.execute(text("ALTER TABLE leader_lease ADD COLUMN renewed_at FLOAT"))
 
 
 # Append new steps; never edit or reorder a step that has shipped.
 STEPS: list[Callable[[Connection], None]] = [
-    _initial, _group_versions, _idempotency_keys, _leader_lease, _leader_scheme,
+    _initial, _group_versions, _idempotency_keys, _leader_lease,
+    _lease_scheme_and_renewal,
 ]
 
 
