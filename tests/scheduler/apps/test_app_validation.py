@@ -301,20 +301,23 @@ def test_unreachable_strategy_other_string_is_invalid_json() -> None:
     assert "/unreachableStrategy" in type_errors(app(unreachableStrategy="sometimes"))
 
 
-def test_resident_app_needs_zero_over_capacity_and_disabled_unreachable() -> None:
-    volume = {"containerPath": "data", "mode": "RW", "persistent": {"size": 10}}
-    container = {"type": "MESOS", "volumes": [volume]}
-    errors = violations(
-        app(
-            container=container,
-            upgradeStrategy={"maximumOverCapacity": 0.5},
-            unreachableStrategy={"inactiveAfterSeconds": 1, "expungeAfterSeconds": 2},
-        )
-    )
-    assert {"/upgradeStrategy/maximumOverCapacity", "/unreachableStrategy"} <= set(errors)
-    resident = parse_app(app(container=container))
-    assert resident.upgrade_strategy.maximum_over_capacity == 0.0
-    assert resident.unreachable_strategy.disabled
+@pytest.mark.parametrize(
+    ("volume", "path"),
+    [
+        ({"containerPath": "data", "mode": "RW", "persistent": {"size": 10}}, "persistent"),
+        ({"containerPath": "/d", "external": {"name": "v", "provider": "dvdi"}}, "external"),
+        ({"containerPath": "/run/pw", "secret": "db-password"}, "secret"),
+    ],
+)
+def test_volumes_dromos_cannot_give_a_task_are_refused(volume: dict, path: str) -> None:
+    errors = violations(app(container={"type": "MESOS", "volumes": [volume]}))
+    assert f"/container/volumes(0)/{path}" in errors
+
+
+def test_host_path_volumes_need_a_container_path_and_a_mode() -> None:
+    volumes = [{"hostPath": "/srv"}, {"containerPath": "/d", "hostPath": "/srv", "mode": "RX"}]
+    errors = violations(app(container={"type": "MESOS", "volumes": volumes}))
+    assert {"/container/volumes(0)/containerPath", "/container/volumes(1)/mode"} <= set(errors)
 
 
 def test_uris_and_fetch_together_are_rejected() -> None:
