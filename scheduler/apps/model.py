@@ -44,7 +44,7 @@ class HealthProtocol(enum.Enum):
 
     @property
     def runs_in_executor(self) -> bool:
-        """COMMAND and MESOS_* run beside the task (TaskInfo.health_check), others in Dromos."""
+        """COMMAND and MESOS_* are run by Mesos (TaskInfo.health_check), others by Dromos."""
         return self in _EXECUTOR_PROTOCOLS
 
     @property

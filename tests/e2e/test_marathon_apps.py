@@ -90,7 +90,8 @@ def test_a_task_gets_its_ports_and_app_environment(dev: Dev, client: MarathonCli
 
 
 def _sandbox_file(data_dir: Path, task_id: str, name: str) -> str | None:
-    for path in data_dir.glob(f"localmesos/**/tasks/{task_id}/{name}"):
+    # A command task's sandbox is its own executor's run directory, as on a Mesos agent.
+    for path in data_dir.glob(f"localmesos/**/executors/{task_id}/runs/latest/{name}"):
         text = path.read_text()
         if text.strip():
             return text
