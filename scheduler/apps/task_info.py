@@ -68,7 +68,7 @@ def build_task_info(
         task["kill_policy"] = {"grace_period": grace}
     check = next((hc for hc in app.health_checks if hc.protocol.runs_in_executor), None)
     if check is not None:
-        # Mesos carries one health check per task; Marathon also sends the first executor-run one.
+        # Mesos carries one health check per task; Marathon also sends the first Mesos-run one.
         task["health_check"] = mesos_health_check(
             check, _probe_ports(app, placement.ports), environment
         )
