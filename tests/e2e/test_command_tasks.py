@@ -46,6 +46,11 @@ def sandbox_file(dev: Dev, directory: str, name: str) -> str:
     return str(response.json()["data"])
 
 
+def written(dev: Dev, directory: str) -> str:
+    """The stdout in `directory` once the task has written some."""
+    return wait_for(lambda: sandbox_file(dev, directory, "stdout"), 10)
+
+
 def create(dev: Dev, app: dict[str, Any]) -> None:
     requests.post(dev.url + "/v2/apps", json={**SMALL, **app}, timeout=10).raise_for_status()
 
@@ -89,8 +94,7 @@ def test_instances_run_as_command_tasks_each_in_its_own_sandbox_with_marathon_en
         expected = (f"app=/envy version={version} port={port} ports={port} named={port}"
                     f" host={task['host']} task={task['id']} label=web mem=16.0 mine=mine"
                     f" sandbox={directory} pwd={directory}\n")
-        wait_for(lambda d=directory: sandbox_file(dev, d, "stdout"), 10)  # type: ignore[misc]
-        assert sandbox_file(dev, directory, "stdout") == expected
+        assert written(dev, directory) == expected
         log = dev.get(f"/dromos/tasks/{task['id']}/log")
         assert log["data"] == expected  # Dromos's log route finds the task's own sandbox
     assert len(directories) == 2
@@ -137,7 +141,7 @@ def killed_output(dev: Dev, app_id: str, grace_s: int, handler_s: float) -> tupl
                  "taskKillGracePeriodSeconds": grace_s})
     (task,) = running(dev, app_id)
     directory = executor_of(dev, task["id"])["directory"]
-    wait_for(lambda: "ready" in sandbox_file(dev, directory, "stdout"), 10)
+    assert written(dev, directory) == "ready\n"
     started = time.monotonic()
     requests.delete(f"{dev.url}/v2/apps{app_id}/tasks/{task['id']}", params={"scale": "true"},
                     timeout=10).raise_for_status()
