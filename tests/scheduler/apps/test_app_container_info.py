@@ -139,3 +139,22 @@ def test_unlimited_is_infinity_as_mesos_reads_it() -> None:
 
 def test_no_limits_without_resource_limits() -> None:
     assert "limits" not in build({})
+
+
+def test_marathons_documented_docker_example_with_the_deprecated_docker_fields() -> None:
+    # Marathon's "Running Docker Containers" example: network and portMappings in `docker`.
+    app = {
+        "id": "basic-3", "cmd": "python3 -m http.server 8080", "cpus": 0.5, "mem": 32.0,
+        "container": {"type": "DOCKER", "docker": {
+            "image": "python:3", "network": "BRIDGE",
+            "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+        }},
+    }
+    task = build(app)
+    assert task["command"]["shell"] is True
+    assert task["command"]["value"] == "python3 -m http.server 8080"
+    docker = task["container"]["docker"]
+    assert (docker["image"], docker["network"]) == ("python:3", "BRIDGE")
+    assert docker["port_mappings"] == [
+        {"host_port": 31000, "container_port": 8080, "protocol": "tcp"}]
+    assert env_of(task)["PORT_8080"] == "31000"
