@@ -79,7 +79,8 @@ def test_instances_run_as_command_tasks_each_in_its_own_sandbox_with_marathon_en
     dev: Dev,
 ) -> None:
     create(dev, {"id": "/envy", "cmd": ENV_REPORT, "instances": 2, "env": {"MINE": "mine"},
-                 "labels": {"team": "web"}, "portDefinitions": [{"port": 0, "name": "http"}]})
+                 "labels": {"team": "web"}, "portDefinitions": [{"port": 0, "name": "http"}],
+                 "resourceLimits": {"cpus": "unlimited", "mem": 64}})
     tasks = running(dev, "/envy", 2)
     version = dev.get("/v2/apps/envy")["app"]["version"]
     assert not [e for e in executors(dev) if e["id"] == "dromos-executor"]
