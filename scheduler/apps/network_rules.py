@@ -166,30 +166,9 @@ def read_container(r: Reader | None, networks: tuple[Network, ...]) -> Container
         type=container_type,
         docker=None if docker is None else dict(docker.data),
         port_mappings=mappings,
-        volumes=tuple(_read_volume(v) for v in r.children("volumes")),
+        volumes=tuple(dict(v.data) for v in r.children("volumes")),
         linux_info=r.obj("linuxInfo"),
     )
-
-
-# Volumes Dromos cannot give a task yet: refused (422) rather than stored and never run.
-_UNSUPPORTED_VOLUMES = {
-    "persistent": "persistent volumes are not supported: Dromos reserves no disk for them",
-    "external": "external volumes are not supported: Dromos has no volume driver",
-    "secret": "secret volumes are not supported: Dromos has no secret store",
-}
-
-
-def _read_volume(r: Reader) -> dict[str, object]:
-    """A host-path volume; the kinds Dromos does not build are violations."""
-    for key, message in _UNSUPPORTED_VOLUMES.items():
-        if r.has(key):
-            r.problems.violation(r.at(key), message)
-    if not r.string("containerPath"):
-        r.problems.violation(r.at("containerPath"), "must not be empty")
-    mode = r.string("mode") or "RW"
-    if mode not in ("RO", "RW"):
-        r.problems.violation(r.at("mode"), "must be RO or RW")
-    return dict(r.data)
 
 
 def _read_port_mapping(r: Reader, bridge: bool) -> PortMapping:

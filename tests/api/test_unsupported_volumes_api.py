@@ -1,5 +1,6 @@
 """What Dromos cannot run yet is refused with Marathon's 422 and nothing is stored: Marathon's
-documented persistent-volume app, external volumes, secret volumes and secrets."""
+documented persistent-volume app, external volumes, secret volumes and secrets. An app an
+earlier Dromos stored with such a volume still loads at a restart, and can be deleted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from api.app import create_app
+from scheduler.base.clock import ManualClock
 from scheduler.process.runtime import Runtime
 
 # Marathon's documentation's stateful app ("Persistent Volumes": postgres on a local volume).
@@ -38,7 +41,6 @@ SECRET_VOLUME = {
     "id": "/web",
     "cmd": "serve",
     "container": {"type": "MESOS", "volumes": [{"containerPath": "pw", "secret": "db"}]},
-    "secrets": {"db": {"source": "/db/password"}},
 }
 SECRET_ENV = {
     "id": "/web",
@@ -66,6 +68,12 @@ def refused(client: FlaskClient, runtime: Runtime, method: str, url: str,
         (EXTERNAL, "/container/volumes(0)/external", "external volumes are not supported"),
         (SECRET_VOLUME, "/container/volumes(0)/secret", "secret volumes are not supported"),
         (SECRET_ENV, "/env/DB_PASSWORD", "secrets are not supported"),
+        ({"id": "/web", "cmd": "serve", "container": {"type": "MESOS", "volumes": [
+            {"hostPath": "/srv", "mode": "RO"}]}}, "/container/volumes(0)/containerPath",
+         "must not be empty"),
+        ({"id": "/web", "cmd": "serve", "container": {"type": "MESOS", "volumes": [
+            {"containerPath": "/d", "hostPath": "/srv", "mode": "rw"}]}},
+         "/container/volumes(0)/mode", "must be RO or RW"),
     ],
 )
 def test_unsupported_app_is_422_with_the_reason_and_not_stored(
@@ -82,3 +90,20 @@ def test_a_group_or_put_with_a_persistent_volume_app_is_refused_whole(
     group = {"id": "/db", "apps": [{"id": "web", "cmd": "serve"}, {**POSTGRES, "id": "pg"}]}
     refused(client, runtime, "POST", "/v2/groups", group)
     refused(client, runtime, "PUT", "/v2/apps/postgres", POSTGRES)
+
+
+def test_an_app_stored_with_a_persistent_volume_loads_at_a_restart_and_can_be_deleted(
+    runtime: Runtime,
+) -> None:
+    runtime.store.save_app("/postgres", "2026-01-01T00:00:00.000Z",
+                           {**POSTGRES, "version": "2026-01-01T00:00:00.000Z"}, 10)
+    restarted = Runtime(runtime.config, ManualClock())
+    try:
+        restarted.restore()
+        client = create_app(restarted).test_client()
+        assert client.get("/v2/apps/postgres").status_code == 200
+        assert client.put("/v2/apps/postgres", json={"instances": 2}).status_code == 422
+        assert client.delete("/v2/apps/postgres").status_code == 200
+        assert client.get("/v2/apps").get_json() == {"apps": []}
+    finally:
+        restarted.close()

@@ -301,25 +301,6 @@ def test_unreachable_strategy_other_string_is_invalid_json() -> None:
     assert "/unreachableStrategy" in type_errors(app(unreachableStrategy="sometimes"))
 
 
-@pytest.mark.parametrize(
-    ("volume", "path"),
-    [
-        ({"containerPath": "data", "mode": "RW", "persistent": {"size": 10}}, "persistent"),
-        ({"containerPath": "/d", "external": {"name": "v", "provider": "dvdi"}}, "external"),
-        ({"containerPath": "/run/pw", "secret": "db-password"}, "secret"),
-    ],
-)
-def test_volumes_dromos_cannot_give_a_task_are_refused(volume: dict, path: str) -> None:
-    errors = violations(app(container={"type": "MESOS", "volumes": [volume]}))
-    assert f"/container/volumes(0)/{path}" in errors
-
-
-def test_host_path_volumes_need_a_container_path_and_a_mode() -> None:
-    volumes = [{"hostPath": "/srv"}, {"containerPath": "/d", "hostPath": "/srv", "mode": "RX"}]
-    errors = violations(app(container={"type": "MESOS", "volumes": volumes}))
-    assert {"/container/volumes(0)/containerPath", "/container/volumes(1)/mode"} <= set(errors)
-
-
 def test_uris_and_fetch_together_are_rejected() -> None:
     assert "/" in violations(app(uris=["http://x/a"], fetch=[{"uri": "http://x/b"}]))
 
