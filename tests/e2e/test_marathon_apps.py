@@ -56,6 +56,8 @@ def test_an_app_is_created_scaled_healed_scaled_down_and_deleted(
     first = client.get_app("/lifecycle", )
     assert first.instances == 2
 
+    # The scale-down's deployment ends once its victim is gone, not when it stops running.
+    wait_for(lambda: not client.get_app("/lifecycle").deployments, 10)
     client.delete_app("/lifecycle")
     wait_for(lambda: not any(a.id == "/lifecycle" for a in client.list_apps()), 10)
     wait_for(lambda: not [
