@@ -6,8 +6,9 @@ health checks, kills, memory limits, leftovers of a dead agent, and a missing CL
 from __future__ import annotations
 
 import contextlib
-import shutil
+import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,6 @@ from tests.localmesos.test_command_executor import (
 from tests.support.container_images import busybox_image, podman, podman_environment
 from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("podman") is None, reason="podman is installed by `make containers`"
-)
 OWNER = "localmesos.agent"
 MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
 
@@ -141,6 +139,64 @@ def test_the_container_gets_the_tasks_environment_and_argv(
     ]
     output = (sandbox(localmesos, scheduler.framework_id, "argv") / "stdout").read_text()
     assert output == "a  b $HOME\n"
+
+
+def test_a_mesos_container_with_a_docker_image_runs_in_it(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    unified = {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": image}}}}
+    launch(scheduler, "unified", {"value": "readlink /bin/sh"}, unified)
+    updates_until(scheduler, "unified", "TASK_FINISHED")
+    output = (sandbox(localmesos, scheduler.framework_id, "unified") / "stdout").read_text()
+    assert output == "busybox\n"  # the image's shell, not the host's
+
+
+def test_parameters_privileged_and_limits_reach_the_container(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    docker = {"privileged": True, "parameters": [{"key": "hostname", "value": "boxed"}]}
+    launch(scheduler, "tuned", {"value": "hostname; sleep 300"}, boxed(image, **docker),
+           cpus=0.25, mem=48)  # fmt: skip
+    updates_until(scheduler, "tuned", "TASK_RUNNING")
+    [container] = owned_containers(localmesos)
+    [inspected] = json.loads(podman("inspect", container))
+    assert inspected["HostConfig"]["Privileged"] is True
+    assert inspected["HostConfig"]["Memory"] == 48 * 2**20
+    assert inspected["HostConfig"]["NanoCpus"] == 250_000_000
+    directory = sandbox(localmesos, scheduler.framework_id, "tuned")
+    wait_until(lambda: (directory / "stdout").read_text() == "boxed\n")
+    scheduler.call("KILL", {"task_id": {"value": "tuned"}})
+    updates_until(scheduler, "tuned", "TASK_KILLED")
+
+
+def test_a_forced_pull_that_fails_fails_the_launch(scheduler: V1Scheduler, image: str) -> None:
+    # No registry is reachable: pulling even a local image again fails.
+    launch(scheduler, "pulled", {"value": "true"}, boxed(image, force_pull_image=True))
+    [failed] = updates_until(scheduler, "pulled", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert failed["message"].startswith("Failed to launch container: podman run exited with")
+    assert image.split(":")[0] in failed["message"]
+
+
+@pytest.fixture
+def user_network(image: str) -> Iterator[str]:
+    name = f"dromos-test-{uuid.uuid4().hex[:8]}"
+    podman("network", "create", name)
+    yield name
+    podman("network", "rm", "-f", name)
+
+
+def test_a_user_network_is_joined_by_name(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str, user_network: str
+) -> None:
+    container = {**boxed(image, network="USER"), "network_infos": [{"name": user_network}]}
+    launch(scheduler, "joined", {"value": "sleep 300"}, container)
+    updates_until(scheduler, "joined", "TASK_RUNNING")
+    [container_id] = owned_containers(localmesos)
+    [inspected] = json.loads(podman("inspect", container_id))
+    assert list(inspected["NetworkSettings"]["Networks"]) == [user_network]
+    scheduler.call("KILL", {"task_id": {"value": "joined"}})
+    updates_until(scheduler, "joined", "TASK_KILLED")
 
 
 def test_volumes_mount_host_paths_and_sandbox_paths(
