@@ -1,9 +1,10 @@
 """The "docker" containerizer: a task with an image runs in a container of a
 docker-compatible CLI (`--docker`, e.g. podman), as Mesos's docker containerizer runs it.
 
-`run -d` starts it (docker_run.py) with the sandbox's stdout/stderr passed through, `wait`
-gives its exit, `inspect` its process, address and OOMKilled, `stop -t grace` then `kill`
-end it, and `rm -f` removes it once it has ended. Every container carries a label with the
+`run -d` starts it (docker_run.py) with the sandbox's stdout/stderr passed through;
+`inspect` gives its first process, its address and OOMKilled; a pidfd on that process tells
+when it has ended, and `wait` its exit code; `stop -t grace` then `kill` end it, and `rm -f`
+removes it once it has ended. Every container carries a label with the
 agent's id, so an agent that restarts removes what an earlier life left (`remove_leftovers`).
 The CLI's own settings (runtime, cgroup manager, ulimits) are its configuration's business,
 not the agent's.
@@ -17,6 +18,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 import shutil
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
@@ -131,7 +133,11 @@ class DockerContainer:
         return dataclasses.replace(target, host=self.address, user=None, enter=inside)
 
     async def wait(self) -> ContainerExit:
-        """Until the container has ended; then it is removed."""
+        """Until the container has ended; then it is removed. While it runs, the agent
+        watches its first process through a pidfd (the CLI's `wait` is a process of some
+        30 MB per container); `wait` then only collects the exit code."""
+        if self._pid is not None:
+            await _ended(self._pid)
         code, out, err = await _cli(self.cli, "wait", self.name)
         _, details, _ = await _cli(self.cli, "inspect", self.name)
         await _cli(self.cli, "rm", "-f", self.name)
@@ -146,6 +152,22 @@ class DockerContainer:
         if seen_oom or state.get("OOMKilled"):
             return ContainerExit(int(out), oom_killed=True, message=OOM_MESSAGE)
         return ContainerExit(int(out))
+
+
+async def _ended(pid: int) -> None:
+    """Until process `pid` (not a child of the agent's) has exited."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    loop = asyncio.get_running_loop()
+    ended = loop.create_future()
+    loop.add_reader(pidfd, ended.set_result, None)
+    try:
+        await ended
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
 
 
 def _first(inspected: str) -> dict[str, Any] | None:
