@@ -161,8 +161,13 @@ async def _ended(pid: int) -> None:
     except ProcessLookupError:
         return
     loop = asyncio.get_running_loop()
-    ended = loop.create_future()
-    loop.add_reader(pidfd, ended.set_result, None)
+    ended: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        loop.remove_reader(pidfd)  # it stays readable: once is enough
+        ended.set_result(None)
+
+    loop.add_reader(pidfd, readable)
     try:
         await ended
     finally:

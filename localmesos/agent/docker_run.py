@@ -61,16 +61,19 @@ def _network(container: Mapping[str, Any]) -> list[str]:
     for mapping in docker.get("port_mappings") or []:
         if network != "BRIDGE":
             raise ValueError(f"port mappings need BRIDGE networking, not {network}")
+        ports = mapping.get("host_port"), mapping.get("container_port")
+        if not all(isinstance(port, int) for port in ports):
+            raise ValueError(f"a port mapping needs host_port and container_port: {mapping}")
         protocol = mapping.get("protocol") or "tcp"
-        argv += ["-p", f"{mapping['host_port']}:{mapping['container_port']}/{protocol}"]
+        argv += ["-p", f"{ports[0]}:{ports[1]}/{protocol}"]
     return argv
 
 
 def _volumes(container: Mapping[str, Any], sandbox: Path) -> list[str]:
     argv = []
     for volume in container.get("volumes") or []:
-        if not volume.get("host_path"):
-            raise ValueError("only volumes with a host_path are supported")
+        if not volume.get("host_path") or not volume.get("container_path"):
+            raise ValueError("only volumes with a host_path and a container_path are supported")
         host = sandbox / volume["host_path"]  # a relative host path is in the sandbox
         inside = Path(SANDBOX_IN_CONTAINER) / volume["container_path"]
         mode = "ro" if volume.get("mode") == "RO" else "rw"
@@ -140,5 +143,8 @@ def run_argv(
     argv += _network(container) + _volumes(container, sandbox) + _limits(task)
     if docker.get("privileged"):
         argv.append("--privileged")
-    argv += [f"--{p['key']}={p.get('value', '')}" for p in docker.get("parameters") or []]
+    parameters = docker.get("parameters") or []
+    if not all(p.get("key") for p in parameters):
+        raise ValueError("every docker parameter needs a key")
+    argv += [f"--{p['key']}={p.get('value', '')}" for p in parameters]
     return [*argv, *options, image_of(container), *arguments]
