@@ -3,9 +3,10 @@ Mesos's command executor supervises it: no process of its own beside the task's.
 
 Its life: LAUNCHING (sandbox, user, URIs fetched on a worker thread, the container
 started by its containerizer) -> RUNNING (TASK_STARTING and TASK_RUNNING sent, health
-checks started, the max_completion_time timer set) -> [KILLING] (TASK_KILLING when the framework takes it, SIGTERM, SIGKILL
-after the grace period) -> DONE (one terminal update, the container destroyed). A launch
-that fails ends the task at once, without a process; the agent reports it.
+checks started, the max_completion_time timer set) -> [KILLING] (TASK_KILLING when the
+framework takes it, SIGTERM, SIGKILL after the grace period) -> DONE (one terminal update,
+the container destroyed). A launch that fails ends the task at once, without a process; the
+agent reports it.
 """
 
 from __future__ import annotations
@@ -136,7 +137,9 @@ class CommandTask:
             user = task_user.resolve(command.get("user"))
             containerizer = self._containerizers.for_task(self.task)
             await asyncio.to_thread(_prepare_sandbox, self.sandbox, command, user)
-            self.container = containerizer.launch(self.task, self.sandbox, self.env, self._exited)
+            self.container = await containerizer.launch(
+                self.task, self.sandbox, self.env, self._exited
+            )
         except (OSError, ValueError, ContainerLaunchError) as error:
             self._launch_failed(str(error))
             return
@@ -149,7 +152,7 @@ class CommandTask:
             self._deadline = asyncio.get_running_loop().call_later(
                 nanoseconds_to_seconds(limit, 0.0), self._completion_time_reached)
         if health is not None:
-            target = ProbeTarget(self.sandbox, self.env, user)
+            target = self.container.probe_target(ProbeTarget(self.sandbox, self.env, user))
             self._checker = HealthChecker(
                 health, lambda: self._prober.probe(health, target), self._on_health
             )

@@ -32,9 +32,9 @@ from chronos.job import Job
 from chronos.outcomes import RunEnd, Verdict, decide
 from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
-from mesos_vocab.states import RECONCILIATION, TaskState
+from scheduler.jobs.attempts import command_started, finished_fields, never_reached_mesos
 from scheduler.jobs.definitions import JobDefinitions
-from scheduler.jobs.task_info import build_task_info, task_request_for
+from scheduler.jobs.task_info import build_task_info, starts_when_launched, task_request_for
 from scheduler.launch.launcher import Launch
 from scheduler.launch.task_request import Placement
 from scheduler.launch.tasks import Goal, TaskRecord
@@ -56,7 +56,7 @@ class Phase(enum.Enum):
 
     WAITING = "waiting"  # claimed, waits for the job to be free
     QUEUED = "queued"  # in the launch queue
-    RETRY_WAIT = "retry_wait"  # failed, next attempt after the retry delay
+    RETRY_WAIT = "retry_wait"  # failed, next attempt after the retry delay (or at its slot)
     LAUNCHED = "launched"  # its current attempt is a Mesos task
 
 
@@ -187,7 +187,7 @@ class RunEngine:
                 self.fw.queue.remove(run.task_id)
                 self.save(replace(run, status=RunStatus.KILLED, retry_at=None))
                 self._publish("job_run_finished_event", run, status=RunStatus.KILLED.value,
-                              **_end_fields(run, reason))
+                              **finished_fields(run, reason))
 
     def withdraw_unstarted(self, name: str, reason: str) -> None:
         """No run of the job that has not started will start: those waiting settle as killed,
@@ -242,7 +242,13 @@ class RunEngine:
             self.fw.launcher.wake()
 
     def _queue(self, job: Job, run: Run) -> None:
-        """Put the run's current attempt in the launch queue (the caller wakes the launcher)."""
+        """Put the run's current attempt in the launch queue (the caller wakes the launcher);
+        a scheduled run that nothing on the agent can hold waits for its slot first."""
+        wait = run.due_ms / 1000 - self.fw.clock.now()
+        if run.trigger is Trigger.SCHEDULE and wait > 0 and starts_when_launched(job):
+            self.phase[run.run_id] = Phase.RETRY_WAIT
+            self.fw.core.call_later(wait, lambda: self._retry(run.job_name, run.run_id))
+            return
         self.phase[run.run_id] = Phase.QUEUED
         self._by_task[run.task_id] = (run.job_name, run.run_id)
         priority = HIGH_PRIORITY if job.high_priority else JOB_PRIORITY
@@ -273,7 +279,8 @@ class RunEngine:
         if run is None or job is None:
             return None
         now_ms = round(self.fw.clock.now() * 1000)
-        early = run.trigger is Trigger.SCHEDULE and run.due_ms > now_ms
+        early = (run.trigger is Trigger.SCHEDULE and run.due_ms > now_ms
+                 and not starts_when_launched(job))
         info = build_task_info(job, task_id, placement, run.due_ms, run.attempt, run.arguments,
                                start_at_ms=run.due_ms if early else None, now_ms=now_ms)
         record = TaskRecord(
@@ -302,15 +309,13 @@ class RunEngine:
         run = self.run_of(record.task_id)
         if run is None:
             return
-        if record.is_terminal and _never_reached_mesos(previous, status):
+        if record.is_terminal and never_reached_mesos(previous, status):
             self._launch_again(run, record.task_id, status.get("message", ""))
             return
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
         now = self.fw.clock.now()
-        started = record.started_at
-        if started is not None and run.trigger is Trigger.SCHEDULE:
-            started = max(started, run.due_ms / 1000)  # launched ahead, its command waited
+        started = command_started(run, record)
         if attempt.started is None and started is not None:
             self._started(run, started)
         attempt = replace(attempt, state=record.state, message=record.message,
@@ -364,7 +369,7 @@ class RunEngine:
         job = self.defs.graph.get(run.job_name)
         now = self.now()
         outcome = decide(job, end, run.attempt, now)
-        fields = _end_fields(run, message)
+        fields = finished_fields(run, message)
         if outcome.verdict is Verdict.RETRY:
             assert outcome.next_attempt is not None
             retry_at = now.timestamp() + self.retry_delay_s
@@ -391,21 +396,3 @@ class RunEngine:
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
 _OUTCOMES = {RunStatus.OK: "success", RunStatus.FAILED: "error", RunStatus.KILLED: "killed"}
-
-
-def _never_reached_mesos(previous: TaskRecord, status: Json) -> bool:
-    """Whether Mesos says a task Dromos recorded as launched never got to an agent: dropped
-    (an ACCEPT on an offer already gone), or unknown to a registered agent when reconciled
-    while no update of it ever came (the leader died between its commit and the ACCEPT)."""
-    if previous.state != TaskState.STAGING or previous.started_at is not None:
-        return False
-    state = status.get("state")
-    return state == TaskState.DROPPED or (
-        state == TaskState.GONE and status.get("reason") == RECONCILIATION)
-
-
-def _end_fields(run: Run, message: str) -> dict[str, Any]:
-    """The attempt fields of a `job_run_finished_event`."""
-    current = run.current
-    return {"taskId": run.task_id, "attempt": run.attempt, "message": message,
-            "host": current.host if current else ""}

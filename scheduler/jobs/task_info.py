@@ -6,14 +6,16 @@
   `[command, *arguments, *manual arguments split on whitespace]` (Dromos supplies argv[0],
   which Chronos left to the job's first argument);
 - environment: the job's variables, then the Chronos variables, which they cannot override;
-- fetch URIs, runAsUser, maxCompletionTime and the container are passed to Mesos;
-- no executor: every attempt is a command task, so on a Mesos agent it has a container,
-  sandbox and limits of its own (Mesos's command executor, or the docker one);
-- a run launched ahead of its slot waits inside its own command: a shell that sleeps until
-  the slot (`date +%s%N`, `sleep`), then execs the job's command. Its process is spawned
-  and its URIs fetched during the launch lead, so the slot costs one wake-up and one exec.
-  `/bin/sh`, `date` and `sleep` must exist where the task runs (on the agent, or in the
-  job's image); `maxCompletionTime` is counted from the slot.
+- fetch URIs, runAsUser and maxCompletionTime are passed to Mesos;
+- no executor: every attempt is a Mesos command task (TaskInfo.command, and .container for
+  a job with one), so on an agent it has a container, sandbox and limits of its own, as an
+  app task has;
+- a run of a job without a container launched ahead of its slot waits inside its own
+  command: a shell that sleeps until the slot (`date +%s%N`, `sleep`), then execs the job's
+  command. Its process is spawned and its URIs fetched during the launch lead, so the slot
+  costs one wake-up and one exec (`/bin/sh`, `date` and `sleep` must be on the agent);
+  `maxCompletionTime` is counted from the slot;
+- a job with a container is launched at its slot: its image need not hold a shell.
 `executor`, `executorFlags` and `taskInfoData` are kept on the job but unused.
 """
 
@@ -26,7 +28,8 @@ from typing import Any
 from chronos.job import Job
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import JOB_PREFIX, Placement, TaskRequest
-from scheduler.mesos import mesos_json
+from scheduler.mesos import containers, mesos_json
+from scheduler.mesos.containers import ContainerSpec, HostVolume
 from scheduler.mesos.resources import Resources
 
 
@@ -80,8 +83,14 @@ def build_task_info(
         task["max_completion_time"] = mesos_json.duration(
             job.max_completion_time + wait_ms / 1000)
     if job.container is not None:
-        task["container"] = container_info(job.container)
+        task["container"] = containers.container_info(container_spec(job.container))
     return task
+
+
+def starts_when_launched(job: Job) -> bool:
+    """Whether a run of `job` starts as soon as Mesos has it: one with a container is
+    launched at its slot, not ahead of it."""
+    return job.container is not None
 
 
 def starting_at(command: Mapping[str, Any], start_at_ms: int) -> dict[str, Any]:
@@ -121,35 +130,24 @@ def task_environment(
     return env
 
 
-def container_info(container: Mapping[str, Any]) -> dict[str, Any]:
-    """A Mesos ContainerInfo from Chronos's container JSON (DOCKER or MESOS with an image)."""
-    image = container.get("image", "")
-    force_pull = bool(container.get("forcePullImage", False))
-    volumes = [
-        {"container_path": v.get("containerPath", ""), "mode": v.get("mode", "RW")}
-        | ({"host_path": v["hostPath"]} if v.get("hostPath") else {})
+def container_spec(container: Mapping[str, Any]) -> ContainerSpec:
+    """The ContainerSpec of Chronos's container JSON (DOCKER, or MESOS with an image)."""
+    volumes = tuple(
+        HostVolume(str(v.get("containerPath", "")), v.get("hostPath") or None,
+                   str(v.get("mode", "RW")).upper())
         for v in container.get("volumes") or []
-    ]
-    info: dict[str, Any] = {
-        "type": str(container.get("type", "DOCKER")).upper(),
-        "volumes": volumes,
-    }
-    if info["type"] == "MESOS":
-        docker_image = {"type": "DOCKER", "docker": {"name": image}, "cached": not force_pull}
-        info["mesos"] = {"image": docker_image}
-    else:
-        info["docker"] = {
-            "image": image,
-            "network": str(container.get("network", "HOST")).upper(),
-            "force_pull_image": force_pull,
-            "parameters": [
-                {"key": p.get("key", ""), "value": p.get("value", "")}
-                for p in container.get("parameters") or []
-            ],
-        }
-    if container.get("networkName"):
-        info["network_infos"] = [{"name": container["networkName"]}]
-    return info
+    )
+    network_name = container.get("networkName")
+    return ContainerSpec(
+        type=str(container.get("type", containers.DOCKER)).upper(),
+        image=str(container.get("image", "")),
+        network=str(container.get("network", containers.HOST)).upper(),
+        network_names=(str(network_name),) if network_name else (),
+        force_pull=bool(container.get("forcePullImage", False)),
+        parameters=tuple((str(p.get("key", "")), str(p.get("value", "")))
+                         for p in container.get("parameters") or []),
+        volumes=volumes,
+    )
 
 
 def _command(job: Job, arguments: str, environment: Mapping[str, str]) -> dict[str, Any]:
