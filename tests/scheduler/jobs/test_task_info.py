@@ -207,7 +207,7 @@ def test_a_run_launched_ahead_starts_its_command_at_the_slot() -> None:
                           slot_ms)
     started = run_shell(command)
     stamp, line = started.stdout.splitlines()
-    assert 0 <= float(stamp) - slot_ms / 1000 < 0.05
+    assert 0 <= float(stamp) - slot_ms / 1000 < 0.5  # not before the slot, and soon after
     assert line == "/bin/sh 'quoted'"
 
 
