@@ -8,8 +8,6 @@ requests, so the next offer comes right away.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -51,17 +49,6 @@ class Launch:
 
 
 Build = Callable[[Placement], Launch | None]
-
-
-def for_custom_executor(task_info: Json) -> Json:
-    """Mesos takes `executor` or `command`, never both: the Dromos executor reads the
-    task's CommandInfo from `data` (base64 of its JSON) instead."""
-    if "executor" not in task_info or "command" not in task_info:
-        return task_info
-    shaped = dict(task_info)
-    command = shaped.pop("command")
-    shaped["data"] = base64.b64encode(json.dumps(command).encode()).decode()
-    return shaped
 
 
 class Launcher:
@@ -194,7 +181,7 @@ class Launcher:
             if launch is None:
                 continue
             self.tracker.put(launch.record)
-            infos.append(for_custom_executor(launch.task_info))
+            infos.append(launch.task_info)
             self.tasks_launched += 1
             self._on_launched(launch.record)
         return infos

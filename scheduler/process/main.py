@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from chronos.schedules.due import PastStartRule
-from scheduler.base.config import Config, default_executor_command
+from scheduler.base.config import Config
 from scheduler.base.milestones import MILESTONES
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
@@ -54,7 +54,6 @@ def setup_logging(level: str) -> None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--hostname", default=None, help="name this scheduler advertises")
-@click.option("--executor-command", default=None, help="how agents start the Dromos executor")
 @click.option("--framework-name", default="dromos", show_default=True)
 @click.option("--role", default="*", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
@@ -92,7 +91,7 @@ def setup_logging(level: str) -> None:
 @limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
-    hostname: str | None, executor_command: str | None, framework_name: str, role: str,
+    hostname: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
     zk_url: str | None, lease: float, **limits: Any,
@@ -111,7 +110,6 @@ def scheduler(
         "port": port,
         "framework_name": framework_name,
         "role": role,
-        "executor_command": executor_command or default_executor_command(),
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,

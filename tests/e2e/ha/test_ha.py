@@ -35,8 +35,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def _running(cluster: Cluster, app_id: str, via: int | None = None) -> set[str]:
     """The app's running tasks, asked of instance `via` (by default a standby)."""
     via = cluster.standby() if via is None else via
-    tasks = requests.get(cluster.url(via) + f"/v2/apps{app_id}/tasks", timeout=10).json()
-    return {t["id"] for t in tasks["tasks"] if t["state"] == "TASK_RUNNING"}
+    reply = requests.get(cluster.url(via) + f"/v2/apps{app_id}/tasks", timeout=10)
+    if reply.status_code == 503:  # just after a failover: the leader is not known or up yet
+        return set()
+    return {t["id"] for t in reply.json()["tasks"] if t["state"] == "TASK_RUNNING"}
 
 
 def _keep_running(cluster: Cluster, app_id: str, instances: int, via: int | None = None
