@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from api.context import runtime
 from scheduler.base.events import EventBus
-from scheduler.process.http_server import held_stream
+from scheduler.process.http_server import held_stream, when_streams_close
 
 blueprint = Blueprint("events", __name__)
 
@@ -37,7 +37,9 @@ def _stream(bus: EventBus, types: list[str], remote: str, now: float) -> Iterato
 def events() -> Response:
     rt = runtime()
     types = request.args.getlist("event_type")
-    stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now())
+    bus = rt.framework.events
+    when_streams_close(request.environ, bus.close)
+    stream = _stream(bus, types, request.remote_addr or "", rt.clock.now())
     response = Response(held_stream(request.environ, stream), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     return response

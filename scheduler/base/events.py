@@ -46,12 +46,26 @@ class EventBus:
         self._subs: list[Subscription] = []
         self._lock = threading.Lock()
         self._max = max_outstanding
+        self._closed = False
 
     def subscribe(self, types: Iterable[str] = ()) -> Subscription:
+        """A new stream (closed at once when the bus is)."""
         sub = Subscription(frozenset(types), self._max)
         with self._lock:
-            self._subs.append(sub)
+            if self._closed:
+                sub.closed = True
+            else:
+                self._subs.append(sub)
         return sub
+
+    def close(self) -> None:
+        """End every stream now, and any opened later (the process is stopping)."""
+        with self._lock:
+            self._closed = True
+            subs, self._subs = self._subs, []
+        for sub in subs:
+            sub.closed = True
+            self._wake(sub)
 
     def unsubscribe(self, sub: Subscription) -> None:
         sub.closed = True
