@@ -46,25 +46,17 @@ class EventBus:
         self._subs: list[Subscription] = []
         self._lock = threading.Lock()
         self._max = max_outstanding
-        self._closed = False
 
     def subscribe(self, types: Iterable[str] = ()) -> Subscription:
-        """A new stream (closed at once when the bus is)."""
         sub = Subscription(frozenset(types), self._max)
         with self._lock:
-            if self._closed:
-                sub.closed = True
-            else:
-                self._subs.append(sub)
+            self._subs.append(sub)
         return sub
 
-    def close(self) -> None:
-        """End every stream now, and any opened later (the process is stopping)."""
-        with self._lock:
-            self._closed = True
-            subs, self._subs = self._subs, []
-        for sub in subs:
-            sub.closed = True
+    def end(self, sub: Subscription) -> None:
+        """Close `sub` now: its reader, waiting or not, gets None at once."""
+        if not sub.closed:
+            self.unsubscribe(sub)
             self._wake(sub)
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -91,4 +83,5 @@ class EventBus:
         # Make room for the end-of-stream marker so the reader notices at once.
         with contextlib.suppress(queue.Empty):
             sub.queue.get_nowait()
-        sub.queue.put_nowait(None)
+        with contextlib.suppress(queue.Full):  # refilled meanwhile: its reader sees `closed`
+            sub.queue.put_nowait(None)

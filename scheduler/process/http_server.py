@@ -56,10 +56,20 @@ class StreamThreads:
             if not self.closing.is_set():  # else the server, stopping, takes the pool to 0
                 self._resize(THREADS + min(self.open, MAX_STREAM_THREADS))
 
-    def when_closing(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (once, however often it is given) when the streams are closed."""
+    def when_closing(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` when the streams are closed (now, if they are); returns what
+        forgets it, for a stream that ends first."""
         with self._lock:
-            self._on_close.add(callback)
+            closed = self.closing.is_set()
+            if not closed:
+                self._on_close.add(callback)
+        if closed:
+            callback()
+        return lambda: self._forget(callback)
+
+    def _forget(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            self._on_close.discard(callback)
 
     def close(self) -> None:
         """End every stream, before the server stops: the server waits for the threads that
@@ -86,11 +96,12 @@ def stream_closing(environ: dict[str, Any]) -> threading.Event:
     return streams.closing if streams is not None else threading.Event()
 
 
-def when_streams_close(environ: dict[str, Any], callback: Callable[[], None]) -> None:
-    """Call `callback` when the server ends its streams to stop (never, under another)."""
+def when_streams_close(environ: dict[str, Any], callback: Callable[[], None]
+                       ) -> Callable[[], None]:
+    """Call `callback` when the server ends its streams to stop (never, under another
+    server); returns what forgets it."""
     streams: StreamThreads | None = environ.get(ENVIRON_KEY)
-    if streams is not None:
-        streams.when_closing(callback)
+    return streams.when_closing(callback) if streams is not None else lambda: None
 
 
 def _offering(app: Flask, streams: StreamThreads) -> Callable[..., Any]:

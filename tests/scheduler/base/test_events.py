@@ -33,10 +33,10 @@ def test_timestamps_are_marathon_iso_with_milliseconds() -> None:
     assert iso_timestamp(1_700_000_000.5) == "2023-11-14T22:13:20.500Z"
 
 
-def test_closing_the_bus_ends_every_stream_at_once_and_any_opened_later() -> None:
+def test_a_stream_ended_wakes_its_reader_and_gets_nothing_more() -> None:
     bus = EventBus()
-    open_before = bus.subscribe()
-    bus.close()
-    assert open_before.closed and open_before.get(0) is None
-    assert bus.subscribe().closed
-    bus.publish("status_update_event", 0.0)  # goes nowhere, fails nothing
+    ended, other = bus.subscribe(), bus.subscribe()
+    bus.end(ended)
+    bus.publish("status_update_event", 0.0)
+    assert ended.closed and ended.get(0) is None
+    assert not other.closed and other.get(0) is not None

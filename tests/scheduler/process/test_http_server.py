@@ -17,6 +17,7 @@ from flask import Flask, Response, request
 from scheduler.process.http_server import (
     THREADS,
     ApiServer,
+    StreamThreads,
     create_server,
     held_stream,
     stream_closing,
@@ -118,3 +119,14 @@ def test_closing_the_streams_ends_them_and_opens_no_more(tmp_path: Path, tls: bo
             assert response.raw.read() == b""  # ended, within the read timeout
         with requests.get(url + "/silent", stream=True, timeout=2, verify=verify) as response:
             assert response.raw.read() == b""
+
+
+def test_a_stream_that_ended_is_not_called_back_and_a_late_one_is_at_once() -> None:
+    streams = StreamThreads(lambda _count: None)
+    called: list[str] = []
+    streams.when_closing(lambda: called.append("ended first"))()  # given, then forgotten
+    streams.when_closing(lambda: called.append("open"))
+    streams.close()
+    assert called == ["open"]
+    streams.when_closing(lambda: called.append("late"))
+    assert called == ["open", "late"]
