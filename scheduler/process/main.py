@@ -6,6 +6,7 @@ import logging
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -29,9 +30,12 @@ LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
 def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
     )
+    # UTC, so the scheduler's lines sort with localmesos's and the agents' on one console.
+    logging.Formatter.converter = time.gmtime
     # pymesos gives its logger a handler and level INFO of its own at import: each line would
     # print twice, and its INFO lines whatever the level asked for.
     import pymesos  # noqa: F401  (imported now, so its setup is undone once)
