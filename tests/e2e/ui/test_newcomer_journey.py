@@ -1,7 +1,7 @@
 """A newcomer's first hour, end to end, from the README only: `make run`, an app created in the
 web UI that turns healthy, its log, a rolling restart followed in the `dromos` CLI, a job with
-a dependent job and its output, why an app waits, and Ctrl-C, after which nothing is left
-running and nothing was printed but the goodbye.
+a dependent job and its output, why an app waits, and Ctrl-C (a UI tab open, a log followed),
+after which nothing is left running and nothing was printed but the goodbye.
 
 `dromos dev` is started as `make run` starts it (the command `make -n run` prints), on this
 test's own ports; the tests run in order on that one cluster and one browser.
@@ -192,10 +192,16 @@ def test_why_an_app_waits_is_said_in_the_cli_and_the_ui(
 
 
 def test_ctrl_c_leaves_nothing_running_and_says_only_goodbye(
-    dev: Dev, open_page: Callable[[str], Chrome],
+    command: list[str], dev: Dev, open_page: Callable[[str], Chrome],
 ) -> None:
     browser = open_page("/ui/apps")  # a tab left open: its event stream is still attached
     wait_text(browser, "#live", "live")
+    task = dev.get(f"/v2/apps{APP}")["app"]["tasks"][0]["id"]
+    follower = subprocess.Popen(  # and a log followed in another terminal
+        [str(ROOT / command[0]), "task", "logs", "-f", task, "--url", dev.url], cwd=ROOT,
+        env=CLI_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert follower.stdout is not None
+    assert follower.stdout.readline() == f"hello from {task}\n"
     cluster = cluster_processes(dev)
     assert len(cluster) >= 6, cluster  # dev, scheduler, master, agent, executor, tasks
     printed = len(dev.log())
@@ -205,6 +211,8 @@ def test_ctrl_c_leaves_nothing_running_and_says_only_goodbye(
     assert dev.process.wait(30) == 0
     took = time.monotonic() - started
     assert dev.log()[printed:] == "dromos dev: stopped\n"
+    assert follower.wait(10) == 0  # the stream ended as the API stopped
+    assert "Traceback" not in follower.stdout.read()
     wait_for(lambda: not alive(cluster), 10, lambda: f"left running: {alive(cluster)}")
     assert not cluster_processes(dev)
     print(f"Ctrl-C to exit: {took:.1f}s")
