@@ -83,8 +83,10 @@ def dromos(command: list[str], dev: Dev, *args: str) -> subprocess.CompletedProc
 def test_the_readme_says_what_make_run_starts(command: list[str], dev: Dev) -> None:
     readme_port = re.search(r"make run .*API on http://127\.0\.0\.1:(\d+)", README)
     assert readme_port, "the README no longer says where `make run` serves the API"
-    default_port = re.search(r"^PORT \?= (\d+)$", MAKEFILE, re.MULTILINE)
-    assert default_port and default_port[1] == readme_port[1]
+    defaults = dict(re.findall(r"^(PORT|DATA_DIR) \?= (\S+)$", MAKEFILE, re.MULTILINE))
+    assert defaults.get("PORT") == readme_port[1]
+    assert f"dromos dev [--port {defaults['PORT']}]" in README
+    assert f"[--data-dir {defaults.get('DATA_DIR')}]" in README
     assert f"http://127.0.0.1:{readme_port[1]}/ui" in README
     assert command[:2] == [".venv/bin/dromos", "dev"]
     assert f"API on {dev.url}," in dev.log()
