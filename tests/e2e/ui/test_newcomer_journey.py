@@ -205,7 +205,7 @@ def test_ctrl_c_leaves_nothing_running_and_says_only_goodbye(
     assert follower.stdout is not None
     assert follower.stdout.readline() == f"hello from {task}\n"
     cluster = cluster_processes(dev)
-    assert len(cluster) >= 6, cluster  # dev, scheduler, master, agent, executor, tasks
+    assert len(cluster) >= 6, cluster  # dev, scheduler, master, agent, the 2 app tasks
     printed = len(dev.log())
 
     started = time.monotonic()
@@ -223,7 +223,7 @@ def test_ctrl_c_leaves_nothing_running_and_says_only_goodbye(
 def cluster_processes(dev: Dev) -> dict[int, str]:
     """pid -> command line of what `make run` started: the processes of its session and of
     its children's process groups (each has its own), and those with a sandbox below its
-    data dir (executors and tasks)."""
+    data dir (tasks, and executors where there are)."""
     groups = {dev.process.pid}
     for pid_file in dev.data_dir.rglob("*.pid"):
         pid = int(pid_file.read_text())
