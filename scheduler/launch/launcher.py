@@ -22,7 +22,7 @@ from scheduler.launch.launch_queue import LaunchQueue
 from scheduler.launch.offer_matcher import match
 from scheduler.launch.offer_stats import OfferStats
 from scheduler.launch.offers import Offer
-from scheduler.launch.task_request import PlacedTask, Placement
+from scheduler.launch.task_request import PlacedTask, Placement, TaskRequest
 from scheduler.launch.tasks import TaskRecord, TaskTracker
 from scheduler.mesos.driver import DriverPort
 
@@ -128,11 +128,14 @@ class Launcher:
             self._suppressed = True
             self.driver.suppress()
 
-    def _placed(self) -> list[PlacedTask]:
+    def _placed(self, requests: Sequence[TaskRequest]) -> list[PlacedTask]:
+        """The live tasks constraints count: only those of run specs whose requests have
+        constraints (not every task of the cluster in every offer cycle)."""
+        constrained = {r.run_spec_id for r in requests if r.constraints}
         return [
             PlacedTask(t.run_spec_id, t.agent_id, t.hostname,
                        self.agent_attributes.get(t.agent_id, ()))
-            for t in self.tracker if not t.is_terminal
+            for spec in constrained for t in self.tracker.of(spec) if not t.is_terminal
         ]
 
     def on_offers(self, raw_offers: Sequence[Json]) -> None:
@@ -151,7 +154,7 @@ class Launcher:
         offers += self._held.values()
         self._held = {}
         requests = self.queue.ready(self._delayed)
-        plan = match(requests, offers, self._placed(), MAX_PER_OFFER, budget=MATCH_BUDGET)
+        plan = match(requests, offers, self._placed(requests), MAX_PER_OFFER, budget=MATCH_BUDGET)
         # Requests the budget did not reach keep the reason of their last round.
         reasons = {t: self.queue.reasons[t] for t in plan.unreached if t in self.queue.reasons}
         self.queue.reasons = {**reasons, **plan.waiting}
