@@ -68,5 +68,8 @@ class LaunchQueue:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self._items
+
     def __iter__(self) -> Iterator[Queued]:
         return iter(list(self._items.values()))
