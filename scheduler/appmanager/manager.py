@@ -254,9 +254,7 @@ class AppManager:
         if app is None:
             self.fw.unqueue(app_id)
             if self.tallies.live_count(app_id):
-                for record in self.tasks(app_id):
-                    if record.goal is Goal.RUNNING:
-                        self.fw.kill(record)
+                self._kill([r for r in self.tasks(app_id) if r.goal is Goal.RUNNING])
             return
         if self.deployments.held(app_id):
             return
@@ -278,10 +276,9 @@ class AppManager:
             candidates = [self.tallies.view(r, app) for r in self.tasks(app_id)
                           if not r.inactive and not (restarting and r.config_version == current)]
             youngest = not restarting and app.kill_selection is KillSelection.YOUNGEST_FIRST
-            for task_id in rolling.kill_order(candidates, decision.kill, youngest):
-                victim = self.fw.tracker.get(task_id)
-                if victim is not None:
-                    self.fw.kill(victim)
+            victims = (self.fw.tracker.get(t)
+                       for t in rolling.kill_order(candidates, decision.kill, youngest))
+            self._kill([v for v in victims if v is not None])
         if decision.unqueue:
             queued_items = sorted(self.fw.queue.of(app_id), key=lambda q: q.since)
             for queued_item in queued_items[queued - decision.unqueue:]:
@@ -291,6 +288,12 @@ class AppManager:
             self.fw.enqueue(task_request_for(app, task_id))
         if decision.unqueue or decision.kill:
             self.fw.launcher.after_change()
+
+    def _kill(self, records: list[TaskRecord]) -> None:
+        # One commit for all of them: a scale-down of thousands is not thousands of commits.
+        with self.fw.store.transaction():
+            for record in records:
+                self.fw.kill(record)
 
     def checks_changed(self, app_id: str) -> None:
         self.reconcile(app_id)

@@ -57,6 +57,7 @@ def test_an_offer_is_filled_up_to_the_accept_size_and_the_rest_follow(
     # Full: one more TaskInfo of the same size would not have fit.
     assert len(json.dumps(list(first.task_infos))) + info_bytes > ACCEPT_BYTES
     assert first.refuse_seconds == 0  # tasks still waited: the remainder comes back at once
+    assert launches[-1].refuse_seconds > 0  # the last: nothing waits any more
     launched = [i["task_id"]["value"] for launch in launches for i in launch.task_infos]
     assert len(launched) == len(set(launched)) == instances
     assert not cluster.rt.framework.queue

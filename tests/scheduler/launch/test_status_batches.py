@@ -1,5 +1,6 @@
 """A burst of status updates is one transaction, and Mesos hears an update acknowledged
-only once it is in the database: on a real SQLite file, with a real crash."""
+only once it is in the database: on a real SQLite file, with a real crash. The kills of a
+scale-down are one transaction too."""
 
 from __future__ import annotations
 
@@ -78,6 +79,17 @@ def test_a_burst_of_status_updates_is_one_transaction(cluster: Cluster) -> None:
     assert sum(s.startswith("INSERT INTO tasks") for s in burst) == N
     assert set(stored_states(cluster.data_dir / "dromos.db").values()) == {"TASK_RUNNING"}
     assert len(cluster.driver.acks) == N
+
+
+def test_the_kills_of_a_scale_down_are_one_transaction(cluster: Cluster) -> None:
+    for task_id in staged(cluster):
+        cluster.rt.framework.on_status(running_status(cluster, task_id))
+    cluster.rt.core.run_pending()
+    transactions = Transactions(cluster.rt.store.engine)
+    cluster.update("/burst", instances=0)
+    [kills] = transactions.writing_tasks()
+    assert sum(s.startswith("INSERT INTO tasks") for s in kills) == N
+    assert len(cluster.pending_kills()) == N
 
 
 class CheckingDriver(FakeDriver):
