@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from scheduler.apps.model import AppDefinition
+from scheduler.apps.versions import config_version
 from scheduler.deployments.rolling import InstanceView, Tally
 from scheduler.launch.tasks import Goal, InstanceKey, TaskRecord, TaskTracker
 
@@ -60,6 +61,16 @@ class InstanceTallies:
                 t = tallies[record.config_version]
                 tallies[record.config_version] = Tally(t.total, t.live, t.ready - 1)
         return tallies
+
+    def of_app(self, app: AppDefinition) -> Tally:
+        return sum(self.by_version(app).values(), Tally())
+
+    def old_and_new(self, app: AppDefinition) -> tuple[Tally, Tally]:
+        """The instances of other configs than the app's (a restart replaces them), and of
+        its own."""
+        tallies = self.by_version(app)
+        new = tallies.pop(config_version(app), Tally())
+        return sum(tallies.values(), Tally()), new
 
     def unhealthy_count(self, app: AppDefinition) -> int:
         """Running tasks, inactive or being killed included, whose health check fails."""

@@ -259,19 +259,16 @@ class AppManager:
         if self.deployments.held(app_id):
             return
         queued = self.fw.queue.count(app_id)
-        tallies = self.tallies.by_version(app)
         current = config_version(app)
         restarting = self.deployments.restarting(app_id)
         if restarting:
-            new = tallies.pop(current, rolling.Tally())
-            old = sum(tallies.values(), rolling.Tally())
+            old, new = self.tallies.old_and_new(app)
             decision = rolling.restart(
                 app.instances, app.upgrade_strategy.minimum_health_capacity,
                 app.upgrade_strategy.maximum_over_capacity, old, new, queued,
             )
         else:
-            decision = rolling.scale(app.instances, sum(tallies.values(), rolling.Tally()),
-                                     queued)
+            decision = rolling.scale(app.instances, self.tallies.of_app(app), queued)
         if decision.kill:
             candidates = [self.tallies.view(r, app) for r in self.tasks(app_id)
                           if not r.inactive and not (restarting and r.config_version == current)]
@@ -361,11 +358,9 @@ class AppManager:
             return not self.tallies.live_count(action.app_id)
         if action.kind is ActionKind.START or app is None:
             return True
-        tallies = self.tallies.by_version(app)
         if action.kind is ActionKind.SCALE:
-            return rolling.scale_done(app.instances, sum(tallies.values(), rolling.Tally()))
-        new = tallies.pop(config_version(app), rolling.Tally())
-        return rolling.restart_done(app.instances, sum(tallies.values(), rolling.Tally()), new)
+            return rolling.scale_done(app.instances, self.tallies.of_app(app))
+        return rolling.restart_done(app.instances, *self.tallies.old_and_new(app))
 
     def action_waiting(self, action: Action) -> str:
         """Why an action has not finished yet, in words a user can act on."""
@@ -373,11 +368,10 @@ class AppManager:
         if action.kind is ActionKind.STOP or app is None:
             count = self.tallies.live_count(action.app_id)
             return f"waiting for {count} instance(s) to be killed"
-        tallies = self.tallies.by_version(app)
         if action.kind is ActionKind.SCALE:
-            ready, which = sum(t.ready for t in tallies.values()), ""
+            ready, which = self.tallies.of_app(app).ready, ""
         else:  # a restart or an update: the instances it replaces are not progress
-            ready, which = tallies.get(config_version(app), rolling.Tally()).ready, "new "
+            ready, which = self.tallies.old_and_new(app)[1].ready, "new "
         parts = [f"{ready} of {app.instances} {which}instances ready"]
         waiting = self.fw.queue.count(action.app_id)
         if waiting:
