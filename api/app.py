@@ -25,7 +25,8 @@ from scheduler.process.runtime import Runtime
 
 def create_app(runtime: Runtime, election: ElectionService | None = None) -> Flask:
     """The whole API, served by the leader (the only scheduler, by default)."""
-    app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address))
+    app = _flask(runtime.config, election or PseudoElection(runtime.config.http_address,
+                                                            scheme=runtime.config.scheme))
     app.extensions["dromos"] = runtime
     app.config["MAX_CONTENT_LENGTH"] = runtime.config.max_body_bytes  # 413 past it
     errors.register(app)

@@ -4,9 +4,10 @@ A standby answers /ping, /v2/info, the leader endpoints and /metrics itself (the
 this instance) and forwards everything else, streams included, to the leader. Every answer
 names the instance that produced it in Marathon's `X-Marathon-Leader` header.
 
-The instances of one cluster serve the same scheme (one configuration for all), so a
-standby serving HTTPS reaches the leader over HTTPS, trusting the certificate authorities
-it was given (`--tls-ca`, else the system's).
+Each instance serves HTTP or HTTPS as it was told, and the election names the leader with
+its scheme (stored with its lease), so a standby reaches the leader in the leader's own:
+over HTTPS trusting the certificate authorities it was given (`--tls-ca`, else the
+system's), whatever it serves itself.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import requests
 import urllib3
 
 from scheduler.base.events import iso_timestamp
-from scheduler.leadership.service import ElectionService
+from scheduler.leadership.service import ElectionService, host_port
 from scheduler.process.http_server import held_stream
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,12 @@ FOLLOW_WAIT_S = 60.0  # how long a followed event stream waits for the next lead
 
 class LeaderRouter:
     def __init__(self, election: ElectionService, standby: Wsgi,
-                 leader_app: Callable[[float], Wsgi | None], scheme: str = "http",
-                 trust: str | bool = True) -> None:
+                 leader_app: Callable[[float], Wsgi | None], trust: str | bool = True
+                 ) -> None:
         self._election = election
         self._standby = standby
         self._leader_app = leader_app  # the full app once this instance leads (waits)
-        self._scheme = scheme
+        self._me = f"{election.scheme}://{election.instance}"
         self._session = requests.Session()
         # Given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE.
         self._trust = trust  # a CA bundle's path, or True: the system's
@@ -57,14 +58,14 @@ class LeaderRouter:
         path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
         local = path.rstrip("/") in LOCAL_PATHS and not (path.startswith("/v2/leader")
                                                           and method == "DELETE")
-        leader = self._election.leader()
-        if leader == self._election.instance:
+        leader = self._election.leader_url()
+        if leader == self._me:
             app = self._leader_app(STARTING_WAIT_S)
             if app is not None:
                 return app(environ, self._naming(start_response, leader))
         if local:
             return self._standby(environ, self._naming(start_response, leader))
-        if leader is None or leader == self._election.instance or VIA in _http(environ):
+        if leader is None or leader == self._me or VIA in _http(environ):
             return _error(start_response, 503, "Could not determine the current leader")
         return self._proxy(environ, start_response, leader)
 
@@ -72,7 +73,7 @@ class LeaderRouter:
                leader: str) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
-        url = f"{self._scheme}://{leader}{path}" + (f"?{query}" if query else "")
+        url = f"{leader}{path}" + (f"?{query}" if query else "")
         headers = {k: v for k, v in _http(environ).items() if k.lower() not in HOP_BY_HOP}
         headers[VIA] = f"1.1 {self._election.instance}"
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -107,14 +108,15 @@ class LeaderRouter:
             if new is None:
                 return
             if not wanted or "leader_elected_event" in wanted:
-                yield _event("leader_elected_event", leader=new, previousLeader=leader)
-            if new == self._election.instance:  # this instance leads now: its own stream
+                yield _event("leader_elected_event", leader=host_port(new),
+                             previousLeader=host_port(leader))
+            if new == self._me:  # this instance leads now: its own stream
                 app = self._leader_app(STARTING_WAIT_S)
                 if app is not None:
                     yield from app(dict(environ), lambda *_: None)
                 return
             try:
-                answer = self._session.get(f"{self._scheme}://{new}{url}", headers=headers,
+                answer = self._session.get(f"{new}{url}", headers=headers,
                                            stream=True, timeout=(2.0, None), verify=self._trust)
             except requests.RequestException:
                 return
@@ -127,7 +129,7 @@ class LeaderRouter:
         """The leader after `old`, once one leads; None if none does in time."""
         deadline = time.monotonic() + FOLLOW_WAIT_S
         while time.monotonic() < deadline:
-            leader = self._election.leader()
+            leader = self._election.leader_url()
             if leader is not None and leader != old:
                 return leader
             time.sleep(0.1)
@@ -137,7 +139,7 @@ class LeaderRouter:
                 ) -> Callable[..., Any]:
         def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
             if leader is not None:
-                headers = [*headers, ("X-Marathon-Leader", f"{self._scheme}://{leader}")]
+                headers = [*headers, ("X-Marathon-Leader", leader)]
             return start_response(status, headers, *rest)
         return start
 

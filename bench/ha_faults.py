@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from tests.support.dev import Dev, running_dev, wait_for
+from tests.support.failover import phase_summary
 from tests.support.ha import running_cluster
 from tests.support.jepsen import KINDS, failover_summary, run
 
@@ -52,7 +53,14 @@ def main(argv: list[str] | None = None) -> None:
           f"duplicated {len(verdict.duplicated)}, late {len(verdict.late)}")
     print(f"app tasks restarted: {verdict.restarted_tasks}")
     print(f"acknowledged writes: {verdict.acknowledged}; lost {len(verdict.lost_writes)}")
-    print(f"failover after leader SIGKILL: {failover_summary(nemesis.failovers)}")
+    for what, failovers in (("SIGKILL", nemesis.failovers),
+                            ("SIGSTOP (its lease waited out)", nemesis.pause_failovers)):
+        if failovers:
+            seconds = [failover.seconds for failover in failovers]
+            print(f"failover after leader {what}: {failover_summary(seconds)}")
+            print("\n".join(phase_summary(failovers)))
+            for failover in sorted(failovers, key=lambda f: -f.seconds)[:3]:
+                print("  slowest:", failover.story())
     for label in (verdict.missed + verdict.duplicated + verdict.late)[:20]:
         print("  slot", label, verdict.stories.get(label, ""))
     if args.peer_kills:

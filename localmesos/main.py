@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,17 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
-LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_CONTAINERIZERS = "mesos"
 DEFAULT_DOCKER = "docker"
+
+
+def log_to_stderr(level: str, where: str = "") -> None:
+    """Log lines stamped in UTC with milliseconds, as Mesos's own logs are read beside
+    the scheduler's (one clock for every process of a cluster, whatever the host's zone)."""
+    logging.basicConfig(level=level.upper(), datefmt="%Y-%m-%dT%H:%M:%S",
+                        format=f"%(asctime)s.%(msecs)03dZ {where}%(name)s %(message)s")
+    logging.Formatter.converter = time.gmtime
 
 
 def _containerizers(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -228,7 +236,7 @@ def localmesos(ctx: click.Context, host: str, port: int, data_dir: Path, agent_c
     this machine's loopback) so that placement constraints see distinct hosts."""
     if ctx.invoked_subcommand is not None:
         return
-    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
+    log_to_stderr(log_level)
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     if len(attribute_list) not in (0, agent_count):
@@ -269,8 +277,7 @@ def agent(master: str, port: int, hostname: str, attributes: str, port_range: st
           disk: float | None, containerizers: str, docker: str,
           log_level: str) -> None:  # fmt: skip
     """Run one agent that registers with the master at HOST:PORT."""
-    logging.basicConfig(level=log_level.upper(),
-                        format=f"%(asctime)s [{hostname}] %(name)s %(message)s")
+    log_to_stderr(log_level, f"[{hostname}] ")
     work_dir = work_dir.absolute()
     work_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -303,8 +303,7 @@ class AppManager:
             return None
         task_id = placement.request.task_id
         user = self.fw.config.task_users().user_for(app.user)
-        info = build_task_info(replace(app, user=user), task_id, placement,
-                               self.fw.config.executor_info(), app.version or "")
+        info = build_task_info(replace(app, user=user), task_id, placement, app.version or "")
         record = TaskRecord(
             task_id=task_id, run_spec_id=app.id, version=app.version or "",
             config_version=config_version(app), agent_id=placement.agent_id,

@@ -1,13 +1,17 @@
-"""What every app write must pass before anything is stored: instance bounds and task users.
+"""What every app write must pass before anything is stored: instance bounds, task users and
+volumes Dromos can give a task.
 
 Each instance becomes a task request the owner thread queues, so an unbounded count from one
 request (instances 2^31, scaleBy 1e9) would stall the scheduler: the scheduler's flags bound
 instances per app and in total, refused before anything is stored or queued.
+
+Volumes are refused here rather than in `validation` so an app an earlier Dromos stored with
+one still loads at a restart (and can be deleted); writing it again is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from scheduler.apps.model import AppDefinition
 from scheduler.base.config import Config
@@ -33,6 +37,7 @@ def admit(
         unreadable = [m for f in app.fetch if (m := unreadable_local_uri(f.uri, user))]
         if unreadable:
             violations.append(Violation(f"{prefix}/fetch", tuple(unreadable)))
+        violations.extend(_volume_refusals(app, prefix))
     if violations:
         raise ValidationFailed(violations)
 
@@ -59,3 +64,25 @@ def check_instances(
             f"all apps together would have {wanted} instances, at most {total} are allowed "
             "(--max-instances-total)",
         ))])
+
+
+# Volumes Dromos cannot give a task yet: refused rather than stored and never run.
+_UNSUPPORTED_VOLUMES = {
+    "persistent": "persistent volumes are not supported: Dromos reserves no disk for them",
+    "external": "external volumes are not supported: Dromos has no volume driver",
+    "secret": "secret volumes are not supported: Dromos has no secret store",
+}
+
+
+def _volume_refusals(app: AppDefinition, prefix: str) -> Iterator[Violation]:
+    """Host-path volumes only, each with a container path and a mode of RO or RW."""
+    volumes = app.container.volumes if app.container is not None else ()
+    for index, volume in enumerate(volumes):
+        path = f"{prefix}/container/volumes({index})"
+        for key, message in _UNSUPPORTED_VOLUMES.items():
+            if volume.get(key) is not None:
+                yield Violation(f"{path}/{key}", (message,))
+        if not volume.get("containerPath"):
+            yield Violation(f"{path}/containerPath", ("must not be empty",))
+        if volume.get("mode", "RW") not in ("RO", "RW"):
+            yield Violation(f"{path}/mode", ("must be RO or RW",))

@@ -44,7 +44,7 @@ class HealthProtocol(enum.Enum):
 
     @property
     def runs_in_executor(self) -> bool:
-        """COMMAND and MESOS_* run beside the task (TaskInfo.health_check), others in Dromos."""
+        """COMMAND and MESOS_* are run by Mesos (TaskInfo.health_check), others by Dromos."""
         return self in _EXECUTOR_PROTOCOLS
 
     @property
@@ -147,7 +147,8 @@ class PortMapping:
 
 @dataclass(frozen=True)
 class Container:
-    """A container section, kept close to its JSON (Dromos runs tasks as processes)."""
+    """A container section, kept close to its JSON (scheduler/apps/app_container.py makes
+    the task's ContainerInfo of it); volumes are host paths (the others are refused)."""
 
     type: str = "MESOS"
     docker: JsonObject | None = None
@@ -158,11 +159,6 @@ class Container:
     @property
     def image(self) -> str | None:
         return None if self.docker is None else self.docker.get("image")
-
-    @property
-    def is_resident(self) -> bool:
-        """Persistent local volumes pin tasks to reservations."""
-        return any("persistent" in volume for volume in self.volumes)
 
 
 @dataclass(frozen=True)
@@ -292,7 +288,3 @@ class AppDefinition:
     def port_count(self) -> int:
         """How many host ports one task needs."""
         return len(self.port_names)
-
-    @property
-    def is_resident(self) -> bool:
-        return self.container is not None and self.container.is_resident

@@ -116,7 +116,7 @@ def read_app(
         **_resource_fields(r, container.type if container else None),
         **_placement_fields(r),
         **_environment_fields(r),
-        **_lifecycle_fields(r, container is not None and container.is_resident),
+        **_lifecycle_fields(r),
     )
     app = _with_checks(r, app)
     _check_single_instance(r, app)
@@ -265,7 +265,7 @@ def _environment_fields(r: Reader) -> dict[str, Any]:
     }
 
 
-def _lifecycle_fields(r: Reader, resident: bool) -> dict[str, Any]:
+def _lifecycle_fields(r: Reader) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for key, name, read, least in (
         ("backoff_seconds", "backoffSeconds", r.integer, 0),
@@ -281,14 +281,14 @@ def _lifecycle_fields(r: Reader, resident: bool) -> dict[str, Any]:
     fields["kill_selection"] = (
         r.choice("killSelection", KillSelection) or KillSelection.YOUNGEST_FIRST
     )
-    fields["upgrade_strategy"] = _upgrade_strategy(r, resident)
-    fields["unreachable_strategy"] = _unreachable_strategy(r, resident)
+    fields["upgrade_strategy"] = _upgrade_strategy(r)
+    fields["unreachable_strategy"] = _unreachable_strategy(r)
     fields["version"] = r.string("version")
     return fields
 
 
-def _upgrade_strategy(r: Reader, resident: bool) -> UpgradeStrategy:
-    default = UpgradeStrategy(0.5, 0.0) if resident else UpgradeStrategy()
+def _upgrade_strategy(r: Reader) -> UpgradeStrategy:
+    default = UpgradeStrategy()
     strategy = r.child("upgradeStrategy")
     if strategy is None:
         return default
@@ -303,14 +303,10 @@ def _upgrade_strategy(r: Reader, resident: bool) -> UpgradeStrategy:
                 strategy.at(name), f"got {value}, expected a value between 0 and 1"
             )
         values[key] = getattr(default, key) if value is None else value
-    if resident and values["maximum_over_capacity"] != 0.0:
-        strategy.problems.violation(
-            strategy.at("maximumOverCapacity"), "must be 0 for apps with persistent volumes"
-        )
     return UpgradeStrategy(**values)
 
 
-def _unreachable_strategy(r: Reader, resident: bool) -> UnreachableStrategy:
+def _unreachable_strategy(r: Reader) -> UnreachableStrategy:
     raw = r.data.get("unreachableStrategy")
     if raw == "disabled":
         return UNREACHABLE_DISABLED
@@ -320,7 +316,7 @@ def _unreachable_strategy(r: Reader, resident: bool) -> UnreachableStrategy:
     if strategy is None:
         if raw is not None and not isinstance(raw, str):
             r.problems.wrong_type(r.at("unreachableStrategy"), EXPECTED_OBJECT)
-        return UNREACHABLE_DISABLED if resident else UnreachableStrategy()
+        return UnreachableStrategy()
     inactive = strategy.integer("inactiveAfterSeconds")
     expunge = strategy.integer("expungeAfterSeconds")
     strategy.minimum("inactiveAfterSeconds", inactive, 0)
@@ -329,10 +325,6 @@ def _unreachable_strategy(r: Reader, resident: bool) -> UnreachableStrategy:
     if result.inactive_after_seconds > result.expunge_after_seconds:
         strategy.problems.violation(
             strategy.at("inactiveAfterSeconds"), "must be less or equal to expungeAfterSeconds"
-        )
-    if resident:
-        r.problems.violation(
-            r.at("unreachableStrategy"), 'must be "disabled" for apps with persistent volumes'
         )
     return result
 

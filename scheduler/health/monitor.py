@@ -1,8 +1,9 @@
 """Task health on the owner thread: feeds the engine, applies its reports, kills the hopeless.
 
 Every running task of an app with health checks is watched. Scheduler-run checks
-(HTTP, HTTPS, TCP) become engine targets; the executor-run one (Mesos carries one per
-task) reports through status updates. A task is healthy when all its checks pass.
+(HTTP, HTTPS, TCP) become engine targets; the Mesos-run one (COMMAND or MESOS_*: Mesos
+carries one per task, in TaskInfo.health_check, and its command executor runs it) reports
+through status updates (TaskStatus.healthy). A task is healthy when all its checks pass.
 Counters live in memory; the record (healthy and extra["health"]) is written only
 when the task's health changes, and seeds the counters again after a restart.
 """

@@ -35,7 +35,7 @@ from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
 from mesos_vocab.states import RECONCILIATION, TaskState
 from scheduler.jobs.definitions import JobDefinitions
-from scheduler.jobs.task_info import build_task_info, task_request_for
+from scheduler.jobs.task_info import build_task_info, starts_when_launched, task_request_for
 from scheduler.launch.launcher import Launch
 from scheduler.launch.task_request import Placement
 from scheduler.launch.tasks import Goal, TaskRecord
@@ -57,7 +57,7 @@ class Phase(enum.Enum):
 
     WAITING = "waiting"  # claimed, waits for the job to be free
     QUEUED = "queued"  # in the launch queue
-    RETRY_WAIT = "retry_wait"  # failed, next attempt after the retry delay
+    RETRY_WAIT = "retry_wait"  # failed, next attempt after the retry delay (or at its slot)
     LAUNCHED = "launched"  # its current attempt is a Mesos task
 
 
@@ -243,7 +243,13 @@ class RunEngine:
             self.fw.launcher.wake()
 
     def _queue(self, job: Job, run: Run) -> None:
-        """Put the run's current attempt in the launch queue (the caller wakes the launcher)."""
+        """Put the run's current attempt in the launch queue (the caller wakes the launcher);
+        a scheduled run that nothing on the agent can hold waits for its slot first."""
+        wait = run.due_ms / 1000 - self.fw.clock.now()
+        if run.trigger is Trigger.SCHEDULE and wait > 0 and starts_when_launched(job):
+            self.phase[run.run_id] = Phase.RETRY_WAIT
+            self.fw.core.call_later(wait, lambda: self._retry(run.job_name, run.run_id))
+            return
         self.phase[run.run_id] = Phase.QUEUED
         self._by_task[run.task_id] = (run.job_name, run.run_id)
         priority = HIGH_PRIORITY if job.high_priority else JOB_PRIORITY

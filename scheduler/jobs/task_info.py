@@ -6,11 +6,13 @@
   `[command, *arguments, *manual arguments split on whitespace]` (Dromos supplies argv[0],
   which Chronos left to the job's first argument);
 - environment: the job's variables, then the Chronos variables, which they cannot override;
-- fetch URIs, runAsUser, maxCompletionTime and the container are passed to Mesos;
-- a run launched ahead of its slot carries the label `dromos.start_at` (epoch milliseconds):
-  the Dromos executor prepares it at once and starts its command at that instant.
-`executor`, `executorFlags` and `taskInfoData` are kept on the job but unused: every task
-runs on the Dromos executor.
+- fetch URIs, runAsUser and maxCompletionTime are passed to Mesos;
+- a job with a `container` runs as a Mesos command task (TaskInfo.command and .container,
+  no executor), in its own container, as an app task does; it is launched at its slot;
+- a job without one runs on the Dromos executor (its CommandInfo in `data`): a run launched
+  ahead of its slot carries the label `dromos.start_at` (epoch milliseconds), and the
+  executor prepares it at once and starts its command at that instant.
+`executor`, `executorFlags` and `taskInfoData` are kept on the job but unused.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from chronos.job import Job
 from mesos_vocab.labels import START_AT_LABEL
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import JOB_PREFIX, Placement, TaskRequest
-from scheduler.mesos import mesos_json
+from scheduler.mesos import containers, mesos_json
+from scheduler.mesos.containers import ContainerSpec, HostVolume
 from scheduler.mesos.resources import Resources
 
 
@@ -58,23 +61,31 @@ def build_task_info(
     start_at_ms: int | None = None,
 ) -> dict[str, Any]:
     """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`,
-    to start at `start_at_ms` (None: at once)."""
+    to start at `start_at_ms` (None: at once; only the executor of a job without a container
+    can hold a start)."""
     environment = task_environment(job, task_id, placement.hostname, due_ms, attempt)
     task: dict[str, Any] = {
         "name": f"ChronosTask:{job.name}",
         "task_id": {"value": task_id},
         "agent_id": {"value": placement.agent_id},
         "resources": mesos_json.resources(_scalars(job)),
-        "executor": dict(executor_info),
         "command": _command(job, arguments, environment),
     }
-    if start_at_ms is not None:
-        task["labels"] = mesos_json.labels({START_AT_LABEL: str(start_at_ms)})
+    if job.container is not None:
+        task["container"] = containers.container_info(container_spec(job.container))
+    else:
+        task["executor"] = dict(executor_info)
+        if start_at_ms is not None:
+            task["labels"] = mesos_json.labels({START_AT_LABEL: str(start_at_ms)})
     if job.max_completion_time > 0:
         task["max_completion_time"] = mesos_json.duration(job.max_completion_time)
-    if job.container is not None:
-        task["container"] = container_info(job.container)
     return task
+
+
+def starts_when_launched(job: Job) -> bool:
+    """A command task starts as soon as Mesos has it: a job with a container is launched at
+    its slot, not ahead of it."""
+    return job.container is not None
 
 
 def task_environment(
@@ -97,35 +108,24 @@ def task_environment(
     return env
 
 
-def container_info(container: Mapping[str, Any]) -> dict[str, Any]:
-    """A Mesos ContainerInfo from Chronos's container JSON (DOCKER or MESOS with an image)."""
-    image = container.get("image", "")
-    force_pull = bool(container.get("forcePullImage", False))
-    volumes = [
-        {"container_path": v.get("containerPath", ""), "mode": v.get("mode", "RW")}
-        | ({"host_path": v["hostPath"]} if v.get("hostPath") else {})
+def container_spec(container: Mapping[str, Any]) -> ContainerSpec:
+    """The ContainerSpec of Chronos's container JSON (DOCKER, or MESOS with an image)."""
+    volumes = tuple(
+        HostVolume(str(v.get("containerPath", "")), v.get("hostPath") or None,
+                   str(v.get("mode", "RW")).upper())
         for v in container.get("volumes") or []
-    ]
-    info: dict[str, Any] = {
-        "type": str(container.get("type", "DOCKER")).upper(),
-        "volumes": volumes,
-    }
-    if info["type"] == "MESOS":
-        docker_image = {"type": "DOCKER", "docker": {"name": image}, "cached": not force_pull}
-        info["mesos"] = {"image": docker_image}
-    else:
-        info["docker"] = {
-            "image": image,
-            "network": str(container.get("network", "HOST")).upper(),
-            "force_pull_image": force_pull,
-            "parameters": [
-                {"key": p.get("key", ""), "value": p.get("value", "")}
-                for p in container.get("parameters") or []
-            ],
-        }
-    if container.get("networkName"):
-        info["network_infos"] = [{"name": container["networkName"]}]
-    return info
+    )
+    network_name = container.get("networkName")
+    return ContainerSpec(
+        type=str(container.get("type", containers.DOCKER)).upper(),
+        image=str(container.get("image", "")),
+        network=str(container.get("network", containers.HOST)).upper(),
+        network_names=(str(network_name),) if network_name else (),
+        force_pull=bool(container.get("forcePullImage", False)),
+        parameters=tuple((str(p.get("key", "")), str(p.get("value", "")))
+                         for p in container.get("parameters") or []),
+        volumes=volumes,
+    )
 
 
 def _command(job: Job, arguments: str, environment: Mapping[str, str]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.leadership.service import SESSION_PREFIX, Candidate, Deposed, Gate
+from scheduler.base.milestones import milestone
+from scheduler.leadership.service import SESSION_PREFIX, Candidate, Deposed, Gate, host_port
 from scheduler.store.db import named, open_engine
 from scheduler.store.migrations import migrate
 
@@ -30,24 +31,29 @@ log = logging.getLogger(__name__)
 _NOW = "extract(epoch from clock_timestamp())"
 # A standby takes the lease once it expired, or at once if the holder's process is gone:
 # no session of it is left (a killed process's sessions end with it; a paused one's stay).
-# Not in the first lease after the database started, when no one has reconnected yet.
+# Not if the holder last renewed before the database started: its sessions ended with the
+# old server, and it may not have reconnected yet. Once it renewed since, it holds pooled
+# sessions for as long as it lives.
 _HOLDER_GONE = f"""
     holder IS NOT NULL
     AND NOT EXISTS (SELECT FROM pg_stat_activity
                     WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
-    AND pg_postmaster_start_time()
-        < clock_timestamp() - make_interval(secs => CAST(:lease AS double precision))"""
+    AND renewed_at > extract(epoch from pg_postmaster_start_time())"""
+# Also returns whether the lease had lapsed (else its holder was gone), for the log.
 _ACQUIRE = text(f"""
     UPDATE leader_lease
-       SET epoch = epoch + 1, holder = :me, expires_at = {_NOW} + :lease, released_by = NULL
+       SET epoch = epoch + 1, holder = :me, holder_scheme = :scheme,
+           renewed_at = {_NOW}, expires_at = {_NOW} + :lease, released_by = NULL
+      FROM (SELECT expires_at < {_NOW} AS lapsed FROM leader_lease WHERE id = 1) AS before
      WHERE id = 1 AND (expires_at < {_NOW} OR ({_HOLDER_GONE}))
        AND (released_by IS DISTINCT FROM :me OR expires_at < {_NOW} - :lease)
-    RETURNING epoch""")
-_RENEW = text(f"UPDATE leader_lease SET expires_at = {_NOW} + :lease "
+    RETURNING epoch, before.lapsed""")
+_RENEW = text(f"UPDATE leader_lease SET renewed_at = {_NOW}, expires_at = {_NOW} + :lease "
               "WHERE id = 1 AND epoch = :epoch RETURNING epoch")
 _RELEASE = text(f"UPDATE leader_lease SET expires_at = {_NOW}, released_by = :me "
                 "WHERE id = 1 AND epoch = :epoch")
-_HOLDER = text(f"SELECT holder FROM leader_lease WHERE id = 1 AND expires_at >= {_NOW}")
+_HOLDER = text("SELECT holder, holder_scheme FROM leader_lease "
+               f"WHERE id = 1 AND expires_at >= {_NOW}")
 # The share lock makes a takeover's epoch bump wait for this commit. Held by a leader
 # paused right here, it would hold the takeover up for the pause, so from now on this
 # transaction's session ends if it idles for a second (set_config(..., true): SET LOCAL).
@@ -76,9 +82,10 @@ WATCHDOG_S = 0.05
 class PostgresLease:
     def __init__(
         self, url: str, instance: str, lease_s: float = 3.0,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, scheme: str = "http",
     ) -> None:
         self.instance = instance
+        self.scheme = scheme
         self.lease_s = lease_s
         self._monotonic = monotonic
         self._engine: Engine = open_engine(named(url, SESSION_PREFIX + instance), pool_size=2)
@@ -86,7 +93,7 @@ class PostgresLease:
         self._gate: Gate | None = None
         self._epoch: int | None = None
         self._valid_until = 0.0
-        self._leader: str | None = None
+        self._leader: str | None = None  # SCHEME://HOST:PORT of the holder
         self._stopping = threading.Event()
 
     # the contract -----------------------------------------------------------------------
@@ -94,7 +101,11 @@ class PostgresLease:
         return self._epoch is not None and self._monotonic() < self._valid_until
 
     def leader(self) -> str | None:
-        return self.instance if self.is_leader() else self._leader
+        url = self.leader_url()
+        return host_port(url) if url else None
+
+    def leader_url(self) -> str | None:
+        return f"{self.scheme}://{self.instance}" if self.is_leader() else self._leader
 
     def offer_leadership(self, candidate: Candidate) -> None:
         self._gate = Gate(candidate)
@@ -128,25 +139,32 @@ class PostgresLease:
             self._stopping.wait(wait)
 
     def _tick(self) -> None:
+        # The lease runs from before the statement, and only once it is committed.
         started = self._monotonic()
-        params = {"me": self.instance, "lease": self.lease_s, "epoch": self._epoch}
-        with self._engine.begin() as conn:
-            if self._epoch is None:
-                epoch = conn.execute(_ACQUIRE, params).scalar()
-                if epoch is None:
-                    self._leader = conn.execute(_HOLDER).scalar()
-                    return
-            elif conn.execute(_RENEW, params).scalar() is None:
-                self._lose()
-                return
+        params = {"me": self.instance, "lease": self.lease_s, "epoch": self._epoch,
+                  "scheme": self.scheme}
+        if self._epoch is not None:
+            with self._engine.begin() as conn:
+                renewed = conn.execute(_RENEW, params).scalar() is not None
+            if renewed:
+                self._valid_until = started + self.lease_s
             else:
-                epoch = self._epoch
+                self._lose()
+            return
+        with self._engine.begin() as conn:
+            taken = conn.execute(_ACQUIRE, params).first()
+            if taken is None:
+                holder = conn.execute(_HOLDER).first()
+                # Taken by an instance from before schemes were stored: it serves ours.
+                self._leader = None if holder is None else (
+                    f"{holder.holder_scheme or self.scheme}://{holder.holder}")
+                return
         self._valid_until = started + self.lease_s
-        if self._epoch is None:
-            self._epoch = int(epoch)
-            # Taking up the duties (loading state, subscribing) must not hold up renewals.
-            threading.Thread(target=self._start, args=(self._epoch,), name="dromos-elected",
-                             daemon=True).start()
+        self._epoch = int(taken.epoch)
+        milestone("lease_taken", "lapsed" if taken.lapsed else "holder gone")
+        # Taking up the duties (loading state, subscribing) must not hold up renewals.
+        threading.Thread(target=self._start, args=(self._epoch,), name="dromos-elected",
+                         daemon=True).start()
 
     def _watchdog(self) -> None:
         """Exit the moment the lease may have lapsed (after a pause, or with the database

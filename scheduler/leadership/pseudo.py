@@ -21,8 +21,10 @@ class AlreadyRunning(RuntimeError):
 
 
 class PseudoElection:
-    def __init__(self, instance: str, lock_path: Path | None = None) -> None:
+    def __init__(self, instance: str, lock_path: Path | None = None, scheme: str = "http"
+                 ) -> None:
         self.instance = instance
+        self.scheme = scheme
         self._lock_path = lock_path
         self._lock_file: IO[str] | None = None
         self._gate: Gate | None = None
@@ -52,6 +54,9 @@ class PseudoElection:
 
     def leader(self) -> str | None:
         return self.instance if self.is_leader() else None
+
+    def leader_url(self) -> str | None:
+        return f"{self.scheme}://{self.instance}" if self.is_leader() else None
 
     def offer_leadership(self, candidate: Candidate) -> None:
         if self._lock_path is not None:

@@ -34,11 +34,16 @@ class Candidate(Protocol):
 
 class ElectionService(Protocol):
     instance: str  # this instance's HOST:PORT
+    scheme: str  # how this instance serves its API: http or https
 
     def is_leader(self) -> bool: ...
 
     def leader(self) -> str | None:
         """HOST:PORT of the current leader, None while there is none."""
+
+    def leader_url(self) -> str | None:
+        """SCHEME://HOST:PORT of the current leader: each instance of a cluster serves HTTP
+        or HTTPS as it was told, and a standby reaches the leader in the leader's own."""
 
     def offer_leadership(self, candidate: Candidate) -> None: ...
 
@@ -54,6 +59,11 @@ class ElectionService(Protocol):
 
     def close(self) -> None:
         """Leave the election (a clean stop): another instance may take over at once."""
+
+
+def host_port(url: str) -> str:
+    """HOST:PORT of SCHEME://HOST:PORT."""
+    return url.split("://", 1)[1]
 
 
 class Gate:

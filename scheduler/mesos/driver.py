@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from http.client import HTTPConnection, HTTPException
 from typing import Any, Protocol
 
+from scheduler.base.milestones import milestone
+
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
@@ -161,23 +163,31 @@ class _Callbacks:
 
     def __init__(self, owner: PymesosDriver) -> None:
         self._owner = owner
+        self._offered = False  # offers came since the last SUBSCRIBED
 
     def _send(self, method: str, *args: Any) -> None:
         handler = getattr(self._owner._events, method)
         self._owner._post(lambda: handler(*args))
 
     def registered(self, driver: Any, framework_id: Json, master_info: Json) -> None:
-        master = f"{master_info.get('hostname')}:{master_info.get('port')}"
-        self._send("on_registered", framework_id["value"], master)
+        self._subscribed(framework_id["value"], master_info)
 
     def reregistered(self, driver: Any, master_info: Json) -> None:
+        self._subscribed(driver.framework_id, master_info)
+
+    def _subscribed(self, framework_id: str, master_info: Json) -> None:
+        milestone("subscribed")
+        self._offered = False
         master = f"{master_info.get('hostname')}:{master_info.get('port')}"
-        self._send("on_registered", driver.framework_id, master)
+        self._send("on_registered", framework_id, master)
 
     def disconnected(self, driver: Any) -> None:
         self._send("on_disconnected")
 
     def resourceOffers(self, driver: Any, offers: list[Json]) -> None:
+        if not self._offered:
+            self._offered = True
+            milestone("offers")
         self._send("on_offers", [dict(o) for o in offers])
 
     def offerRescinded(self, driver: Any, offer_id: Json) -> None:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 
 from scheduler.base.config import Config
+from scheduler.base.milestones import milestone
 from scheduler.leadership.fenced_driver import FencedDriver
 from scheduler.leadership.service import EXIT_LOST_LEADERSHIP, ElectionService
 from scheduler.mesos.driver import PymesosDriver, framework_info
@@ -44,6 +45,7 @@ class LeaderDuties:
         runtime = Runtime(self.config)
         runtime.store.guard = self.election.fence
         runtime.restore()
+        milestone("state_loaded")
         runtime.core.start()
         runtime.start_health_checks()
         info = framework_info(
@@ -65,6 +67,7 @@ class LeaderDuties:
         self.on_elected(runtime)
         self.runtime = runtime
         self.ready.set()
+        milestone("subscribing")
         self._driver.start()
 
     def stop_leadership(self) -> None:

@@ -6,6 +6,7 @@ import logging
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -15,6 +16,7 @@ import click
 
 from chronos.schedules.due import PastStartRule
 from scheduler.base.config import Config, default_executor_command
+from scheduler.base.milestones import MILESTONES
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
 from scheduler.process.server_options import limit_options
@@ -29,15 +31,20 @@ LeaderApp = Any  # the Flask app of the leader (api/ sits above this module)
 def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
         stream=sys.stderr,
     )
+    # UTC, so the scheduler's lines sort with localmesos's and the agents' on one console.
+    logging.Formatter.converter = time.gmtime
     # pymesos gives its logger a handler and level INFO of its own at import: each line would
     # print twice, and its INFO lines whatever the level asked for.
     import pymesos  # noqa: F401  (imported now, so its setup is undone once)
 
     logging.getLogger("pymesos").handlers.clear()
     logging.getLogger("pymesos").setLevel(logging.NOTSET)
+    # A takeover's few milestones, whatever the level: where a failover's time went.
+    logging.getLogger(MILESTONES).setLevel(logging.INFO)
 
 
 @click.command()
@@ -143,13 +150,15 @@ def election_for(config: Config, lease_s: float) -> ElectionService:
     if config.zk_url:
         from scheduler.leadership.zk import ZkElection
 
-        return ZkElection(config.zk_url, config.db_url, config.http_address)
+        return ZkElection(config.zk_url, config.db_url, config.http_address,
+                          scheme=config.scheme)
     if sqlite:
         db_file = Path(config.db_url.split(":///", 1)[1])
-        return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"))
+        return PseudoElection(config.http_address, db_file.with_name(db_file.name + ".lock"),
+                              config.scheme)
     from scheduler.leadership.lease import PostgresLease
 
-    return PostgresLease(config.db_url, config.http_address, lease_s)
+    return PostgresLease(config.db_url, config.http_address, lease_s, scheme=config.scheme)
 
 
 def serve(config: Config, lease_s: float) -> None:
@@ -170,7 +179,7 @@ def serve(config: Config, lease_s: float) -> None:
         return create_app(duties.runtime, election)
 
     router = LeaderRouter(election, create_standby_app(config, election), _once(leader_app),
-                          config.scheme, str(config.tls_ca) if config.tls_ca else True)
+                          str(config.tls_ca) if config.tls_ca else True)
     server = create_server(router, config.host, config.port,  # type: ignore[arg-type]
                            config.tls_cert, config.tls_key)
     stop = StopOnFirstSignal()

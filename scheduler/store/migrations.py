@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
 
 from scheduler.store import schema
 
@@ -25,13 +36,27 @@ def _idempotency_keys(conn: Connection) -> None:
 
 
 def _leader_lease(conn: Connection) -> None:
-    schema.leader_lease.create(conn)
-    conn.execute(schema.leader_lease.insert().values(id=1, epoch=0, expires_at=0.0))
+    # The table as this step made it: schema.leader_lease grew columns in step 5.
+    lease = Table("leader_lease", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("epoch", BigInteger, nullable=False),
+                  Column("holder", String(300), nullable=True),
+                  Column("expires_at", Float, nullable=False),
+                  Column("released_by", String(300), nullable=True))
+    lease.create(conn)
+    conn.execute(lease.insert().values(id=1, epoch=0, expires_at=0.0))
+
+
+def _lease_scheme_and_renewal(conn: Connection) -> None:
+    # How the holder serves its API (http or https): a standby reaches it in that; when it
+    # last renewed: after a database restart, whether its sessions tell if it lives.
+    conn.execute(text("ALTER TABLE leader_lease ADD COLUMN holder_scheme VARCHAR(5)"))
+    conn.execute(text("ALTER TABLE leader_lease ADD COLUMN renewed_at FLOAT"))
 
 
 # Append new steps; never edit or reorder a step that has shipped.
 STEPS: list[Callable[[Connection], None]] = [
     _initial, _group_versions, _idempotency_keys, _leader_lease,
+    _lease_scheme_and_renewal,
 ]
 
 

@@ -113,7 +113,8 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
 )
 
-# The leader lease (schema step 4): one row; its epoch fences every state change.
+# The leader lease (schema step 4; holder_scheme and renewed_at step 5): one row; its
+# epoch fences every state change.
 leader_lease = Table(
     "leader_lease",
     metadata,
@@ -122,4 +123,6 @@ leader_lease = Table(
     Column("holder", String(300), nullable=True),
     Column("expires_at", Float, nullable=False),
     Column("released_by", String(300), nullable=True),
+    Column("holder_scheme", String(5), nullable=True),  # http or https
+    Column("renewed_at", Float, nullable=True),  # in the database's clock, as expires_at
 )

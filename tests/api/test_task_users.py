@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import tempfile
@@ -56,8 +55,8 @@ def _launched_users(rt: Runtime, driver: FakeDriver) -> list[str | None]:
                   "ranges": {"range": [{"begin": 31000, "end": 31999}]}}]}
     rt.framework.on_offers([offer])
     rt.core.run_pending()
-    # The Dromos executor reads the task's CommandInfo from `data`.
-    return [json.loads(base64.b64decode(info["data"])).get("user")
+    # An app task is a command task: the user is its CommandInfo's.
+    return [info["command"].get("user")
             for launch in driver.launches for info in launch.task_infos]
 
 

@@ -1,4 +1,4 @@
-"""Health checks end to end: scheduler-run HTTP checks and executor-run MESOS_HTTP checks."""
+"""Health checks end to end: scheduler-run HTTP checks and Mesos-run MESOS_HTTP checks."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_an_instance_whose_endpoint_starts_failing_is_killed_and_replaced(
     _delete(dev, "/souring")
 
 
-def test_a_mesos_http_check_run_by_the_executor_makes_the_app_healthy(dev: Dev) -> None:
+def test_a_mesos_http_check_run_by_mesos_makes_the_app_healthy(dev: Dev) -> None:
     _create(dev, "/mesos-web", f"{PYTHON} -m http.server $PORT0", _check("MESOS_HTTP"))
     (task,) = _healthy(dev, "/mesos-web", 1)["tasks"]
     assert task["healthCheckResults"][0]["alive"] is True

@@ -56,6 +56,8 @@ def test_an_app_is_created_scaled_healed_scaled_down_and_deleted(
     first = client.get_app("/lifecycle", )
     assert first.instances == 2
 
+    # The scale-down's deployment ends once its victim is gone, not when it stops running.
+    wait_for(lambda: not client.get_app("/lifecycle").deployments, 10)
     client.delete_app("/lifecycle")
     wait_for(lambda: not any(a.id == "/lifecycle" for a in client.list_apps()), 10)
     wait_for(lambda: not [
@@ -90,7 +92,8 @@ def test_a_task_gets_its_ports_and_app_environment(dev: Dev, client: MarathonCli
 
 
 def _sandbox_file(data_dir: Path, task_id: str, name: str) -> str | None:
-    for path in data_dir.glob(f"localmesos/**/tasks/{task_id}/{name}"):
+    # A command task's sandbox is its own executor's run directory, as on a Mesos agent.
+    for path in data_dir.glob(f"localmesos/**/executors/{task_id}/runs/latest/{name}"):
         text = path.read_text()
         if text.strip():
             return text

@@ -1,4 +1,4 @@
-"""`dromos localmesos`: options, the line saying where it listens, a clean stop."""
+"""`dromos localmesos`: options, the line saying where it listens, log stamps, a clean stop."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from tests.localmesos.clients.helpers import fake_executor
 from tests.localmesos.clients.v1client import V1Scheduler, b64, task
 from tests.support.localmesos import processes_under, running_localmesos
+from tests.support.utc_log import FAR_ZONE, assert_stamped_in_utc
 
 
 def test_options_set_the_agent_resources(tmp_path: Path) -> None:
@@ -22,6 +26,15 @@ def test_options_set_the_agent_resources(tmp_path: Path) -> None:
         assert agent["resources"]["disk"] == 1000
         assert agent["resources"]["ports"] == "[40000-40009]"
         assert f"http://127.0.0.1:{mesos.port}" in mesos.log().splitlines()[0]
+
+
+def test_master_and_agent_log_in_utc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", FAR_ZONE)
+    started = datetime.now(UTC)
+    with running_localmesos(tmp_path, "--log-level", "debug") as mesos:
+        log = mesos.log()
+    assert "[" in log  # the agent's lines, marked with its hostname, are among them
+    assert_stamped_in_utc(log, started)
 
 
 def test_default_resources_are_the_machines(tmp_path: Path) -> None:

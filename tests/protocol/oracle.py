@@ -64,6 +64,23 @@ def problem(kind: str, message: Any) -> str | None:
     return f"missing required fields: {', '.join(missing)}" if missing else None
 
 
+def launch_call(*tasks: dict[str, Any]) -> dict[str, Any]:
+    """The scheduler's ACCEPT that launches `tasks`."""
+    return {
+        "type": "ACCEPT",
+        "framework_id": {"value": "f"},
+        "accept": {
+            "offer_ids": [{"value": "o"}],
+            "operations": [{"type": "LAUNCH", "launch": {"task_infos": list(tasks)}}],
+        },
+    }
+
+
+def task_problem(task: dict[str, Any]) -> str | None:
+    """Why Mesos would refuse a LAUNCH of this TaskInfo, or None."""
+    return problem("scheduler.Call", launch_call(task))
+
+
 def violations(wire_log: Path) -> list[str]:
     """One line per message in the wire log that Mesos would refuse."""
     if not wire_log.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.protocol.oracle import launch_call as accept
 from tests.protocol.oracle import problem
 
 TASK = {
@@ -11,17 +12,6 @@ TASK = {
     "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}}],
     "command": {"value": "true"},
 }
-
-
-def accept(task: dict) -> dict:
-    return {
-        "type": "ACCEPT",
-        "framework_id": {"value": "f"},
-        "accept": {
-            "offer_ids": [{"value": "o"}],
-            "operations": [{"type": "LAUNCH", "launch": {"task_infos": [task]}}],
-        },
-    }
 
 
 def test_a_valid_launch_passes_and_unknown_keys_are_skipped() -> None:

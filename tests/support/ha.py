@@ -10,6 +10,8 @@ The instances serve on consecutive ports; `dromos dev` restarts any that exits.
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,26 +53,37 @@ class Cluster:
     def pid(self, i: int) -> int:
         return int((self.dev.data_dir / f"scheduler-{i + 1}.pid").read_text())
 
-    def leading(self) -> int | None:
-        """The instance that leads and is subscribed to Mesos, if one does."""
-        for i in range(len(self.ports)):
-            with contextlib.suppress(requests.RequestException):
-                metrics = self.get(i, "/metrics", 1).text
-                if "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics:
-                    return i
-        return None
+    def leads(self, i: int) -> bool:
+        """Instance `i` leads and is subscribed to Mesos."""
+        with contextlib.suppress(requests.RequestException):
+            metrics = self.get(i, "/metrics", 1).text
+            return "dromos_leader 1.0" in metrics and "dromos_mesos_connected 1.0" in metrics
+        return False
 
     def wait_leader(self, timeout_s: float = START_S, other_than: int | None = None
                     ) -> int:
         """The leading instance's index; with `other_than`, one that is not that instance
-        as it runs now (the same instance restarted and elected again counts)."""
+        as it runs now (the same instance restarted and elected again counts). Each
+        instance is asked every 0.1 s in a thread of its own: one paused (or still
+        starting) would otherwise hold the others' turn up for its timeout."""
         old_pid = None if other_than is None else self.pid(other_than)
+        found: queue.Queue[int] = queue.Queue()
+        stop = threading.Event()
 
-        def found() -> int | None:
-            i = self.leading()
-            return None if i is None or (i == other_than and self.pid(i) == old_pid) else i + 1
-        return wait_for(found, timeout_s, lambda: f"no leader:\n{self.dev.log()}",
-                        interval_s=0.1) - 1
+        def ask(i: int) -> None:
+            while not stop.is_set():
+                if self.leads(i) and not (i == other_than and self.pid(i) == old_pid):
+                    found.put(i)
+                    return
+                stop.wait(0.1)
+        for i in range(len(self.ports)):
+            threading.Thread(target=ask, args=(i,), daemon=True).start()
+        try:
+            return found.get(timeout=timeout_s)
+        except queue.Empty:
+            raise AssertionError(f"no leader:\n{self.dev.log()}") from None
+        finally:
+            stop.set()
 
     def names_as_leader(self, i: int) -> str | None:
         """What instance `i` answers to /v2/leader (None while it does not answer)."""

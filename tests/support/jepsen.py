@@ -27,6 +27,7 @@ import requests
 
 from chronos.timefmt import format_instant
 from tests.support.dev import wait_for
+from tests.support.failover import Failover
 from tests.support.ha import LEASE_S, Cluster
 
 JSON = {"Content-Type": "application/json"}
@@ -172,13 +173,22 @@ class Workload:
 class Nemesis:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self.failovers: list[float] = []
+        # after a leader's SIGKILL, and after its SIGSTOP (which waits out its lease)
+        self.failovers: list[Failover] = []
+        self.pause_failovers: list[Failover] = []
         self.done: Counter[str] = Counter()
+        self._last: tuple[str, float] | None = None  # the fault before, and when
 
     def strike(self, kind: str) -> None:
+        started = time.monotonic()
         getattr(self, kind)()
         self.done[kind] += 1
+        self._last = (kind, started)
         self.heal()
+        # the new leader's milestones, its first offers included, are in the log by now
+        for failover in self.failovers[-1:] + self.pause_failovers[-1:]:
+            if not failover.reached:
+                failover.read(self.cluster.dev.log())
 
     def heal(self) -> None:
         self.cluster.wait_leader(60)
@@ -188,18 +198,25 @@ class Nemesis:
         leader = self.cluster.wait_leader()
         killed = time.monotonic()
         os.kill(self.cluster.pid(leader), signal.SIGKILL)
-        self.cluster.wait_leader(60, other_than=leader)
-        self.failovers.append(time.monotonic() - killed)
+        self.failovers.append(self._next_leader(killed, leader))
 
     def pause_leader(self) -> None:
         leader = self.cluster.wait_leader()
         pid = self.cluster.pid(leader)
         os.kill(pid, signal.SIGSTOP)
+        paused = time.monotonic()
         try:
-            time.sleep(LEASE_S + 1.5)
+            self.pause_failovers.append(self._next_leader(paused, leader))
+            time.sleep(max(0.0, paused + LEASE_S + 1.5 - time.monotonic()))
         finally:
             os.kill(pid, signal.SIGCONT)
         wait_for(lambda: self.cluster.pid(leader) != pid, 30, "a woken leader did not exit")
+
+    def _next_leader(self, struck: float, old: int) -> Failover:
+        new = self.cluster.wait_leader(60, other_than=old)
+        before = "" if self._last is None else (
+            f"{self._last[0]} {struck - self._last[1]:.1f} s before")
+        return Failover(struck, time.monotonic(), self.cluster.pid(new), before=before)
 
     def kill_standby(self) -> None:
         leader = self.cluster.wait_leader()

@@ -1,45 +1,22 @@
-"""The Mesos TaskInfo of an app task: command, resources, ports, environment, health check."""
+"""The Mesos TaskInfo of an app task: a command task (no executor) with its resources, ports,
+environment, kill policy and health check."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from scheduler.apps.task_info import build_task_info, task_request_for
+from scheduler.apps.task_info import task_request_for
 from scheduler.apps.validation import parse_app
 from scheduler.launch.constraints import Constraint, Operator
-from scheduler.launch.task_request import Placement
 from scheduler.mesos.resources import Resources
-
-EXECUTOR = {
-    "type": "CUSTOM",
-    "executor_id": {"value": "dromos-executor"},
-    "command": {"value": "x"},
-}
-TASK_ID = "prod_web.instance-1._app.1"
+from tests.scheduler.apps.task_info_helpers import TASK_ID, build, env_of
 
 
-def build(data: dict[str, Any], ports: tuple[int, ...] = (31000,)) -> dict[str, Any]:
-    app = parse_app({"id": "/prod/web", "cmd": "serve", **data})
-    placement = Placement(
-        request=task_request_for(app, TASK_ID),
-        offer_id="offer-1",
-        agent_id="agent-1",
-        hostname="node1.example",
-        ports=ports,
-    )
-    return build_task_info(app, TASK_ID, placement, EXECUTOR, "2023-11-14T22:13:20.000Z")
-
-
-def env_of(task: dict[str, Any]) -> dict[str, str]:
-    return {v["name"]: v["value"] for v in task["command"]["environment"]["variables"]}
-
-
-def test_task_has_id_agent_name_and_executor() -> None:
+def test_task_is_a_command_task_with_id_agent_and_name() -> None:
     task = build({})
     assert task["task_id"] == {"value": TASK_ID}
     assert task["agent_id"] == {"value": "agent-1"}
     assert task["name"] == "web.prod"
-    assert task["executor"] == EXECUTOR
+    assert "executor" not in task and "data" not in task
+    assert "container" not in task  # host networking, no container: a plain command
 
 
 def test_cmd_runs_in_a_shell() -> None:

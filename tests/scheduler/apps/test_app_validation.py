@@ -301,22 +301,6 @@ def test_unreachable_strategy_other_string_is_invalid_json() -> None:
     assert "/unreachableStrategy" in type_errors(app(unreachableStrategy="sometimes"))
 
 
-def test_resident_app_needs_zero_over_capacity_and_disabled_unreachable() -> None:
-    volume = {"containerPath": "data", "mode": "RW", "persistent": {"size": 10}}
-    container = {"type": "MESOS", "volumes": [volume]}
-    errors = violations(
-        app(
-            container=container,
-            upgradeStrategy={"maximumOverCapacity": 0.5},
-            unreachableStrategy={"inactiveAfterSeconds": 1, "expungeAfterSeconds": 2},
-        )
-    )
-    assert {"/upgradeStrategy/maximumOverCapacity", "/unreachableStrategy"} <= set(errors)
-    resident = parse_app(app(container=container))
-    assert resident.upgrade_strategy.maximum_over_capacity == 0.0
-    assert resident.unreachable_strategy.disabled
-
-
 def test_uris_and_fetch_together_are_rejected() -> None:
     assert "/" in violations(app(uris=["http://x/a"], fetch=[{"uri": "http://x/b"}]))
 

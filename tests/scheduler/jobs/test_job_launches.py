@@ -71,6 +71,17 @@ def test_without_a_lead_a_slot_launches_at_the_slot_with_no_start_instant(
         jobs.close()
 
 
+def test_a_job_in_a_container_launches_at_its_slot_as_a_command_task(jobs: Jobs) -> None:
+    jobs.post(every("boxed", 10, container={"type": "DOCKER", "image": "busybox"}))
+    jobs.tick(8.5)  # where a job on the executor launches ahead of its slot
+    assert jobs.offer() == []
+    jobs.tick(1.5)
+    [task] = jobs.offer()
+    assert due_ms(task) == int((START + 10) * MS)
+    info = jobs.driver.launches[-1].task_infos[-1]
+    assert "executor" not in info and info["container"]["docker"]["image"] == "busybox"
+
+
 def test_manual_runs_and_late_retries_start_at_once(jobs: Jobs) -> None:
     jobs.post(every("flaky", 100, retries=1))
     jobs.rt.jobs.start_manual("flaky")

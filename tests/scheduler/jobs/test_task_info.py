@@ -14,6 +14,7 @@ from scheduler.jobs.task_info import build_task_info, task_request_for
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import Placement
 from scheduler.mesos.resources import Resources
+from tests.protocol.oracle import task_problem
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 EXECUTOR = {"type": "CUSTOM", "executor_id": {"value": "dromos-executor"}}
@@ -30,11 +31,13 @@ def placement(task_id: str) -> Placement:
     return Placement(request, offer_id="O1", agent_id="S1", hostname="node1")
 
 
-def info(run_job: Any, arguments: str = "", attempt: int = 0) -> dict[str, Any]:
+def info(run_job: Any, arguments: str = "", attempt: int = 0,
+         start_at_ms: int | None = None) -> dict[str, Any]:
     task_id = task_id_for(run_job.name, DUE_MS, attempt, arguments)
-    return build_task_info(
-        run_job, task_id, placement(task_id), EXECUTOR, DUE_MS, attempt, arguments
-    )
+    task = build_task_info(run_job, task_id, placement(task_id), EXECUTOR, DUE_MS, attempt,
+                           arguments, start_at_ms)
+    assert task_problem(task) is None, task_problem(task)
+    return task
 
 
 def env(task: dict[str, Any]) -> dict[str, str]:
@@ -140,32 +143,45 @@ def test_uris_user_and_max_completion_time() -> None:
     assert task["max_completion_time"] == {"nanoseconds": 90_000_000_000}
 
 
-def test_docker_container_becomes_mesos_container_info() -> None:
+def test_a_job_in_a_container_is_a_command_task_with_its_container_info() -> None:
     container = {
         "type": "DOCKER",
         "image": "busybox",
         "network": "BRIDGE",
         "forcePullImage": True,
-        "volumes": [{"hostPath": "/srv", "containerPath": "/data", "mode": "RO"}],
+        "volumes": [{"hostPath": "/srv", "containerPath": "/data", "mode": "ro"}],
         "parameters": [{"key": "memory-swap", "value": "-1"}],
     }
-    assert info(job(container=container))["container"] == {
+    task = info(job(container=container), start_at_ms=DUE_MS)
+    assert "executor" not in task and "labels" not in task  # no executor to hold a start
+    assert task["command"]["value"] == "echo hi"
+    assert task["container"] == {
         "type": "DOCKER",
         "volumes": [{"container_path": "/data", "mode": "RO", "host_path": "/srv"}],
         "docker": {
             "image": "busybox",
             "network": "BRIDGE",
+            "port_mappings": [],
+            "privileged": False,
             "force_pull_image": True,
             "parameters": [{"key": "memory-swap", "value": "-1"}],
         },
     }
 
 
+def test_a_job_without_a_container_keeps_the_executor_and_its_timed_start() -> None:
+    task = info(job(), start_at_ms=DUE_MS)
+    assert task["executor"] == EXECUTOR
+    assert task["labels"] == {"labels": [{"key": "dromos.start_at", "value": str(DUE_MS)}]}
+
+
 def test_mesos_container_uses_a_docker_image() -> None:
-    task = info(job(container={"type": "MESOS", "image": "alpine"}))
+    task = info(job(container={"type": "MESOS", "image": "alpine", "network": "USER",
+                               "networkName": "jobs"}))
     assert task["container"]["mesos"] == {
         "image": {"type": "DOCKER", "docker": {"name": "alpine"}, "cached": True}
     }
+    assert task["container"]["network_infos"] == [{"name": "jobs"}]
 
 
 @pytest.mark.parametrize(
