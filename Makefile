@@ -12,7 +12,7 @@ OPS_STAMP := $(OPS_VENV)/.installed
 PORT ?= 8080
 DATA_DIR ?= data
 
-.PHONY: install ops-deps test-servers browser discovery-deps run test lint bench clean
+.PHONY: install ops-deps test-servers browser discovery-deps containers run test lint bench clean
 
 install: $(STAMP) $(CLIENT_STAMP) $(PROTO_STAMP)
 
@@ -55,6 +55,11 @@ browser:
 discovery-deps:
 	tools/install_discovery_deps.sh
 
+# podman, runc and busybox-static from Debian: the docker containerizer's tests run tasks
+# in podman containers of a busybox image they build (tests/support/container_images.py).
+containers:
+	tools/install_containers.sh
+
 run: install
 	$(VENV)/bin/dromos dev --port $(PORT) --data-dir $(DATA_DIR)
 
@@ -65,7 +70,7 @@ lint: install
 
 # Each test module runs whole on one worker: its module-scoped `dromos dev` is shared by its
 # tests in order.
-test: install ops-deps test-servers browser discovery-deps lint
+test: install ops-deps test-servers browser discovery-deps containers lint
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 bench: install

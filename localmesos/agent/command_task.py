@@ -133,7 +133,9 @@ class CommandTask:
             user = task_user.resolve(command.get("user"))
             containerizer = self._containerizers.for_task(self.task)
             await asyncio.to_thread(_prepare_sandbox, self.sandbox, command, user)
-            self.container = containerizer.launch(self.task, self.sandbox, self.env, self._exited)
+            self.container = await containerizer.launch(
+                self.task, self.sandbox, self.env, self._exited
+            )
         except (OSError, ValueError, ContainerLaunchError) as error:
             self._launch_failed(str(error))
             return
@@ -142,7 +144,7 @@ class CommandTask:
         self._send(TaskState.TASK_STARTING)
         self._send(TaskState.TASK_RUNNING)
         if health is not None:
-            target = ProbeTarget(self.sandbox, self.env, user)
+            target = self.container.probe_target(ProbeTarget(self.sandbox, self.env, user))
             self._checker = HealthChecker(
                 health, lambda: self._prober.probe(health, target), self._on_health
             )

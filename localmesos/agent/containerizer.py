@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from localmesos.agent.health import ProbeTarget
+
 CONTAINERIZERS = ("mesos", "docker")
 
 
@@ -51,16 +53,21 @@ class TaskContainer(Protocol):
         """Kill whatever is left of the container now."""
         ...
 
+    def probe_target(self, target: ProbeTarget) -> ProbeTarget:
+        """Where the task's health checks look, given the agent's side of it."""
+        ...
+
 
 class Containerizer(Protocol):
-    def launch(
+    async def launch(
         self,
         task: Mapping[str, Any],
         sandbox: Path,
         env: Mapping[str, str],
         on_exit: Callable[[ContainerExit], None],
     ) -> TaskContainer:
-        """Start `task` in `sandbox`; raises ContainerLaunchError (or OSError)."""
+        """Start `task` in `sandbox`, returning once it runs; raises ContainerLaunchError
+        (or OSError, ValueError)."""
         ...
 
 

@@ -112,11 +112,15 @@ class HealthPolicy:
 
 @dataclass(frozen=True)
 class ProbeTarget:
-    """Where a task's probes look: its sandbox, environment and user."""
+    """Where a task's probes look: its sandbox, environment and user; the IPv4 address
+    HTTP and TCP checks connect to; `enter`, which turns a check command's argv (and its
+    own variables) into one that runs it inside the task's container."""
 
     sandbox: Path
     env: Mapping[str, str]
     user: TaskUser | None
+    host: str = "127.0.0.1"
+    enter: Callable[[list[str], Mapping[str, str]], list[str]] | None = None
 
 
 class Prober:
@@ -134,12 +138,12 @@ class Prober:
         try:
             if check.kind == "COMMAND":
                 return await self._command(check.target, target, timeout)
-            return await asyncio.wait_for(self._network(check), timeout)
+            return await asyncio.wait_for(self._network(check, target.host), timeout)
         except TimeoutError:
             return HealthResult(False, f"{check.kind} check timed out after {check.timeout:g}s")
 
-    async def _network(self, check: HealthCheck) -> HealthResult:
-        host = "::1" if check.target.get("protocol") == "IPv6" else "127.0.0.1"
+    async def _network(self, check: HealthCheck, ipv4: str) -> HealthResult:
+        host = "::1" if check.target.get("protocol") == "IPv6" else ipv4
         port = int(check.target["port"])
         if check.kind == "TCP":
             try:
@@ -165,11 +169,15 @@ class Prober:
     async def _command(
         command: Mapping[str, Any], target: ProbeTarget, timeout: float | None
     ) -> HealthResult:
-        env = {**target.env, **containers.environment_of(command)}
+        own = containers.environment_of(command)
+        argv = containers.argv_of(command)
+        if target.enter is not None:
+            argv = target.enter(argv, own)
+        env = {**target.env, **own}
         user = target.user
         try:
             process = await asyncio.create_subprocess_exec(
-                *containers.argv_of(command),
+                *argv,
                 cwd=target.sandbox,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,

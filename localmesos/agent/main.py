@@ -12,9 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from localmesos.agent import containers
+from localmesos.agent import containers, docker_container
 from localmesos.agent.containerizer import Containerizer, Containerizers
 from localmesos.agent.core import Agent, AgentConfig
+from localmesos.agent.docker_container import DockerContainerizer
 from localmesos.agent.http import create_app
 from localmesos.agent.link import MasterLink
 from localmesos.agent.process_container import ProcessContainerizer
@@ -37,11 +38,13 @@ class AgentSettings:
     docker: str = "docker"
 
 
-def containerizers_of(settings: AgentSettings) -> Containerizers:
+def containerizers_of(settings: AgentSettings, agent_id: str) -> Containerizers:
     """The containerizers the agent's flags enable."""
     enabled: dict[str, Containerizer] = {}
     if "mesos" in settings.containerizers:
         enabled["mesos"] = ProcessContainerizer()
+    if "docker" in settings.containerizers:
+        enabled["docker"] = DockerContainerizer(settings.docker, agent_id)
     return Containerizers(enabled, settings.containerizers, settings.docker)
 
 
@@ -56,6 +59,8 @@ async def run_agent(settings: AgentSettings) -> None:
     containers.destroy_leftovers(work_dir)
     id_file = _id_file(work_dir)
     known_id = id_file.read_text().strip() if id_file.exists() else None
+    if known_id is not None and "docker" in settings.containerizers:
+        await docker_container.remove_leftovers(settings.docker, known_id)
     identity: dict[str, Any] = {
         "hostname": settings.hostname,
         "attributes": settings.attributes,
@@ -78,7 +83,7 @@ async def run_agent(settings: AgentSettings) -> None:
             identity["endpoint"],
             work_dir,
             agent_info,
-            containerizers_of(settings),
+            containerizers_of(settings, agent_id),
         )
         return Agent(config, link)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from localmesos.agent import containers, task_user
 from localmesos.agent.containerizer import ContainerExit
+from localmesos.agent.health import ProbeTarget
 
 
 class ProcessContainer:
@@ -50,6 +51,9 @@ class ProcessContainer:
         if self.process is not None:
             self.process.destroy()
 
+    def probe_target(self, target: ProbeTarget) -> ProbeTarget:
+        return target  # the task's processes are the agent's neighbours
+
     def cancel_escalation(self) -> None:
         if self._escalation is not None:
             self._escalation.cancel()
@@ -62,7 +66,7 @@ class ProcessContainerizer:
     def __init__(self) -> None:
         self._sweeper = containers.Sweeper()
 
-    def launch(
+    async def launch(
         self,
         task: Mapping[str, Any],
         sandbox: Path,

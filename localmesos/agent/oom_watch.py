@@ -1,0 +1,83 @@
+"""A container's OOM kills, seen through its memory cgroup's notifications (cgroups v1).
+
+Why the agent watches for itself: podman 4.3 on these machines (hybrid cgroups, memory on
+v1) reports `State.OOMKilled: false` for a container whose process the kernel killed at its
+memory limit (exit 137): conmon's OOM watch finds nothing and writes no `oom` file.
+Afterwards nothing is left to ask, because the container's cgroup goes with the container
+(its memory.failcnt and memory.oom_control are gone by the time `wait` returns). So the agent
+registers an eventfd on the cgroup's memory.oom_control while the container runs, the way
+conmon means to. The kernel signals it at an OOM in the cgroup, and again when the cgroup
+is removed; in the second case the cgroup's files no longer read, which tells the two apart.
+Where memory is not on cgroups v1 there is no watch and the CLI's OOMKilled is believed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+
+MEMORY_CGROUPS = Path("/sys/fs/cgroup/memory")
+
+
+def memory_cgroup(pid: int, root: Path = MEMORY_CGROUPS) -> Path | None:
+    """The cgroups v1 memory cgroup directory of process `pid`, if it has one."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):
+            directory = root / path.lstrip("/")
+            return directory if (directory / "memory.oom_control").exists() else None
+    return None
+
+
+class OomWatch:
+    """Notes (`seen`) an OOM kill in one memory cgroup until closed."""
+
+    def __init__(self, cgroup: Path) -> None:
+        self.seen = False
+        self._control = os.open(cgroup / "memory.oom_control", os.O_RDONLY | os.O_CLOEXEC)
+        self._event = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        try:
+            (cgroup / "cgroup.event_control").write_text(f"{self._event} {self._control}")
+        except OSError:
+            self._close_fds()
+            raise
+        asyncio.get_running_loop().add_reader(self._event, self._notified)
+        self._open = True
+
+    @classmethod
+    def of_process(cls, pid: int) -> OomWatch | None:
+        """A watch on the memory cgroup of `pid`; None without cgroups v1 memory (or once the
+        process is gone)."""
+        cgroup = memory_cgroup(pid)
+        if cgroup is None:
+            return None
+        try:
+            return cls(cgroup)
+        except OSError:
+            return None
+
+    def _notified(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.eventfd_read(self._event)
+        try:
+            os.pread(self._control, 4096, 0)
+        except OSError:
+            self.close()  # the cgroup was removed: the container has ended
+            return
+        self.seen = True
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            asyncio.get_running_loop().remove_reader(self._event)
+            self._close_fds()
+
+    def _close_fds(self) -> None:
+        os.close(self._event)
+        os.close(self._control)

@@ -1,0 +1,307 @@
+"""Tasks with an image, run by the localmesos agent's docker containerizer through podman
+(`--containerizers mesos,docker --docker podman`), driven over the v1 scheduler API with
+real TaskInfos: output in the sandbox, exit codes, environment, volumes, BRIDGE ports,
+health checks, kills, memory limits, leftovers of a dead agent, and a missing CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.localmesos.clients.helpers import wait_until
+from tests.localmesos.clients.v1client import V1Scheduler, task
+from tests.localmesos.test_command_executor import (
+    KILLING,
+    check,
+    read_file,
+    sandbox,
+    updates_until,
+)
+from tests.support.container_images import busybox_image, podman, podman_environment
+from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
+
+OWNER = "localmesos.agent"
+MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
+
+
+@pytest.fixture(scope="module")
+def image() -> Iterator[str]:
+    with podman_environment():
+        yield busybox_image()
+
+
+def owned_containers(mesos: LocalMesos) -> list[str]:
+    """Every container (running or not) labelled as one of this cluster's agents'."""
+    listed = podman("ps", "-a", "--filter", f"label={OWNER}", "--format",
+                    f'{{{{.ID}}}} {{{{index .Labels "{OWNER}"}}}}')  # fmt: skip
+    master = mesos.state()["id"]
+    return [line.split()[0] for line in listed.splitlines() if line.split()[1].startswith(master)]
+
+
+
+@contextlib.contextmanager
+def docker_cluster(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
+    """localmesos with the docker containerizer on podman; whatever containers its agents
+    leave are removed when it stops."""
+    with (
+        reserved_port_range() as ports,
+        running_localmesos(data_dir, "--heartbeat-seconds", "1", "--ports", ports,
+                           "--containerizers", "mesos,docker", *args) as mesos,  # fmt: skip
+    ):
+        try:
+            yield mesos
+        finally:
+            left = owned_containers(mesos)
+            if left:
+                podman("rm", "-f", *left)
+
+
+@pytest.fixture(scope="module")
+def docker_mesos(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterator[LocalMesos]:
+    with docker_cluster(tmp_path_factory.mktemp("docker"), "--docker", "podman") as mesos:
+        yield mesos
+
+
+@pytest.fixture
+def localmesos(docker_mesos: LocalMesos) -> Iterator[LocalMesos]:
+    yield docker_mesos
+    assert not owned_containers(docker_mesos), "a task's container outlived it"
+
+
+@pytest.fixture
+def killing_scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
+    return connect(failover_timeout=3600, capabilities=KILLING)
+
+
+def boxed(image: str, **docker: Any) -> dict[str, Any]:
+    return {"type": "DOCKER", "docker": {"image": image, **docker}}
+
+
+def launch(client: V1Scheduler, task_id: str, command: dict[str, Any], container: dict[str, Any],
+           **fields: Any) -> dict[str, Any]:  # fmt: skip
+    """Launch a task in `container` on the next offer; returns the offer."""
+    offer = client.offer()
+    info = task(offer, task_id, command=command, container=container, **fields)
+    assert client.accept(offer, [info]).status_code == 202
+    return offer
+
+
+def test_a_task_in_an_image_prints_into_its_sandbox(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    command = {"value": "echo hello from busybox; echo to-err >&2; test ! -e /usr/bin/python3"}
+    launch(scheduler, "hello", command, boxed(image))
+    seen = updates_until(scheduler, "hello", "TASK_FINISHED")
+    assert [s["state"] for s in seen] == ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]
+    assert seen[-1]["message"] == "Command exited with status 0"
+    directory = sandbox(localmesos, scheduler.framework_id, "hello")
+    assert read_file(localmesos, directory / "stdout") == "hello from busybox\n"
+    assert read_file(localmesos, directory / "stderr") == "to-err\n"
+
+
+def test_a_failing_command_fails_the_task(scheduler: V1Scheduler, image: str) -> None:
+    launch(scheduler, "three", {"value": "exit 3"}, boxed(image))
+    failed = updates_until(scheduler, "three", "TASK_FAILED")[-1]
+    assert failed["message"] == "Command exited with status 3"
+    assert failed["source"] == "SOURCE_EXECUTOR"
+
+
+def test_the_container_gets_the_tasks_environment_and_argv(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    variables = [{"name": "PORT0", "value": "31000"}, {"name": "GREETING", "value": "hi there"}]
+    shown = "MESOS_SANDBOX MESOS_TASK_ID HOST PORT0 GREETING CONTAINERS_CONF"
+    script = f'for v in {shown}; do eval "echo $v=\\$$v"; done; pwd'
+    launch(scheduler, "env", {"value": script, "environment": {"variables": variables}},
+           boxed(image))  # fmt: skip
+    argv = {"shell": False, "value": "echo", "arguments": ["a  b", "$HOME"]}
+    launch(scheduler, "argv", argv, boxed(image))
+    updates_until(scheduler, "env", "TASK_FINISHED")
+    updates_until(scheduler, "argv", "TASK_FINISHED")
+    lines = (sandbox(localmesos, scheduler.framework_id, "env") / "stdout").read_text()
+    hostname = localmesos.state()["slaves"][0]["hostname"]
+    assert lines.splitlines() == [
+        "MESOS_SANDBOX=/mnt/mesos/sandbox",
+        "MESOS_TASK_ID=env",
+        f"HOST={hostname}",
+        "PORT0=31000",
+        "GREETING=hi there",
+        "CONTAINERS_CONF=",  # the agent's own environment stays outside
+        "/mnt/mesos/sandbox",
+    ]
+    output = (sandbox(localmesos, scheduler.framework_id, "argv") / "stdout").read_text()
+    assert output == "a  b $HOME\n"
+
+
+def test_a_mesos_container_with_a_docker_image_runs_in_it(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    unified = {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": image}}}}
+    launch(scheduler, "unified", {"value": "readlink /bin/sh"}, unified)
+    updates_until(scheduler, "unified", "TASK_FINISHED")
+    output = (sandbox(localmesos, scheduler.framework_id, "unified") / "stdout").read_text()
+    assert output == "busybox\n"  # the image's shell, not the host's
+
+
+def test_parameters_privileged_and_limits_reach_the_container(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    docker = {"privileged": True, "parameters": [{"key": "hostname", "value": "boxed"}]}
+    launch(scheduler, "tuned", {"value": "hostname; sleep 300"}, boxed(image, **docker),
+           cpus=0.25, mem=48)  # fmt: skip
+    updates_until(scheduler, "tuned", "TASK_RUNNING")
+    [container] = owned_containers(localmesos)
+    [inspected] = json.loads(podman("inspect", container))
+    assert inspected["HostConfig"]["Privileged"] is True
+    assert inspected["HostConfig"]["Memory"] == 48 * 2**20
+    assert inspected["HostConfig"]["NanoCpus"] == 250_000_000
+    directory = sandbox(localmesos, scheduler.framework_id, "tuned")
+    wait_until(lambda: (directory / "stdout").read_text() == "boxed\n")
+    scheduler.call("KILL", {"task_id": {"value": "tuned"}})
+    updates_until(scheduler, "tuned", "TASK_KILLED")
+
+
+def test_a_forced_pull_that_fails_fails_the_launch(scheduler: V1Scheduler, image: str) -> None:
+    # No registry is reachable: pulling even a local image again fails.
+    launch(scheduler, "pulled", {"value": "true"}, boxed(image, force_pull_image=True))
+    [failed] = updates_until(scheduler, "pulled", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert failed["message"].startswith("Failed to launch container: podman run exited with")
+    assert image.split(":")[0] in failed["message"]
+
+
+@pytest.fixture
+def user_network(image: str) -> Iterator[str]:
+    name = f"dromos-test-{uuid.uuid4().hex[:8]}"
+    podman("network", "create", name)
+    yield name
+    podman("network", "rm", "-f", name)
+
+
+def test_a_user_network_is_joined_by_name(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str, user_network: str
+) -> None:
+    container = {**boxed(image, network="USER"), "network_infos": [{"name": user_network}]}
+    launch(scheduler, "joined", {"value": "sleep 300"}, container)
+    updates_until(scheduler, "joined", "TASK_RUNNING")
+    [container_id] = owned_containers(localmesos)
+    [inspected] = json.loads(podman("inspect", container_id))
+    assert list(inspected["NetworkSettings"]["Networks"]) == [user_network]
+    scheduler.call("KILL", {"task_id": {"value": "joined"}})
+    updates_until(scheduler, "joined", "TASK_KILLED")
+
+
+def test_volumes_mount_host_paths_and_sandbox_paths(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str, tmp_path: Path
+) -> None:
+    (tmp_path / "in.txt").write_text("from the host\n")
+    volumes = [
+        {"host_path": str(tmp_path), "container_path": "/data", "mode": "RO"},
+        {"host_path": "shared", "container_path": "/shared", "mode": "RW"},
+    ]
+    script = "cat /data/in.txt; touch /data/no 2>/dev/null || echo read-only; touch /shared/made"
+    launch(scheduler, "vols", {"value": script}, {**boxed(image), "volumes": volumes})
+    updates_until(scheduler, "vols", "TASK_FINISHED")
+    directory = sandbox(localmesos, scheduler.framework_id, "vols")
+    assert (directory / "stdout").read_text() == "from the host\nread-only\n"
+    assert (directory / "shared" / "made").exists()
+    assert not (tmp_path / "no").exists()
+
+
+def ports_of(offer: dict[str, Any]) -> list[int]:
+    [ranges] = [r["ranges"]["range"] for r in offer["resources"] if r["name"] == "ports"]
+    return list(range(ranges[0]["begin"], ranges[0]["end"] + 1))
+
+
+def test_bridge_port_mappings_and_health_checks_reach_the_container(
+    scheduler: V1Scheduler, image: str
+) -> None:
+    offer = scheduler.offer()
+    host_port = ports_of(offer)[0]
+    port = {"name": "ports", "type": "RANGES",
+            "ranges": {"range": [{"begin": host_port, "end": host_port}]}}  # fmt: skip
+    mapping = {"host_port": host_port, "container_port": 8080, "protocol": "tcp"}
+    container = boxed(image, network="BRIDGE", port_mappings=[mapping])
+    command = {"value": "echo served > index.html; exec httpd -f -p 8080"}
+    web = check("HTTP", http={"port": 8080, "path": "/"}, grace_period_seconds=30)
+    info = task(offer, "web", command=command, container=container, health_check=web)
+    info["resources"].append(port)
+    assert scheduler.accept(offer, [info]).status_code == 202
+    [healthy] = updates_until(scheduler, "web", "TASK_RUNNING", health=True)
+    assert healthy["healthy"] is True and "returned 200" in healthy["message"]
+    reply = requests.get(f"http://127.0.0.1:{host_port}/", timeout=5)
+    assert reply.text == "served\n"
+    inside = check("COMMAND", command={"value": "test -e /mnt/mesos/sandbox/index.html"})
+    launch(scheduler, "probed", {"value": "touch index.html; sleep 300"}, boxed(image),
+           health_check=inside)  # fmt: skip
+    [probed] = updates_until(scheduler, "probed", "TASK_RUNNING", health=True)
+    assert probed["healthy"] is True
+    for task_id in ("web", "probed"):
+        scheduler.call("KILL", {"task_id": {"value": task_id}})
+        updates_until(scheduler, task_id, "TASK_KILLED")
+
+
+def test_kill_waits_the_grace_period_then_removes_the_container(
+    localmesos: LocalMesos, killing_scheduler: V1Scheduler, image: str
+) -> None:
+    scheduler = killing_scheduler
+    launch(scheduler, "stubborn", {"value": "trap '' TERM; while true; do sleep 1; done"},
+           boxed(image))  # fmt: skip
+    updates_until(scheduler, "stubborn", "TASK_RUNNING")
+    assert len(owned_containers(localmesos)) == 1
+    grace = {"grace_period": {"nanoseconds": 1_500_000_000}}
+    asked = time.monotonic()
+    scheduler.call("KILL", {"task_id": {"value": "stubborn"}, "kill_policy": grace})
+    killing, killed = updates_until(scheduler, "stubborn", "TASK_KILLED")
+    assert killing["state"] == "TASK_KILLING"
+    assert time.monotonic() - asked >= 1.5
+    assert killed["message"] == "Command exited with status 137"
+    assert not owned_containers(localmesos)
+
+
+def test_a_memory_overrun_fails_the_task_with_the_memory_reason(
+    scheduler: V1Scheduler, image: str
+) -> None:
+    # 100 MiB in one buffer against a 32 MiB limit. The kernel kills dd, not the shell,
+    # which exits 0: only the container's memory cgroup tells (podman reports no OOMKilled
+    # here). The agent watches it from the moment the container runs, hence the second.
+    hog = {"value": "sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo survived"}
+    launch(scheduler, "hog", hog, boxed(image))
+    failed = updates_until(scheduler, "hog", "TASK_FAILED")[-1]
+    assert failed["reason"] == MEMORY_LIMIT
+    assert "Memory limit" in failed["message"]
+
+
+def test_a_restarted_agent_removes_the_containers_it_left(tmp_path: Path, image: str) -> None:
+    with docker_cluster(tmp_path / "mesos", "--docker", "podman") as mesos:
+        client = V1Scheduler(mesos.url)
+        client.subscribe(failover_timeout=3600)
+        launch(client, "orphan", {"value": "sleep 300"}, boxed(image))
+        updates_until(client, "orphan", "TASK_RUNNING")
+        [left] = owned_containers(mesos)
+        argv = mesos.kill_agent(1)
+        time.sleep(1)
+        assert owned_containers(mesos) == [left]  # the container outlived its agent
+        mesos.start_agent(argv)
+        wait_until(lambda: not owned_containers(mesos), timeout=30)
+        client.disconnect()
+
+
+def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: str) -> None:
+    with docker_cluster(tmp_path / "mesos", "--docker", "no-such-docker") as mesos:
+        client = V1Scheduler(mesos.url)
+        client.subscribe(failover_timeout=3600)
+        launch(client, "nocli", {"value": "true"}, boxed(image))
+        [failed] = updates_until(client, "nocli", "TASK_FAILED")
+        client.disconnect()
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert failed["source"] == "SOURCE_AGENT"
+    assert "'no-such-docker' is not installed" in failed["message"]
