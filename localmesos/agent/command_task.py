@@ -3,9 +3,10 @@ Mesos's command executor supervises it: no process of its own beside the task's.
 
 Its life: LAUNCHING (sandbox, user, URIs fetched on a worker thread, the container
 started by its containerizer) -> RUNNING (TASK_STARTING and TASK_RUNNING sent, health
-checks started) -> [KILLING] (TASK_KILLING when the framework takes it, SIGTERM, SIGKILL
-after the grace period) -> DONE (one terminal update, the container destroyed). A launch
-that fails ends the task at once, without a process; the agent reports it.
+checks started, the max_completion_time timer set) -> [KILLING] (TASK_KILLING when the
+framework takes it, SIGTERM, SIGKILL after the grace period) -> DONE (one terminal update,
+the container destroyed). A launch that fails ends the task at once, without a process; the
+agent reports it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ DEFAULT_KILL_GRACE_SECONDS = 3.0
 LAUNCH_FAILED_PREFIX = "Failed to launch container"
 HEALTH_CHECK_UPDATED = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
 MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
+MAX_COMPLETION_TIME = "REASON_MAX_COMPLETION_TIME_REACHED"
 
 
 class Phase(enum.Enum):
@@ -113,6 +115,8 @@ class CommandTask:
         self._stopping: asyncio.Task[None] | None = None
         self._checker: HealthChecker | None = None
         self._killed_by_health_check = False
+        self._deadline: asyncio.TimerHandle | None = None
+        self._past_deadline = False
 
     @property
     def task_id(self) -> str:
@@ -143,6 +147,10 @@ class CommandTask:
         self._listener.task_spawned()
         self._send(TaskState.TASK_STARTING)
         self._send(TaskState.TASK_RUNNING)
+        limit = self.task.get("max_completion_time")
+        if limit is not None:
+            self._deadline = asyncio.get_running_loop().call_later(
+                nanoseconds_to_seconds(limit, 0.0), self._completion_time_reached)
         if health is not None:
             target = self.container.probe_target(ProbeTarget(self.sandbox, self.env, user))
             self._checker = HealthChecker(
@@ -187,8 +195,17 @@ class CommandTask:
             self._killed_by_health_check = True
             self.kill()
 
+    def _completion_time_reached(self) -> None:
+        """As Mesos's command executor: killed by its kill policy, then TASK_FAILED."""
+        if self.phase is Phase.RUNNING:
+            log.warning("task %s reached its max_completion_time: killing it", self.task_id)
+            self._past_deadline = True
+            self.kill()
+
     def _exited(self, exit: ContainerExit) -> None:
         killing = self.phase is Phase.KILLING
+        if self._deadline is not None:
+            self._deadline.cancel()
         self._stop_checks()
         self.phase = Phase.DONE
         message = exit.message or describe_exit(exit)
@@ -197,6 +214,8 @@ class CommandTask:
             self.healthy = False
         if exit.launch_failed:
             self._listener.task_launch_failed(message)
+        elif self._past_deadline:
+            self._send(TaskState.TASK_FAILED, message, MAX_COMPLETION_TIME)
         elif killing:
             self._send(TaskState.TASK_KILLED, message)
         elif exit.oom_killed:

@@ -165,22 +165,24 @@ def containers_pids(roots: set[int], container_ids: set[str]) -> set[int]:
 
 class Sweeper:
     """Destroys containers whose root has exited, all those of one turn of the loop in one
-    walk of /proc (a walk costs as much for one container as for a thousand), then calls
-    each one's `then`."""
+    walk of /proc (a walk costs as much for one container as for a thousand: it reads every
+    process of the machine, a second of wall time on a loaded one), on a worker thread so
+    the agent's loop goes on sending updates meanwhile."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, list[Callable[[], None]]] = {}
+        self._pending: set[str] = set()
+        self._walks: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
 
-    def sweep(self, container_id: str, then: Callable[[], None]) -> None:
+    def sweep(self, container_id: str) -> None:
         if not self._pending:
-            asyncio.get_running_loop().call_soon(self._run)
-        self._pending.setdefault(container_id, []).append(then)
+            walk = asyncio.get_running_loop().create_task(self._run())
+            self._walks.add(walk)
+            walk.add_done_callback(self._walks.discard)
+        self._pending.add(container_id)
 
-    def _run(self) -> None:
-        pending, self._pending = self._pending, {}
-        for pid in containers_pids(set(), set(pending)):
+    async def _run(self) -> None:
+        await asyncio.sleep(0)  # the rest of this turn's exits join the walk
+        pending, self._pending = self._pending, set()
+        for pid in await asyncio.to_thread(containers_pids, set(), pending):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        for callbacks in pending.values():
-            for then in callbacks:
-                then()

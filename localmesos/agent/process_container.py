@@ -86,8 +86,11 @@ class ProcessContainerizer:
             else:
                 end = ContainerExit(wait_status >> 8)
             container.cancel_escalation()
-            # What the command left in its container goes with it, before the task ends.
-            self._sweeper.sweep(sandbox.name, lambda: on_exit(end))
+            # The task ends when its command does, then what it left in its container goes
+            # (Mesos's command executor sends the terminal update before its container is
+            # destroyed).
+            on_exit(end)
+            self._sweeper.sweep(sandbox.name)
 
         argv = containers.argv_of(command)
         container.process = containers.launch(argv, env, sandbox, exited, user)

@@ -96,19 +96,24 @@ def _task(
     }
 
 
+def _reported(executor: Executor, task: dict[str, Any], state: TaskState) -> dict[str, Any]:
+    return {"framework_id": executor.framework_id, "executor_id": executor.executor_id,
+            "task": task, "state": state.value}
+
+
 def registration_report(agent: Agent) -> dict[str, Any]:
-    """What it runs, as it tells the master when it (re-)registers."""
+    """What it runs, as it tells the master when it (re-)registers: with the tasks of
+    executors gone whose terminal update is not acknowledged yet (a command task that ended
+    while the agent was paused), as a Mesos agent reports them, so the master does not take
+    them for gone before the update, sent again, arrives."""
     tasks = []
     for executor in agent.executors.values():
         for task_id, task in [*executor.launched.items(), *executor.queued.items()]:
-            tasks.append(
-                {
-                    "framework_id": executor.framework_id,
-                    "executor_id": executor.executor_id,
-                    "task": task,
-                    "state": executor.states[task_id].value,
-                }
-            )
+            tasks.append(_reported(executor, task, executor.states[task_id]))
+    for executor in agent.completed_executors:
+        for task_id, task, state in executor.completed:
+            if agent.updates.unacknowledged(executor.framework_id, task_id):
+                tasks.append(_reported(executor, task, state))
     executors = [
         {
             "framework_id": e.framework_id,

@@ -66,6 +66,10 @@ class StatusUpdateManager:
             self._send_head(key)
         return acked
 
+    def unacknowledged(self, framework_id: str, task_id: str) -> bool:
+        stream = self._streams.get((framework_id, task_id))
+        return stream is not None and bool(stream.pending)
+
     def flush(self, framework_id: str | None = None) -> None:
         """Send every in-flight update of a framework (or of all) now: it has just
         re-subscribed, or the agent has just re-registered."""

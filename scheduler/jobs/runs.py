@@ -2,9 +2,8 @@
 
 Claimed runs wait in claim order; a job that is not `concurrent` starts its next run only
 when the previous one has settled (a waiting scheduled slot that grew older than epsilon is
-then missed). A scheduled run launched before its slot carries the TaskInfo label
-`dromos.start_at` = the slot (the executor starts its command then); manual and dependent
-runs start at once.
+then missed). A scheduled run launched before its slot waits in its own command until the
+slot (scheduler/jobs/task_info.py); manual and dependent runs start at once.
 
 An attempt whose agent Mesos lost (TASK_UNREACHABLE) stays in flight however long the agent
 is away: the task may still run on the far side of a partition, so its run neither ends nor
@@ -33,7 +32,7 @@ from chronos.job import Job
 from chronos.outcomes import RunEnd, Verdict, decide
 from chronos.runs import Attempt, Run, RunStatus, Trigger, slot_key
 from chronos.timefmt import from_millis, to_millis
-from mesos_vocab.states import RECONCILIATION, TaskState
+from scheduler.jobs.attempts import command_started, finished_fields, never_reached_mesos
 from scheduler.jobs.definitions import JobDefinitions
 from scheduler.jobs.task_info import build_task_info, starts_when_launched, task_request_for
 from scheduler.launch.launcher import Launch
@@ -188,7 +187,7 @@ class RunEngine:
                 self.fw.queue.remove(run.task_id)
                 self.save(replace(run, status=RunStatus.KILLED, retry_at=None))
                 self._publish("job_run_finished_event", run, status=RunStatus.KILLED.value,
-                              **_end_fields(run, reason))
+                              **finished_fields(run, reason))
 
     def withdraw_unstarted(self, name: str, reason: str) -> None:
         """No run of the job that has not started will start: those waiting settle as killed,
@@ -279,10 +278,11 @@ class RunEngine:
         job = self.defs.graph.find(run.job_name) if run is not None else None
         if run is None or job is None:
             return None
-        early = run.trigger is Trigger.SCHEDULE and run.due_ms > self.fw.clock.now() * 1000
-        info = build_task_info(job, task_id, placement, self.fw.config.executor_info(),
-                               run.due_ms, run.attempt, run.arguments,
-                               start_at_ms=run.due_ms if early else None)
+        now_ms = round(self.fw.clock.now() * 1000)
+        early = (run.trigger is Trigger.SCHEDULE and run.due_ms > now_ms
+                 and not starts_when_launched(job))
+        info = build_task_info(job, task_id, placement, run.due_ms, run.attempt, run.arguments,
+                               start_at_ms=run.due_ms if early else None, now_ms=now_ms)
         record = TaskRecord(
             task_id=task_id, run_spec_id=placement.request.run_spec_id, version="",
             agent_id=placement.agent_id, hostname=placement.hostname,
@@ -309,16 +309,17 @@ class RunEngine:
         run = self.run_of(record.task_id)
         if run is None:
             return
-        if record.is_terminal and _never_reached_mesos(previous, status):
+        if record.is_terminal and never_reached_mesos(previous, status):
             self._launch_again(run, record.task_id, status.get("message", ""))
             return
         attempt = run.current or Attempt(record.task_id, record.agent_id, record.hostname,
                                          record.staged_at)
         now = self.fw.clock.now()
-        if attempt.started is None and record.started_at is not None:
-            self._started(run, record.started_at)
+        started = command_started(run, record)
+        if attempt.started is None and started is not None:
+            self._started(run, started)
         attempt = replace(attempt, state=record.state, message=record.message,
-                          started=attempt.started or record.started_at)
+                          started=attempt.started or started)
         end = RunEnd.from_task_state(record.state)
         if end is None:
             if attempt != run.current:
@@ -368,7 +369,7 @@ class RunEngine:
         job = self.defs.graph.get(run.job_name)
         now = self.now()
         outcome = decide(job, end, run.attempt, now)
-        fields = _end_fields(run, message)
+        fields = finished_fields(run, message)
         if outcome.verdict is Verdict.RETRY:
             assert outcome.next_attempt is not None
             retry_at = now.timestamp() + self.retry_delay_s
@@ -395,21 +396,3 @@ class RunEngine:
 _SETTLED = {Verdict.SUCCEEDED: RunStatus.OK, Verdict.FAILED: RunStatus.FAILED,
             Verdict.KILLED: RunStatus.KILLED}
 _OUTCOMES = {RunStatus.OK: "success", RunStatus.FAILED: "error", RunStatus.KILLED: "killed"}
-
-
-def _never_reached_mesos(previous: TaskRecord, status: Json) -> bool:
-    """Whether Mesos says a task Dromos recorded as launched never got to an agent: dropped
-    (an ACCEPT on an offer already gone), or unknown to a registered agent when reconciled
-    while no update of it ever came (the leader died between its commit and the ACCEPT)."""
-    if previous.state != TaskState.STAGING or previous.started_at is not None:
-        return False
-    state = status.get("state")
-    return state == TaskState.DROPPED or (
-        state == TaskState.GONE and status.get("reason") == RECONCILIATION)
-
-
-def _end_fields(run: Run, message: str) -> dict[str, Any]:
-    """The attempt fields of a `job_run_finished_event`."""
-    current = run.current
-    return {"taskId": run.task_id, "attempt": run.attempt, "message": message,
-            "host": current.host if current else ""}

@@ -7,21 +7,25 @@
   which Chronos left to the job's first argument);
 - environment: the job's variables, then the Chronos variables, which they cannot override;
 - fetch URIs, runAsUser and maxCompletionTime are passed to Mesos;
-- a job with a `container` runs as a Mesos command task (TaskInfo.command and .container,
-  no executor), in its own container, as an app task does; it is launched at its slot;
-- a job without one runs on the Dromos executor (its CommandInfo in `data`): a run launched
-  ahead of its slot carries the label `dromos.start_at` (epoch milliseconds), and the
-  executor prepares it at once and starts its command at that instant.
+- no executor: every attempt is a Mesos command task (TaskInfo.command, and .container for
+  a job with one), so on an agent it has a container, sandbox and limits of its own, as an
+  app task has;
+- a run of a job without a container launched ahead of its slot waits inside its own
+  command: a shell that sleeps until the slot (`date +%s%N`, `sleep`), then execs the job's
+  command. Its process is spawned and its URIs fetched during the launch lead, so the slot
+  costs one wake-up and one exec (`/bin/sh`, `date` and `sleep` must be on the agent);
+  `maxCompletionTime` is counted from the slot;
+- a job with a container is launched at its slot: its image need not hold a shell.
 `executor`, `executorFlags` and `taskInfoData` are kept on the job but unused.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
 from chronos.job import Job
-from mesos_vocab.labels import START_AT_LABEL
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import JOB_PREFIX, Placement, TaskRequest
 from scheduler.mesos import containers, mesos_json
@@ -54,38 +58,56 @@ def build_task_info(
     job: Job,
     task_id: str,
     placement: Placement,
-    executor_info: Mapping[str, Any],
     due_ms: int,
     attempt: int,
     arguments: str = "",
     start_at_ms: int | None = None,
+    now_ms: int = 0,
 ) -> dict[str, Any]:
     """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`,
-    to start at `start_at_ms` (None: at once; only the executor of a job without a container
-    can hold a start)."""
+    launched at `now_ms` to start at `start_at_ms` (None: at once)."""
     environment = task_environment(job, task_id, placement.hostname, due_ms, attempt)
+    command = _command(job, arguments, environment)
+    wait_ms = 0
+    if start_at_ms is not None:
+        command = starting_at(command, start_at_ms)
+        wait_ms = max(0, start_at_ms - now_ms)
     task: dict[str, Any] = {
         "name": f"ChronosTask:{job.name}",
         "task_id": {"value": task_id},
         "agent_id": {"value": placement.agent_id},
         "resources": mesos_json.resources(_scalars(job)),
-        "command": _command(job, arguments, environment),
+        "command": command,
     }
+    if job.max_completion_time > 0:  # Mesos counts it from the task's start: add the wait
+        task["max_completion_time"] = mesos_json.duration(
+            job.max_completion_time + wait_ms / 1000)
     if job.container is not None:
         task["container"] = containers.container_info(container_spec(job.container))
-    else:
-        task["executor"] = dict(executor_info)
-        if start_at_ms is not None:
-            task["labels"] = mesos_json.labels({START_AT_LABEL: str(start_at_ms)})
-    if job.max_completion_time > 0:
-        task["max_completion_time"] = mesos_json.duration(job.max_completion_time)
     return task
 
 
 def starts_when_launched(job: Job) -> bool:
-    """A command task starts as soon as Mesos has it: a job with a container is launched at
-    its slot, not ahead of it."""
+    """Whether a run of `job` starts as soon as Mesos has it: one with a container is
+    launched at its slot, not ahead of it."""
     return job.container is not None
+
+
+def starting_at(command: Mapping[str, Any], start_at_ms: int) -> dict[str, Any]:
+    """`command` as a shell that sleeps until `start_at_ms` (epoch ms), then execs it.
+
+    Shell arithmetic is 64-bit, so nanoseconds since the epoch fit; a slot already past
+    sleeps not at all."""
+    if command.get("shell", True):
+        run = f"exec /bin/sh -c {shlex.quote(command.get('value', ''))}"
+    else:
+        run = "exec " + " ".join(shlex.quote(arg) for arg in command.get("arguments") or [])
+    wait = (f"d=$(({start_at_ms * 1_000_000} - $(date +%s%N)))\n"
+            'if [ "$d" -gt 0 ]; then\n'
+            '  sleep "$((d / 1000000000)).$(printf %09d $((d % 1000000000)))"\n'
+            "fi\n")
+    timed = {key: value for key, value in command.items() if key != "arguments"}
+    return timed | {"shell": True, "value": wait + run}
 
 
 def task_environment(

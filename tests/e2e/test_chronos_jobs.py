@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from chronos.timefmt import format_instant
 from tests.e2e.chronos_client import ChronosClient, ChronosClientError
@@ -66,6 +67,32 @@ def test_a_repeating_job_runs_each_of_its_slots_once(client: ChronosClient, stam
     wait_for(lambda: listed(client, "repeat")["successCount"] == 3, 10)
     after = listed(client, "repeat")
     assert after["schedule"].startswith("R0/") and after["disabled"] is True
+
+
+def test_each_run_is_its_own_command_task_started_at_its_slot(
+    dev: Dev, client: ChronosClient, tmp_path: Path
+) -> None:
+    started = tmp_path / "started"
+    start = soon(3)
+    # Concurrent, so each run is launched its lead ahead of its slot, whatever the other does.
+    client.add(job("own", tmp_path, schedule=f"R2/{start}/PT1S", concurrent=True,
+                   command=f"date +%s.%N >> {started}; echo run $CHRONOS_JOB_RUN_TIME"))
+    wait_for(lambda: started.exists() and len(started.read_text().split()) == 2, 15)
+    wait_for(lambda: listed(client, "own")["successCount"] == 2, 10)
+    runs = sorted(dev.get("/v1/scheduler/job/runs/own"), key=lambda run: run["dueMillis"])
+    stamps = sorted(float(stamp) for stamp in started.read_text().split())
+    lateness = [stamp - run["dueMillis"] / 1000 for stamp, run in zip(stamps, runs, strict=True)]
+    # Launched ahead of the slot, the command waited in its task and started at the slot.
+    assert all(0 <= late < 0.5 for late in lateness), (lateness, runs)
+    [agent] = requests.get(dev.mesos_url + "/state", timeout=5).json()["slaves"]
+    agent_state = requests.get(f"http://{agent['pid'].split('@')[1]}/state", timeout=5).json()
+    executors = {e["id"]: e for f in agent_state["completed_frameworks"] + agent_state["frameworks"]
+                 for e in f["executors"] + f["completed_executors"]}
+    for run in runs:
+        [attempt] = run["attempts"]
+        # Mesos's command executor names a task's executor after the task: a container each.
+        sandbox = Path(executors[attempt["taskId"]]["directory"])
+        assert (sandbox / "stdout").read_text().endswith(f"run {run['dueMillis']}\n")
 
 
 def test_a_dependent_job_runs_after_its_parent(client: ChronosClient, stamps: Path) -> None:

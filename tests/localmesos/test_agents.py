@@ -137,6 +137,29 @@ def test_a_paused_agent_is_unreachable_then_comes_back_with_its_tasks(
     assert [t["state"] for t in aware_state["tasks"]] == ["TASK_RUNNING"]
 
 
+def test_a_task_that_ended_while_its_agent_was_paused_is_reported_ended_not_gone(
+    cluster: LocalMesos,
+) -> None:
+    client = V1Scheduler(cluster.url)
+    client.subscribe(failover_timeout=60, capabilities=[{"type": "PARTITION_AWARE"}])
+    offers = offers_by_host(client, 3)
+    offer = offers.pop("127.0.0.1")
+    client.accept(offer, [task(offer, "brief", command={"value": "sleep 2"})])
+    client.acknowledged_update("brief", "TASK_RUNNING")
+    cluster.signal_agent(1, signal.SIGSTOP)
+    client.update("brief", "TASK_UNREACHABLE")
+    time.sleep(2.5)  # the task ends meanwhile; its agent cannot say so yet
+    cluster.signal_agent(1, signal.SIGCONT)
+    terminal = {"TASK_FINISHED", "TASK_GONE", "TASK_LOST", "TASK_FAILED"}
+    states: list[str] = []
+    while not terminal.intersection(states):
+        status = client.update("brief", timeout=20)
+        states.append(status["state"])
+        if "uuid" in status:
+            client.acknowledge(status)
+    assert states[-1] == "TASK_FINISHED", states
+
+
 def test_a_killed_agent_restarted_keeps_its_id_and_its_tasks_are_gone(
     cluster: LocalMesos,
 ) -> None:

@@ -117,6 +117,16 @@ def test_updates_are_the_command_executors(scheduler: V1Scheduler) -> None:
     assert signalled["message"] == "Command terminated with signal Killed"
 
 
+def test_a_finished_task_ends_at_once_and_what_it_left_behind_is_killed(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    launched = time.monotonic()
+    launch(scheduler, "leaver", {"value": "setsid sleep 300 & exit 0"})
+    updates_until(scheduler, "leaver", "TASK_FINISHED")
+    assert time.monotonic() - launched < 5
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
+
+
 def test_the_task_sees_its_environment(localmesos: LocalMesos, scheduler: V1Scheduler) -> None:
     variables = [{"name": "GREETING", "value": "hi there"}]
     shown = "MESOS_SANDBOX MESOS_TASK_ID MESOS_AGENT_ID MESOS_SLAVE_ID HOST GREETING"
@@ -253,6 +263,18 @@ def test_without_the_killing_capability_a_kill_goes_straight_to_killed(
     updates_until(scheduler, "plain", "TASK_RUNNING")
     scheduler.call("KILL", {"task_id": {"value": "plain"}})
     assert [s["state"] for s in updates_until(scheduler, "plain", "TASK_KILLED")] == ["TASK_KILLED"]
+
+
+def test_a_task_past_its_max_completion_time_is_killed_and_fails(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    launched = time.monotonic()
+    launch(scheduler, "overdue", {"value": "sleep 300"},
+           max_completion_time={"nanoseconds": 1_000_000_000})
+    *_, failed = updates_until(scheduler, "overdue", "TASK_FAILED")
+    assert failed["reason"] == "REASON_MAX_COMPLETION_TIME_REACHED"
+    assert 1.0 <= time.monotonic() - launched < 10
+    wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
 
 
 def check(kind: str, **fields: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -159,10 +160,11 @@ def due_ms(task_id: str) -> int:
 
 
 def start_at(jobs: Jobs) -> int | None:
-    """The start instant (epoch ms) the last launched task carries, None when it has none."""
-    labels = jobs.driver.launches[-1].task_infos[0].get("labels", {}).get("labels", [])
-    found = [int(label["value"]) for label in labels if label["key"] == "dromos.start_at"]
-    return found[0] if found else None
+    """The start instant (epoch ms) the last launched task's command waits for, None when it
+    starts at once."""
+    command = jobs.driver.launches[-1].task_infos[0]["command"]
+    found = re.match(r"d=\$\(\((\d+) - ", command.get("value", ""))
+    return int(found.group(1)) // 1_000_000 if found else None
 
 
 class SchedulerDied(Exception):

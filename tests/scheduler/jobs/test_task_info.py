@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,14 +12,13 @@ import pytest
 from chronos.errors import InvalidJob
 from chronos.job import job_from_json
 from chronos.task_id import TaskId, parse_task_id, task_id_for
-from scheduler.jobs.task_info import build_task_info, task_request_for
+from scheduler.jobs.task_info import build_task_info, starting_at, task_request_for
 from scheduler.launch.constraints import Constraint, Operator
 from scheduler.launch.task_request import Placement
 from scheduler.mesos.resources import Resources
 from tests.protocol.oracle import task_problem
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
-EXECUTOR = {"type": "CUSTOM", "executor_id": {"value": "dromos-executor"}}
 DUE_MS = 1428515194358
 
 
@@ -31,13 +32,19 @@ def placement(task_id: str) -> Placement:
     return Placement(request, offer_id="O1", agent_id="S1", hostname="node1")
 
 
-def info(run_job: Any, arguments: str = "", attempt: int = 0,
-         start_at_ms: int | None = None) -> dict[str, Any]:
+def info(run_job: Any, arguments: str = "", attempt: int = 0, **timing: int) -> dict[str, Any]:
     task_id = task_id_for(run_job.name, DUE_MS, attempt, arguments)
-    task = build_task_info(run_job, task_id, placement(task_id), EXECUTOR, DUE_MS, attempt,
-                           arguments, start_at_ms)
+    task = build_task_info(run_job, task_id, placement(task_id), DUE_MS, attempt, arguments,
+                           **timing)
     assert task_problem(task) is None, task_problem(task)
     return task
+
+
+def run_shell(command: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """Run a CommandInfo as Mesos's command executor runs a shell command."""
+    assert command["shell"] is True
+    return subprocess.run(["/bin/sh", "-c", command["value"]], capture_output=True, text=True,
+                          timeout=10, check=False)
 
 
 def env(task: dict[str, Any]) -> dict[str, str]:
@@ -73,12 +80,12 @@ def test_task_request_names_the_job_and_carries_resources_and_constraints() -> N
     assert request.constraints == (Constraint("rack", Operator.EQUALS, "r1"),)
 
 
-def test_task_info_name_resources_executor_and_agent() -> None:
+def test_task_info_is_a_command_task_with_name_resources_and_agent() -> None:
     task = info(job())
     assert task["name"] == "ChronosTask:NewJob"
     assert task["task_id"] == {"value": "ct:1428515194358:0:NewJob:"}
     assert task["agent_id"] == {"value": "S1"}
-    assert task["executor"] == EXECUTOR
+    assert "executor" not in task  # its own container on the agent, no Dromos executor
     assert [(r["name"], r["scalar"]["value"]) for r in task["resources"]] == [
         ("cpus", 0.1),
         ("mem", 128.0),
@@ -152,8 +159,8 @@ def test_a_job_in_a_container_is_a_command_task_with_its_container_info() -> Non
         "volumes": [{"hostPath": "/srv", "containerPath": "/data", "mode": "ro"}],
         "parameters": [{"key": "memory-swap", "value": "-1"}],
     }
-    task = info(job(container=container), start_at_ms=DUE_MS)
-    assert "executor" not in task and "labels" not in task  # no executor to hold a start
+    task = info(job(container=container))
+    assert "executor" not in task
     assert task["command"]["value"] == "echo hi"
     assert task["container"] == {
         "type": "DOCKER",
@@ -167,12 +174,6 @@ def test_a_job_in_a_container_is_a_command_task_with_its_container_info() -> Non
             "parameters": [{"key": "memory-swap", "value": "-1"}],
         },
     }
-
-
-def test_a_job_without_a_container_keeps_the_executor_and_its_timed_start() -> None:
-    task = info(job(), start_at_ms=DUE_MS)
-    assert task["executor"] == EXECUTOR
-    assert task["labels"] == {"labels": [{"key": "dromos.start_at", "value": str(DUE_MS)}]}
 
 
 def test_mesos_container_uses_a_docker_image() -> None:
@@ -198,3 +199,34 @@ def test_container_fields_the_task_needs_are_validated(
 ) -> None:
     with pytest.raises(InvalidJob, match=message):
         job(container=container)
+
+
+def test_a_run_launched_ahead_starts_its_command_at_the_slot() -> None:
+    slot_ms = round((time.time() + 0.4) * 1000)
+    command = starting_at({"shell": True, "value": "date +%s.%N; echo \"$0 'quoted'\""},
+                          slot_ms)
+    started = run_shell(command)
+    stamp, line = started.stdout.splitlines()
+    assert 0 <= float(stamp) - slot_ms / 1000 < 0.5  # not before the slot, and soon after
+    assert line == "/bin/sh 'quoted'"
+
+
+def test_an_argv_command_launched_ahead_keeps_its_arguments_apart() -> None:
+    slot_ms = round((time.time() + 0.1) * 1000)
+    argv = ["/bin/echo", "two words", "it's", "$HOME"]
+    command = starting_at({"shell": False, "value": "/bin/echo", "arguments": argv}, slot_ms)
+    assert "arguments" not in command
+    assert run_shell(command).stdout == "two words it's $HOME\n"
+
+
+def test_a_slot_already_past_starts_at_once_and_the_exit_status_is_the_commands() -> None:
+    command = starting_at({"shell": True, "value": "exit 3"}, round(time.time() * 1000) - 5000)
+    began = time.monotonic()
+    assert run_shell(command).returncode == 3
+    assert time.monotonic() - began < 0.5
+
+
+def test_max_completion_time_counts_from_the_slot() -> None:
+    task = info(job(maxCompletionTime=90), start_at_ms=DUE_MS, now_ms=DUE_MS - 1500)
+    assert task["max_completion_time"] == {"nanoseconds": 91_500_000_000}
+    assert task["command"]["environment"] == info(job())["command"]["environment"]
