@@ -226,9 +226,9 @@ class Framework:
         """Apply one update of the batch; False (and not acknowledged, so Mesos sends it
         again) if it failed, as the owner loop treats a failed message. A database error
         fails the whole batch instead: the others' writes may be gone with it."""
-        task_id = status["task_id"]["value"]
-        state = status["state"]
         try:
+            task_id = status["task_id"]["value"]
+            state = status["state"]
             record = self.tracker.get(task_id)
             if record is None:
                 self._unknown_task(task_id, state, status)
@@ -238,7 +238,7 @@ class Framework:
         except SQLAlchemyError:
             raise
         except Exception:  # a bug in one update must not lose the batch
-            log.exception("status update %s of task %s failed", state, task_id)
+            log.exception("status update %s failed", status)
             return False
         return True
 

@@ -92,6 +92,22 @@ def test_the_kills_of_a_scale_down_are_one_transaction(cluster: Cluster) -> None
     assert len(cluster.pending_kills()) == N
 
 
+def test_an_update_that_fails_is_not_acknowledged_and_the_others_are(
+    cluster: Cluster,
+) -> None:
+    tasks = staged(cluster)
+    acked = len(cluster.driver.acks)
+    broken = running_status(cluster, tasks[0])
+    del broken["state"]
+    for status in [broken, *(running_status(cluster, t) for t in tasks[1:])]:
+        cluster.rt.framework.on_status(status)
+    cluster.rt.core.run_pending()
+    assert [a["task_id"]["value"] for a in cluster.driver.acks[acked:]] == tasks[1:]
+    states = stored_states(cluster.data_dir / "dromos.db")
+    assert states[tasks[0]] == "TASK_STAGING"
+    assert all(states[t] == "TASK_RUNNING" for t in tasks[1:])
+
+
 class CheckingDriver(FakeDriver):
     """Looks in the database file, at each acknowledgement, for the update it acknowledges."""
 
