@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, request
 
 from api.context import runtime
 from scheduler.base.events import EventBus
-from scheduler.process.http_server import held_stream
+from scheduler.process.http_server import held_stream, when_streams_close
 
 blueprint = Blueprint("events", __name__)
 
 KEEPALIVE_S = 15.0
 
 
-def _stream(bus: EventBus, types: list[str], remote: str, now: float) -> Iterator[str]:
+def _stream(bus: EventBus, types: list[str], remote: str, now: float,
+            when_closing: Callable[[Callable[[], None]], Callable[[], None]]) -> Iterator[str]:
     sub = bus.subscribe(types)
+    forget = when_closing(lambda: bus.end(sub))  # the server is stopping: end at once
     bus.publish("event_stream_attached", now, remoteAddress=remote)
     try:
         yield ": attached\n\n"
@@ -30,6 +33,7 @@ def _stream(bus: EventBus, types: list[str], remote: str, now: float) -> Iterato
                 continue
             yield f"event: {event['eventType']}\ndata: {json.dumps(event)}\n\n"
     finally:
+        forget()
         bus.unsubscribe(sub)
 
 
@@ -37,7 +41,9 @@ def _stream(bus: EventBus, types: list[str], remote: str, now: float) -> Iterato
 def events() -> Response:
     rt = runtime()
     types = request.args.getlist("event_type")
-    stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now())
+    when_closing = functools.partial(when_streams_close, request.environ)
+    stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now(),
+                     when_closing)
     response = Response(held_stream(request.environ, stream), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     return response

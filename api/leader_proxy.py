@@ -12,8 +12,10 @@ system's), whatever it serves itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -24,7 +26,7 @@ import urllib3
 
 from scheduler.base.events import iso_timestamp
 from scheduler.leadership.service import ElectionService, host_port
-from scheduler.process.http_server import held_stream
+from scheduler.process.http_server import held_stream, stream_closing, when_streams_close
 
 log = logging.getLogger(__name__)
 
@@ -98,41 +100,49 @@ class LeaderRouter:
     def _follow(self, environ: dict[str, Any], answer: requests.Response, leader: str,
                 headers: dict[str, str]) -> Iterator[bytes]:
         """An event stream through a standby outlives the leader: when the leader's stream
-        ends, say who leads now and go on with the new leader's stream."""
+        ends, say who leads now and go on with the new leader's stream. It ends at once
+        when this instance stops."""
         query = environ.get("QUERY_STRING", "")
         url = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
         wanted = parse_qs(query).get("event_type")
-        while True:
-            yield from _relay(answer)
-            new = self._next_leader(leader)
-            if new is None:
-                return
-            if not wanted or "leader_elected_event" in wanted:
-                yield _event("leader_elected_event", leader=host_port(new),
-                             previousLeader=host_port(leader))
-            if new == self._me:  # this instance leads now: its own stream
-                app = self._leader_app(STARTING_WAIT_S)
-                if app is not None:
-                    yield from app(dict(environ), lambda *_: None)
-                return
-            try:
-                answer = self._session.get(f"{new}{url}", headers=headers,
-                                           stream=True, timeout=(2.0, None), verify=self._trust)
-            except requests.RequestException:
-                return
-            if not answer.ok:
-                answer.close()
-                return
-            leader = new
+        closing, relayed = stream_closing(environ), [answer]
+        forget = when_streams_close(environ, lambda: _cut(relayed[0]))
+        try:
+            while not closing.is_set():
+                yield from _relay(relayed[0])
+                new = self._next_leader(leader, closing)
+                if new is None:
+                    return
+                if not wanted or "leader_elected_event" in wanted:
+                    yield _event("leader_elected_event", leader=host_port(new),
+                                 previousLeader=host_port(leader))
+                if new == self._me:  # this instance leads now: its own stream
+                    app = self._leader_app(STARTING_WAIT_S)
+                    if app is not None:
+                        yield from app(dict(environ), lambda *_: None)
+                    return
+                try:
+                    relayed[0] = self._session.get(
+                        f"{new}{url}", headers=headers, stream=True,
+                        timeout=(2.0, None), verify=self._trust)
+                except requests.RequestException:
+                    return
+                if not relayed[0].ok:
+                    relayed[0].close()
+                    return
+                leader = new
+        finally:
+            forget()
 
-    def _next_leader(self, old: str) -> str | None:
-        """The leader after `old`, once one leads; None if none does in time."""
+    def _next_leader(self, old: str, closing: threading.Event) -> str | None:
+        """The leader after `old`, once one leads; None if none does in time, or when this
+        instance stops first."""
         deadline = time.monotonic() + FOLLOW_WAIT_S
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not closing.is_set():
             leader = self._election.leader_url()
             if leader is not None and leader != old:
                 return leader
-            time.sleep(0.1)
+            closing.wait(0.1)
         return None
 
     def _naming(self, start_response: Callable[..., Any], leader: str | None
@@ -142,6 +152,14 @@ class LeaderRouter:
                 headers = [*headers, ("X-Marathon-Leader", leader)]
             return start_response(status, headers, *rest)
         return start
+
+
+def _cut(answer: requests.Response) -> None:
+    """Wake the thread reading `answer` (closing it from another thread would leave the
+    read blocked): shut its socket down for reading, so the read ends at once."""
+    raw: Any = answer.raw  # the urllib3 1.26 stubs mypy reads predate shutdown()
+    with contextlib.suppress(ValueError, RuntimeError, OSError):  # released or closed
+        raw.shutdown()
 
 
 def _relay(answer: requests.Response) -> Iterator[bytes]:

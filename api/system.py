@@ -82,7 +82,7 @@ def info() -> Response:
             "master": conf.master,
             "mesos_role": conf.role,
             "mesos_user": None,
-            "executor": conf.executor_command,
+            "executor": "//cmd",  # Marathon's: every task runs under Mesos's command executor
             "failover_timeout": 604800,
             "framework_name": conf.framework_name,
             "ha": not isinstance(elected, PseudoElection),

@@ -8,7 +8,7 @@ and job runs' tasks (`ct:...` ids, found in the job's runs) both work.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, jsonify, request
@@ -18,7 +18,7 @@ from chronos.errors import InvalidJob
 from chronos.task_id import parse_task_id
 from scheduler.base.errors import MalformedRequest, NotFound
 from scheduler.mesos.sandbox_logs import SandboxLogs, TaskPlace
-from scheduler.process.http_server import held_stream
+from scheduler.process.http_server import held_stream, stream_closing
 from scheduler.process.runtime import Runtime
 
 blueprint = Blueprint("task_logs", __name__)
@@ -66,9 +66,9 @@ def _number(name: str, default: int) -> int:
 
 
 def _follow(rt: Runtime, logs: SandboxLogs, place: TaskPlace, path: str, offset: int,
-            left: Callable[[], bool]) -> Iterator[str]:
+            left: Callable[[], bool], closing: threading.Event) -> Iterator[str]:
     ended = False
-    while not left():
+    while not left() and not closing.is_set():
         chunk = logs.read(place, path, offset, FOLLOW_CHUNK)
         data = str(chunk["data"])
         if data:
@@ -80,7 +80,7 @@ def _follow(rt: Runtime, logs: SandboxLogs, place: TaskPlace, path: str, offset:
         found = rt.call(lambda: _place(rt, place.task_id))
         ended = found is None or not found[1]  # an ended app task is forgotten
         if not ended:
-            time.sleep(FOLLOW_POLL_S)
+            closing.wait(FOLLOW_POLL_S)
 
 
 @blueprint.get("/dromos/tasks/<task_id>/log")
@@ -96,6 +96,7 @@ def task_log(task_id: str) -> Response:
         start = offset if offset >= 0 else int(logs.read(place, path, -1, -1)["offset"])
         # Under waitress a client that went away is seen between polls, not only on a write.
         left = request.environ.get("waitress.client_disconnected", lambda: False)
-        body = held_stream(request.environ, _follow(rt, logs, place, path, start, left))
+        body = held_stream(request.environ, _follow(rt, logs, place, path, start, left,
+                                                    stream_closing(request.environ)))
         return Response(body, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
     return jsonify(logs.read(place, path, offset, length))

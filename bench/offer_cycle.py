@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from scheduler.launch.constraints import Constraint, Operator
-from scheduler.launch.launcher import MATCH_BUDGET, MAX_PER_OFFER
+from scheduler.launch.launcher import MATCH_BUDGET
 from scheduler.launch.offer_matcher import match
 from scheduler.launch.offers import Offer
 from scheduler.launch.task_request import PlacedTask, TaskRequest
@@ -41,5 +41,5 @@ def cycle(n: int, apps: int = 1) -> tuple[float, int, int]:
     """Seconds of one cycle, requests given a reason, requests left to the next cycle."""
     requests, offers, placed = unplaceable(n, apps)
     started = time.process_time()
-    plan = match(requests, offers, placed, MAX_PER_OFFER, budget=MATCH_BUDGET)
+    plan = match(requests, offers, placed, budget=MATCH_BUDGET)
     return time.process_time() - started, len(plan.waiting), len(plan.unreached)

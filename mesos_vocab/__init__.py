@@ -1,6 +1,6 @@
-"""The Mesos vocabulary Dromos's own scheduler and executor share: task states, which of
-them are terminal, the status-update reasons they send, the TaskInfo labels they agree on.
+"""The Mesos vocabulary of Dromos's scheduler and its API: task states, which of them are
+terminal, and the status-update reasons Mesos sends.
 
-May import: nothing of the project (scheduler/ and executor/ both import it, and executor/
-stays independent of scheduler/). localmesos/ has its own copy on purpose (localmesos/model.py).
+May import: nothing of the project (the bottom layer under scheduler/ and api/).
+localmesos/ has its own copy on purpose (localmesos/model.py: it plays Mesos, not a client).
 """

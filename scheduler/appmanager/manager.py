@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mesos_vocab.states import TaskState
+from scheduler.appmanager.instance_tallies import InstanceTallies
 from scheduler.appmanager.launch_delays import LaunchDelays
 from scheduler.appmanager.status_events import publish_status
 from scheduler.apps import pathid, service_ports
@@ -59,6 +60,7 @@ class AppManager:
         self.deployments = DeploymentManager(self)
         self.readiness = ReadinessTracker(self, self.deployments)
         self.health = HealthMonitor(self, self.readiness)
+        self.tallies = InstanceTallies(framework.tracker, self.readiness)
         self._last_version = ""
         self._started_version = timestamp(framework.clock.now())
         # Apps whose instances changed this turn of the owner loop: each is brought back to
@@ -122,17 +124,8 @@ class AppManager:
     def tasks(self, app_id: str) -> list[TaskRecord]:
         return [t for t in self.fw.tracker.of(app_id) if not t.is_terminal]
 
-    def counted(self, app_id: str) -> list[TaskRecord]:
-        """The instances that count towards the target: not inactive (replaced) ones."""
-        return [t for t in self.tasks(app_id) if not t.inactive]
-
     def is_ready(self, record: TaskRecord, app: AppDefinition | None) -> bool:
-        if not record.is_running or record.goal is not Goal.RUNNING:
-            return False
-        if app is None:
-            return True
-        healthy = not app.health_checks or record.healthy is True
-        return healthy and not self.readiness.pending(record, app)
+        return self.tallies.is_ready(record, app)
 
     # deployments ------------------------------------------------------------------------
     def deploy(
@@ -255,52 +248,53 @@ class AppManager:
 
     # desired against actual -------------------------------------------------------------
     def reconcile(self, app_id: str) -> None:
+        """Bring the app to its target from its counts: work for what is to be done, not
+        for how many instances it has."""
         app = self.apps.get(app_id)
-        records = self.tasks(app_id) if app is None else self.counted(app_id)
-        queued = self.fw.queue.of(app_id)
         if app is None:
             self.fw.unqueue(app_id)
-            for record in records:
-                if record.goal is Goal.RUNNING:
-                    self.fw.kill(record)
+            if self.tallies.live_count(app_id):
+                self._kill([r for r in self.tasks(app_id) if r.goal is Goal.RUNNING])
             return
         if self.deployments.held(app_id):
             return
-        views = {r.task_id: self._view(r, app) for r in records}
-        if self.deployments.restarting(app_id):
-            current = config_version(app)
-            old = [views[r.task_id] for r in records if r.config_version != current]
-            new = [views[r.task_id] for r in records if r.config_version == current]
+        queued = self.fw.queue.count(app_id)
+        current = config_version(app)
+        restarting = self.deployments.restarting(app_id)
+        if restarting:
+            old, new = self.tallies.old_and_new(app)
             decision = rolling.restart(
                 app.instances, app.upgrade_strategy.minimum_health_capacity,
-                app.upgrade_strategy.maximum_over_capacity, old, new, len(queued),
+                app.upgrade_strategy.maximum_over_capacity, old, new, queued,
             )
         else:
-            decision = rolling.scale(
-                app.instances, list(views.values()), len(queued),
-                youngest_first=app.kill_selection is KillSelection.YOUNGEST_FIRST,
-            )
-        for task_id in decision.kill:
-            victim = self.fw.tracker.get(task_id)
-            if victim is not None:
-                self.fw.kill(victim)
-        for queued_item in sorted(queued, key=lambda q: q.since)[len(queued) - decision.unqueue:]:
-            self.fw.queue.remove(queued_item.request.task_id)
+            decision = rolling.scale(app.instances, self.tallies.of_app(app), queued)
+        if decision.kill:
+            candidates = [self.tallies.view(r, app) for r in self.tasks(app_id)
+                          if not r.inactive and not (restarting and r.config_version == current)]
+            youngest = not restarting and app.kill_selection is KillSelection.YOUNGEST_FIRST
+            victims = (self.fw.tracker.get(t)
+                       for t in rolling.kill_order(candidates, decision.kill, youngest))
+            self._kill([v for v in victims if v is not None])
+        if decision.unqueue:
+            queued_items = sorted(self.fw.queue.of(app_id), key=lambda q: q.since)
+            for queued_item in queued_items[queued - decision.unqueue:]:
+                self.fw.queue.remove(queued_item.request.task_id)
         for _ in range(decision.launch):
             task_id = pathid.task_id_for(app_id)
             self.fw.enqueue(task_request_for(app, task_id))
         if decision.unqueue or decision.kill:
             self.fw.launcher.after_change()
 
+    def _kill(self, records: list[TaskRecord]) -> None:
+        # One commit for all of them: a scale-down of thousands is not thousands of commits.
+        with self.fw.store.transaction():
+            for record in records:
+                self.fw.kill(record)
+
     def checks_changed(self, app_id: str) -> None:
         self.reconcile(app_id)
         self.deployments.on_app_changed(app_id)
-
-    def _view(self, record: TaskRecord, app: AppDefinition) -> rolling.InstanceView:
-        return rolling.InstanceView(
-            record.task_id, self.is_ready(record, app), record.goal is Goal.KILL,
-            record.staged_at,
-        )
 
     # RunSpecOwner -----------------------------------------------------------------------
     def build(self, placement: Placement) -> Launch | None:
@@ -352,51 +346,44 @@ class AppManager:
             self.reconcile(app_id)
         self.deployments.on_apps_changed(dirty)
         for app_id in sorted(dirty):
-            if app_id not in self.apps and not self.tasks(app_id):
+            if app_id not in self.apps and not self.tallies.live_count(app_id):
                 self.fw.events.publish("app_terminated_event", self.fw.clock.now(),
                                        appId=app_id)
 
     # for deployments --------------------------------------------------------------------
     def action_done(self, action: Action) -> bool:
         app = self.apps.get(action.app_id)
-        records = self.counted(action.app_id)
         if action.kind is ActionKind.STOP:
-            return not self.tasks(action.app_id)
+            return not self.tallies.live_count(action.app_id)
         if action.kind is ActionKind.START or app is None:
             return True
-        views = [self._view(r, app) for r in records]
         if action.kind is ActionKind.SCALE:
-            return rolling.scale_done(app.instances, views)
-        current = config_version(app)
-        old = [v for r, v in zip(records, views, strict=True) if r.config_version != current]
-        new = [v for r, v in zip(records, views, strict=True) if r.config_version == current]
-        return rolling.restart_done(app.instances, old, new)
+            return rolling.scale_done(app.instances, self.tallies.of_app(app))
+        return rolling.restart_done(app.instances, *self.tallies.old_and_new(app))
 
     def action_waiting(self, action: Action) -> str:
         """Why an action has not finished yet, in words a user can act on."""
         app = self.apps.get(action.app_id)
-        records = self.tasks(action.app_id)
         if action.kind is ActionKind.STOP or app is None:
-            return f"waiting for {len(records)} instance(s) to be killed"
+            count = self.tallies.live_count(action.app_id)
+            return f"waiting for {count} instance(s) to be killed"
         if action.kind is ActionKind.SCALE:
-            counted, which = records, ""
+            ready, which = self.tallies.of_app(app).ready, ""
         else:  # a restart or an update: the instances it replaces are not progress
-            current = config_version(app)
-            counted, which = [r for r in records if r.config_version == current], "new "
-        ready = sum(self.is_ready(r, app) for r in counted)
+            ready, which = self.tallies.old_and_new(app)[1].ready, "new "
         parts = [f"{ready} of {app.instances} {which}instances ready"]
-        reasons = [self.fw.queue.reasons.get(q.request.task_id, "waiting for offers")
-                   for q in self.fw.queue.of(action.app_id)]
-        if reasons:
-            parts.append(f"{len(reasons)} waiting to launch: {reasons[0]}")
+        waiting = self.fw.queue.count(action.app_id)
+        if waiting:
+            first = self.fw.queue.first(action.app_id)
+            reason = self.fw.queue.reasons.get(first.request.task_id, "waiting for offers")
+            parts.append(f"{waiting} waiting to launch: {reason}")
         delay = self.time_left(action.app_id)
         if delay > 0:
             parts.append(f"launch delayed {delay:.0f}s by backoff after failures")
-        unhealthy = [r for r in records if r.is_running and app.health_checks and not r.healthy]
+        unhealthy = self.tallies.unhealthy_count(app)
         if unhealthy:
-            parts.append(f"{len(unhealthy)} running but not healthy")
-        unready = [r for r in records if r.is_running and self.readiness.pending(r, app)]
+            parts.append(f"{unhealthy} running but not healthy")
+        unready = self.tallies.unready_count(app)
         if unready:
-            parts.append(f"{len(unready)} running but not ready (readiness check)")
+            parts.append(f"{unready} running but not ready (readiness check)")
         return "; ".join(parts)
-

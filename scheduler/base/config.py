@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import shlex
 import socket
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,14 +11,6 @@ from typing import Any
 from scheduler.base.task_users import UserPolicy
 
 Json = dict[str, Any]
-
-EXECUTOR_ID = "dromos-executor"
-
-
-def default_executor_command() -> str:
-    """The executor of this installation; real agents get it from the dromos_executor role."""
-    return f"{shlex.quote(sys.executable)} -m executor"
-
 
 @dataclass(frozen=True)
 class Config:
@@ -32,7 +22,6 @@ class Config:
     hostname: str = field(default_factory=socket.gethostname)
     framework_name: str = "dromos"
     role: str = "*"
-    executor_command: str = field(default_factory=default_executor_command)
     max_app_versions: int = 50
     reconcile_interval_s: float = 300.0
     launch_timeout_s: float = 300.0
@@ -98,12 +87,3 @@ class Config:
     @property
     def http_address(self) -> str:
         return f"{self.hostname}:{self.port}"
-
-    def executor_info(self) -> Json:
-        """The one executor per agent that runs every Dromos task there."""
-        return {
-            "type": "CUSTOM",
-            "executor_id": {"value": EXECUTOR_ID},
-            "name": "Dromos executor",
-            "command": {"value": self.executor_command, "shell": True},
-        }

@@ -106,6 +106,11 @@ class Core:
             ran += 1
         ran += self._run_due_timers()
         self.end_turn()
+        # As the loop would next: timers the end of the turn made due at once (a status
+        # update applied there may arm one with no delay).
+        while due := self._run_due_timers():
+            ran += due
+            self.end_turn()
         return ran
 
     def _run_due_timers(self) -> int:

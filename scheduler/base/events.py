@@ -53,6 +53,12 @@ class EventBus:
             self._subs.append(sub)
         return sub
 
+    def end(self, sub: Subscription) -> None:
+        """Close `sub` now: its reader, waiting or not, gets None at once."""
+        if not sub.closed:
+            self.unsubscribe(sub)
+            self._wake(sub)
+
     def unsubscribe(self, sub: Subscription) -> None:
         sub.closed = True
         with self._lock:
@@ -77,4 +83,5 @@ class EventBus:
         # Make room for the end-of-stream marker so the reader notices at once.
         with contextlib.suppress(queue.Empty):
             sub.queue.get_nowait()
-        sub.queue.put_nowait(None)
+        with contextlib.suppress(queue.Full):  # refilled meanwhile: its reader sees `closed`
+            sub.queue.put_nowait(None)

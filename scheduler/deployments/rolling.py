@@ -8,14 +8,15 @@ ready, and count against capacity until their end is confirmed.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class InstanceView:
-    """What the arithmetic needs of one instance."""
+    """What choosing whom to kill needs of one instance."""
 
     task_id: str
     ready: bool
@@ -24,8 +25,23 @@ class InstanceView:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """How many instances of a set there are, as the arithmetic counts them."""
+
+    total: int = 0  # every counted instance: one being killed holds capacity until gone
+    live: int = 0  # not being killed
+    ready: int = 0  # live and ready
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.total + other.total, self.live + other.live,
+                     self.ready + other.ready)
+
+
+@dataclass(frozen=True)
 class Decision:
-    kill: tuple[str, ...] = ()
+    """Launch and unqueue counts, and how many to kill: the first of `kill_order`."""
+
+    kill: int = 0
     launch: int = 0
     unqueue: int = 0
 
@@ -43,47 +59,47 @@ def restart(
     n: int,
     min_health_capacity: float,
     max_over_capacity: float,
-    old: Sequence[InstanceView],
-    new: Sequence[InstanceView],
+    old: Tally,
+    new: Tally,
     queued: int,
 ) -> Decision:
-    """One evaluation of a rolling restart; call again whenever an instance changes."""
+    """One evaluation of a rolling restart; call again whenever an instance changes.
+
+    Old instances that are not ready cost nothing to kill; ready ones only above
+    minHealthy, oldest first (`kill_order` of the old ones, youngest_first False).
+    """
     min_healthy, max_capacity = capacity(n, min_health_capacity, max_over_capacity)
-    live_old = [o for o in old if not o.killing]
-    new_live = [i for i in new if not i.killing]
-    ready = sum(o.ready for o in live_old) + sum(i.ready for i in new_live)
-    kill: list[str] = []
-    # Instances that are not ready cost nothing to kill; ready ones only above minHealthy.
-    for view in sorted(live_old, key=lambda o: (o.ready, o.staged_at)):
-        if not view.ready:
-            kill.append(view.task_id)
-        elif ready - 1 >= min_healthy:
-            kill.append(view.task_id)
-            ready -= 1
-    existing = len(old) + len(new) + queued
-    launch = max(0, min(n - len(new_live) - queued, max_capacity - existing))
-    unqueue = max(0, len(new_live) + queued - n)
-    return Decision(tuple(kill), launch, min(unqueue, queued))
+    ready = old.ready + new.ready
+    kill = (old.live - old.ready) + min(old.ready, max(0, ready - min_healthy))
+    existing = old.total + new.total + queued
+    launch = max(0, min(n - new.live - queued, max_capacity - existing))
+    unqueue = max(0, new.live + queued - n)
+    return Decision(kill, launch, min(unqueue, queued))
 
 
-def restart_done(n: int, old: Sequence[InstanceView], new: Sequence[InstanceView]) -> bool:
-    return not old and len(new) == n and all(i.ready for i in new)
+def restart_done(n: int, old: Tally, new: Tally) -> bool:
+    return old.total == 0 and new.total == n and new.ready == n
 
 
-def scale(
-    n: int, instances: Sequence[InstanceView], queued: int, youngest_first: bool
-) -> Decision:
-    """Launch up to `n`; beyond it drop queued requests first, then kill by killSelection."""
-    live = [i for i in instances if not i.killing]
-    missing = n - len(live) - queued
+def scale(n: int, instances: Tally, queued: int) -> Decision:
+    """Launch up to `n`; beyond it drop queued requests first, then kill (`kill_order`)."""
+    missing = n - instances.live - queued
     if missing >= 0:
         return Decision(launch=missing)
     unqueue = min(queued, -missing)
-    extra = -missing - unqueue
-    # Instances not yet ready go first, then the selection's order.
-    order = sorted(live, key=lambda i: (i.ready, -i.staged_at if youngest_first else i.staged_at))
-    return Decision(kill=tuple(i.task_id for i in order[:extra]), unqueue=unqueue)
+    return Decision(kill=-missing - unqueue, unqueue=unqueue)
 
 
-def scale_done(n: int, instances: Sequence[InstanceView]) -> bool:
-    return len(instances) == n and all(i.ready and not i.killing for i in instances)
+def scale_done(n: int, instances: Tally) -> bool:
+    return instances.total == n and instances.ready == n
+
+
+def kill_order(views: Iterable[InstanceView], count: int, youngest_first: bool) -> (
+    tuple[str, ...]
+):
+    """The `count` live instances to kill first: those not ready, then by age."""
+    live = (v for v in views if not v.killing)
+    order = heapq.nsmallest(
+        count, live, key=lambda v: (v.ready, -v.staged_at if youngest_first else v.staged_at)
+    )
+    return tuple(v.task_id for v in order)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from mesos_vocab.states import TERMINAL_STATES, TaskState
 from scheduler.base.clock import Clock
 from scheduler.base.config import Config
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 EXIT_FRAMEWORK_REMOVED = 110  # Marathon's exit code for the same event
+# A turn's status updates could not be committed: exit without acknowledging them, so Mesos
+# sends them again to the next scheduler (111 is lost leadership, scheduler/leadership).
+EXIT_STORE_FAILED = 112
 
 
 class RunSpecOwner(Protocol):
@@ -90,6 +95,10 @@ class Framework:
         self._reconcile_timer: Timer | None = None
         self.exit: Callable[[int], None] = os._exit
         self.unreachable = UnreachableTasks(core, clock, self._inactivate, self._expunge)
+        # Status updates of this turn of the owner loop, applied at its end in one
+        # transaction; registered first, so that the owners settle what they changed after.
+        self._statuses: list[Json] = []
+        core.at_end_of_turn(self.apply_statuses)
 
     # wiring -----------------------------------------------------------------------------
     def attach_driver(self, driver: DriverPort) -> None:
@@ -192,15 +201,46 @@ class Framework:
             self.exit(EXIT_FRAMEWORK_REMOVED)
 
     def on_status(self, status: Json) -> None:
-        task_id = status["task_id"]["value"]
-        state = status["state"]
-        record = self.tracker.get(task_id)
-        if record is None:
-            self._unknown_task(task_id, state, status)
-        else:
-            self._apply_status(record, state, status)
-            self.unreachable.observe(task_id, record.run_spec_id, state, status)
-        self.driver.acknowledge(status)
+        """Take the update into this turn's batch (`apply_statuses`)."""
+        self._statuses.append(status)
+
+    def apply_statuses(self) -> None:
+        """Apply the turn's status updates in order, commit them in one transaction, then
+        acknowledge them: an update Mesos hears acknowledged is in the database. If the
+        commit fails the process exits (`EXIT_STORE_FAILED`) with them unacknowledged."""
+        statuses, self._statuses = self._statuses, []
+        if not statuses:
+            return
+        try:
+            with self.store.transaction():
+                applied = [status for status in statuses if self._apply_one(status)]
+        except SQLAlchemyError:
+            log.critical("could not commit %d status updates; exiting without acknowledging "
+                         "them", len(statuses), exc_info=True)
+            self.exit(EXIT_STORE_FAILED)
+            return
+        for status in applied:
+            self.driver.acknowledge(status)
+
+    def _apply_one(self, status: Json) -> bool:
+        """Apply one update of the batch; False (and not acknowledged, so Mesos sends it
+        again) if it failed, as the owner loop treats a failed message. A database error
+        fails the whole batch instead: the others' writes may be gone with it."""
+        try:
+            task_id = status["task_id"]["value"]
+            state = status["state"]
+            record = self.tracker.get(task_id)
+            if record is None:
+                self._unknown_task(task_id, state, status)
+            else:
+                self._apply_status(record, state, status)
+                self.unreachable.observe(task_id, record.run_spec_id, state, status)
+        except SQLAlchemyError:
+            raise
+        except Exception:  # a bug in one update must not lose the batch
+            log.exception("status update %s failed", status)
+            return False
+        return True
 
     def _inactivate(self, task_id: str) -> None:
         """Unreachable past its inactive deadline: its owner stops counting it."""

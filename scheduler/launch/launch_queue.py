@@ -50,6 +50,13 @@ class LaunchQueue:
     def of(self, run_spec_id: str) -> list[Queued]:
         return list(self._by_spec.get(run_spec_id, {}).values())
 
+    def count(self, run_spec_id: str) -> int:
+        return len(self._by_spec.get(run_spec_id, ()))
+
+    def first(self, run_spec_id: str) -> Queued:
+        """The run spec's request queued first (of those it has: check `count`)."""
+        return next(iter(self._by_spec[run_spec_id].values()))
+
     def run_spec_ids(self) -> set[str]:
         return set(self._by_spec)
 
@@ -60,6 +67,9 @@ class LaunchQueue:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __contains__(self, task_id: object) -> bool:
+        return task_id in self._items
 
     def __iter__(self) -> Iterator[Queued]:
         return iter(list(self._items.values()))

@@ -8,7 +8,6 @@ requests, so the next offer comes right away.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 from collections import defaultdict
@@ -22,7 +21,7 @@ from scheduler.launch.launch_queue import LaunchQueue
 from scheduler.launch.offer_matcher import match
 from scheduler.launch.offer_stats import OfferStats
 from scheduler.launch.offers import Offer
-from scheduler.launch.task_request import PlacedTask, Placement
+from scheduler.launch.task_request import PlacedTask, Placement, TaskRequest
 from scheduler.launch.tasks import TaskRecord, TaskTracker
 from scheduler.mesos.driver import DriverPort
 
@@ -32,11 +31,12 @@ Json = dict[str, Any]
 
 DECLINE_WHILE_WAITING_S = 1.0
 DECLINE_WHEN_IDLE_S = 120.0
-# Tasks launched on one offer in one cycle. Not Marathon's 100, which paced 3,000
-# instances into 30 offer rounds of a second each: the rest of a used offer comes back at
-# once (no filter while the queue is not empty), so the cap only bounds one ACCEPT call,
-# ~1.8 KB of JSON per task against a master's 1 MiB request limit (localmesos has it).
-MAX_PER_OFFER = 250
+# Bytes of TaskInfo JSON in one ACCEPT: a master takes request bodies of up to 1 MiB (Mesos
+# and localmesos), less 64 KiB for the call around them. An offer takes as many of its
+# placements as fit; the rest stay queued for the offer's remainder, which comes back at
+# once (no filter while the queue is not empty). Not a count (Marathon's 100 per offer paced
+# 3,000 instances into 30 rounds of a second each): TaskInfos differ in size by app.
+ACCEPT_BYTES = 1024 * 1024 - 64 * 1024
 # (request, offer) evaluations per cycle: under a second of the owner thread at 3-6 us
 # each; the requests after it wait for the next offers.
 MATCH_BUDGET = 100_000
@@ -51,17 +51,6 @@ class Launch:
 
 
 Build = Callable[[Placement], Launch | None]
-
-
-def for_custom_executor(task_info: Json) -> Json:
-    """Mesos takes `executor` or `command`, never both: the Dromos executor reads the
-    task's CommandInfo from `data` (base64 of its JSON) instead."""
-    if "executor" not in task_info or "command" not in task_info:
-        return task_info
-    shaped = dict(task_info)
-    command = shaped.pop("command")
-    shaped["data"] = base64.b64encode(json.dumps(command).encode()).decode()
-    return shaped
 
 
 class Launcher:
@@ -128,11 +117,14 @@ class Launcher:
             self._suppressed = True
             self.driver.suppress()
 
-    def _placed(self) -> list[PlacedTask]:
+    def _placed(self, requests: Sequence[TaskRequest]) -> list[PlacedTask]:
+        """The live tasks constraints count: only those of run specs whose requests have
+        constraints (not every task of the cluster in every offer cycle)."""
+        constrained = {r.run_spec_id for r in requests if r.constraints}
         return [
             PlacedTask(t.run_spec_id, t.agent_id, t.hostname,
                        self.agent_attributes.get(t.agent_id, ()))
-            for t in self.tracker if not t.is_terminal
+            for spec in constrained for t in self.tracker.of(spec) if not t.is_terminal
         ]
 
     def on_offers(self, raw_offers: Sequence[Json]) -> None:
@@ -151,7 +143,7 @@ class Launcher:
         offers += self._held.values()
         self._held = {}
         requests = self.queue.ready(self._delayed)
-        plan = match(requests, offers, self._placed(), MAX_PER_OFFER, budget=MATCH_BUDGET)
+        plan = match(requests, offers, self._placed(requests), budget=MATCH_BUDGET)
         # Requests the budget did not reach keep the reason of their last round.
         reasons = {t: self.queue.reasons[t] for t in plan.unreached if t in self.queue.reasons}
         self.queue.reasons = {**reasons, **plan.waiting}
@@ -185,16 +177,26 @@ class Launcher:
             return self._record_all(placements)
 
     def _record_all(self, placements: list[Placement]) -> list[Json]:
-        infos = []
+        """Record and return the TaskInfos of an offer's placements that fit in one ACCEPT
+        (`ACCEPT_BYTES` as JSON); the placements past that stay queued."""
+        infos: list[Json] = []
+        size = 0
         for placement in placements:
             task_id = placement.request.task_id
-            if self.queue.remove(task_id) is None:
+            if task_id not in self.queue:
                 continue
             launch = self._build(placement)
             if launch is None:
+                self.queue.remove(task_id)
                 continue
+            info = launch.task_info
+            encoded = len(json.dumps(info)) + 2  # and the ", " before it
+            if infos and size + encoded > ACCEPT_BYTES:
+                break
+            size += encoded
+            self.queue.remove(task_id)
             self.tracker.put(launch.record)
-            infos.append(for_custom_executor(launch.task_info))
+            infos.append(info)
             self.tasks_launched += 1
             self._on_launched(launch.record)
         return infos

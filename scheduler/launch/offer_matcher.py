@@ -36,13 +36,11 @@ class RejectReason(enum.Enum):
     INSUFFICIENT_DISK = "InsufficientDisk"
     INSUFFICIENT_GPUS = "InsufficientGpus"
     INSUFFICIENT_PORTS = "InsufficientPorts"
-    # Not a Marathon reason: the offer already got `max_per_offer` tasks this round.
-    MAX_INSTANCES_PER_OFFER = "MaxInstancesPerOffer"
 
 
 _STAGE_ORDER = {reason: rank for rank, reason in enumerate(RejectReason)}
 # The reasons /v2/queue's rejectSummaryLastOffers reports, in funnel order.
-SUMMARY_REASONS = tuple(r for r in RejectReason if r is not RejectReason.MAX_INSTANCES_PER_OFFER)
+SUMMARY_REASONS = tuple(RejectReason)
 NO_OFFERS = "NoOffers"
 
 
@@ -156,7 +154,6 @@ def match(
     requests: Sequence[TaskRequest],
     offers: Sequence[Offer],
     placed: Sequence[PlacedTask],
-    max_per_offer: int = 100,
     rng: random.Random = _PORTS_RANDOM,
     budget: int | None = None,
 ) -> MatchPlan:
@@ -186,14 +183,13 @@ def match(
         rejections: list[_Rejection] = []
         seen = outcomes[request.run_spec_id]
         for state in states:
-            rejection = _evaluate(request, state, index, max_per_offer)
+            rejection = _evaluate(request, state, index)
             if rejection is None:
                 placements.append(_place(request, state, index, rng))
                 seen[state.offer.id] = None
                 break
             rejections.append(rejection)
-            if rejection.reason is not RejectReason.MAX_INSTANCES_PER_OFFER:
-                seen.setdefault(state.offer.id, rejection.reason)
+            seen.setdefault(state.offer.id, rejection.reason)
         else:
             waiting[request.task_id] = _waiting_reason(rejections)
             failed[shape] = (len(placements), waiting[request.task_id])
@@ -220,14 +216,9 @@ def _plan(
     )
 
 
-def _evaluate(
-    request: TaskRequest, state: _OfferState, index: _PlacedIndex, max_per_offer: int
-) -> _Rejection | None:
-    if state.tasks >= max_per_offer:
-        return _Rejection(
-            RejectReason.MAX_INSTANCES_PER_OFFER,
-            f"MaxInstancesPerOffer: offers already got {max_per_offer} tasks in this round",
-        )
+def _evaluate(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> (
+    _Rejection | None
+):
     for stage in _STAGES:
         rejection = stage(request, state, index)
         if rejection is not None:

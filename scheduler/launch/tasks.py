@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from mesos_vocab.states import TERMINAL_STATES, TaskState
 from scheduler.store.store import Store
@@ -65,19 +66,68 @@ class TaskRecord:
         return cls(**values)
 
 
+class InstanceKey(NamedTuple):
+    """Everything counting looks at in one task; tasks with equal keys count alike.
+
+    The tracker keeps per run spec how many live tasks have each key, so that "how many
+    instances run, are healthy, are of this config, are being killed" costs the few keys
+    an app has instead of a walk of all of its tasks on every status update.
+    """
+
+    config_version: str
+    running: bool
+    goal: Goal
+    healthy: bool | None
+    inactive: bool
+
+    @classmethod
+    def of(cls, record: TaskRecord) -> InstanceKey:
+        return cls(record.config_version, record.is_running, record.goal, record.healthy,
+                   record.inactive)
+
+
+_NONE: Mapping[InstanceKey, int] = Counter()
+
+
+class InstanceCounts:
+    """Live (non-terminal) tasks by run spec and `InstanceKey`."""
+
+    def __init__(self) -> None:
+        self._by_spec: dict[str, Counter[InstanceKey]] = {}
+
+    def replace(self, old: TaskRecord | None, new: TaskRecord | None) -> None:
+        """Count `new` instead of `old` (either may be None: a task appears or goes)."""
+        if old is not None and not old.is_terminal:
+            counts = self._by_spec[old.run_spec_id]
+            key = InstanceKey.of(old)
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
+                if not counts:
+                    del self._by_spec[old.run_spec_id]
+        if new is not None and not new.is_terminal:
+            self._by_spec.setdefault(new.run_spec_id, Counter())[InstanceKey.of(new)] += 1
+
+    def of(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
+        return self._by_spec.get(run_spec_id, _NONE)
+
+
 class TaskTracker:
-    """Known tasks by id and by run spec; every change is written through to the store."""
+    """Known tasks by id and by run spec, and their counts by run spec and class; every
+    change is written through to the store."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._tasks: dict[str, TaskRecord] = {}
         self._by_spec: dict[str, dict[str, TaskRecord]] = {}
+        self._counts = InstanceCounts()
 
     def load(self) -> None:
         for data in self._store.load_tasks().values():
             self._index(TaskRecord.from_json(data))
 
     def _index(self, record: TaskRecord) -> None:
+        self._counts.replace(self._tasks.get(record.task_id), record)
         self._tasks[record.task_id] = record
         self._by_spec.setdefault(record.run_spec_id, {})[record.task_id] = record
 
@@ -92,6 +142,7 @@ class TaskTracker:
     def forget(self, task_id: str) -> TaskRecord | None:
         record = self._tasks.pop(task_id, None)
         if record is not None:
+            self._counts.replace(record, None)
             self._store.delete_task(task_id)
             spec = self._by_spec.get(record.run_spec_id, {})
             spec.pop(task_id, None)
@@ -110,6 +161,10 @@ class TaskTracker:
 
     def of(self, run_spec_id: str) -> list[TaskRecord]:
         return list(self._by_spec.get(run_spec_id, {}).values())
+
+    def counts(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
+        """How many live tasks of the run spec are in each class (kept as tasks change)."""
+        return self._counts.of(run_spec_id)
 
     def active(self, run_spec_id: str) -> list[TaskRecord]:
         """Tasks of a run spec that are not terminal and not being killed."""

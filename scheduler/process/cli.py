@@ -1,5 +1,4 @@
-"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `executor`, `lb`, and the client
-commands."""
+"""The `dromos` command: `dev`, `scheduler`, `localmesos`, `lb`, and the client commands."""
 
 from __future__ import annotations
 
@@ -7,13 +6,12 @@ import importlib
 
 import click
 
-# Each subcommand lives beside the code it runs; they are imported lazily so that
-# `dromos executor` does not pay for Flask and SQLAlchemy imports.
+# Each subcommand lives beside the code it runs; they are imported lazily so that a client
+# command does not pay for Flask and SQLAlchemy imports.
 SUBCOMMANDS = {
     "dev": "scheduler.process.dev:dev",
     "scheduler": "scheduler.process.main:scheduler",
     "localmesos": "localmesos.main:localmesos",
-    "executor": "executor.main:executor",
     "hash-secret": "api.guards.auth_cli:hash_secret",
     "lb": "discovery.lb:lb",
     # the HTTP client commands (cli/)

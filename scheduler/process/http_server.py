@@ -21,6 +21,8 @@ THREADS = 16
 # Threads added for open streams at most; streams beyond it hold pool threads.
 MAX_STREAM_THREADS = 1024
 ENVIRON_KEY = "dromos.stream_threads"
+# Set by held_stream: this response's status line and headers go out before its first chunk.
+HEADERS_AT_ONCE = "dromos.headers_at_once"
 
 
 class StreamThreads:
@@ -35,9 +37,13 @@ class StreamThreads:
         self._resize = resize
         self._lock = threading.Lock()
         self.open = 0
+        self.closing = threading.Event()
+        self._on_close: set[Callable[[], None]] = set()
 
     def held(self, chunks: Iterable[T]) -> Iterator[T]:
         """`chunks`, with a thread added to the pool while they are written."""
+        if self.closing.is_set():
+            return
         self._change(1)
         try:
             yield from chunks
@@ -47,20 +53,78 @@ class StreamThreads:
     def _change(self, by: int) -> None:
         with self._lock:
             self.open += by
-            self._resize(THREADS + min(self.open, MAX_STREAM_THREADS))
+            if not self.closing.is_set():  # else the server, stopping, takes the pool to 0
+                self._resize(THREADS + min(self.open, MAX_STREAM_THREADS))
+
+    def when_closing(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` when the streams are closed (now, if they are); returns what
+        forgets it, for a stream that ends first."""
+        with self._lock:
+            closed = self.closing.is_set()
+            if not closed:
+                self._on_close.add(callback)
+        if closed:
+            callback()
+        return lambda: self._forget(callback)
+
+    def _forget(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            self._on_close.discard(callback)
+
+    def close(self) -> None:
+        """End every stream, before the server stops: the server waits for the threads that
+        write them (waitress 5 s, then a warning), and their clients see them end."""
+        with self._lock:
+            self.closing.set()
+            callbacks = list(self._on_close)
+        for callback in callbacks:
+            callback()
 
 
 def held_stream(environ: dict[str, Any], chunks: Iterable[T]) -> Iterator[T]:
     """A long-lived response body: it does not take one of the threads answering requests
-    (under a server that offers StreamThreads in the environ; as it is under others)."""
+    (under a server that offers StreamThreads in the environ; as it is under others), and
+    its headers are sent at once, however long its first chunk takes."""
+    environ[HEADERS_AT_ONCE] = True
     streams: StreamThreads | None = environ.get(ENVIRON_KEY)
     return streams.held(chunks) if streams is not None else iter(chunks)
+
+
+def stream_closing(environ: dict[str, Any]) -> threading.Event:
+    """Set when the server ends its streams to stop (never, under another server)."""
+    streams: StreamThreads | None = environ.get(ENVIRON_KEY)
+    return streams.closing if streams is not None else threading.Event()
+
+
+def when_streams_close(environ: dict[str, Any], callback: Callable[[], None]
+                       ) -> Callable[[], None]:
+    """Call `callback` when the server ends its streams to stop (never, under another
+    server); returns what forgets it."""
+    streams: StreamThreads | None = environ.get(ENVIRON_KEY)
+    return streams.when_closing(callback) if streams is not None else lambda: None
 
 
 def _offering(app: Flask, streams: StreamThreads) -> Callable[..., Any]:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         environ[ENVIRON_KEY] = streams
-        return app(environ, start_response)
+        writes: list[Callable[[bytes], Any]] = []
+
+        def starting(*args: Any) -> Any:
+            writes.append(start_response(*args))
+            return writes[-1]
+
+        body = app(environ, starting)
+        if environ.get(HEADERS_AT_ONCE) and writes:
+            # waitress and cheroot send the headers with the first non-empty chunk (PEP
+            # 3333) and skip empty ones, so a stream whose first data is long in coming (a
+            # silent task's log) would leave its client waiting for a status line; PEP
+            # 3333's write() sends them at once, even with nothing to write (both servers).
+            try:
+                writes[-1](b"")
+            except BaseException:
+                getattr(body, "close", lambda: None)()
+                raise
+        return body
 
     return wsgi
 
@@ -68,6 +132,7 @@ def _offering(app: Flask, streams: StreamThreads) -> Callable[..., Any]:
 class ApiServer(Protocol):
     port: int
     scheme: str
+    streams: StreamThreads
 
     def run(self) -> None: ...
 

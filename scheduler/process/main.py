@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from chronos.schedules.due import PastStartRule
-from scheduler.base.config import Config, default_executor_command
+from scheduler.base.config import Config
 from scheduler.base.milestones import MILESTONES
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
@@ -54,7 +54,6 @@ def setup_logging(level: str) -> None:
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--hostname", default=None, help="name this scheduler advertises")
-@click.option("--executor-command", default=None, help="how agents start the Dromos executor")
 @click.option("--framework-name", default="dromos", show_default=True)
 @click.option("--role", default="*", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
@@ -92,7 +91,7 @@ def setup_logging(level: str) -> None:
 @limit_options
 def scheduler(
     master: str, db_url: str | None, host: str, port: int, data_dir: Path,
-    hostname: str | None, executor_command: str | None, framework_name: str, role: str,
+    hostname: str | None, framework_name: str, role: str,
     log_level: str, max_concurrent_health_checks: int, job_retry_delay: float,
     job_launch_lead: float, past_start_rule: str, cors_origins: tuple[str, ...],
     zk_url: str | None, lease: float, **limits: Any,
@@ -111,7 +110,6 @@ def scheduler(
         "port": port,
         "framework_name": framework_name,
         "role": role,
-        "executor_command": executor_command or default_executor_command(),
         "max_concurrent_health_checks": max_concurrent_health_checks,
         "job_retry_delay_s": job_retry_delay,
         "job_launch_lead_s": job_launch_lead,
@@ -129,14 +127,18 @@ class StopOnFirstSignal:
     """The SIGINT/SIGTERM handler: the first signal stops the server (SystemExit out of
     `server.run()`); later ones are ignored. Ctrl-C sends SIGINT to the whole group and
     `dromos dev` then sends SIGTERM: a second SystemExit raised inside the shutdown would
-    break it off half-way (SQLAlchemy then logged "Exception closing connection")."""
+    break it off half-way (SQLAlchemy then logged "Exception closing connection").
+    `first` runs before: it ends the open streams, whose threads the server then need not
+    wait for."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: Callable[[], None] = lambda: None) -> None:
         self.stopping = False
+        self._first = first
 
     def __call__(self, signum: int, _frame: FrameType | None) -> None:
         if not self.stopping:
             self.stopping = True
+            self._first()
             raise SystemExit(0)
 
 
@@ -182,7 +184,7 @@ def serve(config: Config, lease_s: float) -> None:
                           str(config.tls_ca) if config.tls_ca else True)
     server = create_server(router, config.host, config.port,  # type: ignore[arg-type]
                            config.tls_cert, config.tls_key)
-    stop = StopOnFirstSignal()
+    stop = StopOnFirstSignal(server.streams.close)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,6 +58,23 @@ def test_follow_streams_what_the_task_writes_until_it_ends(dev: Dev) -> None:
         assert response.status_code == 200
         text = "".join(response.iter_content(chunk_size=None, decode_unicode=True))
     assert text == "line-1\nline-2\nline-3\n"
+
+
+def test_following_a_silent_task_answers_at_once_then_streams_what_it_prints(
+    dev: Dev, tmp_path: Path,
+) -> None:
+    go = tmp_path / "go"
+    app = {"id": "/quiet", "cmd": f"while [ ! -e {go} ]; do sleep 0.1; done; echo awake; "
+           "sleep 600", "cpus": 0.01, "mem": 16, "instances": 1}
+    requests.post(dev.url + "/v2/apps", json=app, headers=JSON, timeout=10).raise_for_status()
+    task_id = running_task(dev, "quiet")
+    # A client with a read timeout gets the status line and headers while the task is silent.
+    with requests.get(f"{dev.url}/dromos/tasks/{task_id}/log", params={"follow": "true"},
+                      stream=True, timeout=2) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        go.touch()
+        assert next(response.iter_content(chunk_size=None)) == b"awake\n"
 
 
 def test_a_job_run_lists_its_task_exit_status_and_stderr_tail(dev: Dev) -> None:

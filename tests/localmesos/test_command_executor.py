@@ -220,6 +220,36 @@ def test_a_uri_that_cannot_be_fetched_fails_the_launch(scheduler: V1Scheduler) -
     assert "/no/such/file.tgz" in failed["message"]
 
 
+def test_a_local_uri_is_read_with_the_task_users_rights(
+    localmesos: LocalMesos, scheduler: V1Scheduler
+) -> None:
+    uris = [{"value": "/etc/shadow"}]
+    launch(scheduler, "peek", {"value": "cat shadow", "user": "nobody", "uris": uris})
+    [failed] = updates_until(scheduler, "peek", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert "cannot be read as user 'nobody'" in failed["message"]
+    launch(scheduler, "read", {"value": "grep -q root passwd", "user": "nobody",
+                               "uris": [{"value": "/etc/passwd"}]})
+    updates_until(scheduler, "read", "TASK_FINISHED")
+    copy = sandbox(localmesos, scheduler.framework_id, "read") / "passwd"
+    assert copy.stat().st_uid == pwd.getpwnam("nobody").pw_uid
+
+
+def test_an_archive_member_cannot_land_outside_the_sandbox(
+    localmesos: LocalMesos, scheduler: V1Scheduler, tmp_path: Path
+) -> None:
+    payload = tmp_path / "evil.txt"
+    payload.write_text("owned\n")
+    with tarfile.open(tmp_path / "evil.tgz", "w:gz") as archive:
+        archive.add(payload, arcname="../escaped.txt")
+    launch(scheduler, "evil", {"value": "true", "uris": [{"value": str(tmp_path / "evil.tgz")}]})
+    [failed] = updates_until(scheduler, "evil", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert "outside" in failed["message"]
+    sandboxes = localmesos.data_dir.glob("slaves/*/frameworks/*/executors/evil/runs")
+    assert not any((runs / "escaped.txt").exists() for runs in sandboxes)
+
+
 def test_kill_sends_killing_then_sigkill_after_the_grace_period(
     localmesos: LocalMesos, killing_scheduler: V1Scheduler
 ) -> None:

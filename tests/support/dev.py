@@ -98,16 +98,26 @@ def running_dev(data_dir: Path, *options: str, port: int | None = None,
                 ready: Callable[[Dev], None] = Dev.wait_registered) -> Iterator[Dev]:
     """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
     with reserved_port_range() as agent_ports:
-        yield from _running_dev(data_dir, agent_ports, options, port, ready)
+        port, mesos_port = port or free_port(), free_port()
+        command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
+                   "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
+                   "--ports", agent_ports, *options]
+        agents = int(options[options.index("--agents") + 1]) if "--agents" in options else 1
+        yield from _running(command, data_dir, port, mesos_port, agent_ports, agents, ready)
 
 
-def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...], port: int | None,
-                 ready: Callable[[Dev], None]) -> Iterator[Dev]:
+@contextlib.contextmanager
+def running_dev_command(command: list[str], data_dir: Path, port: int, mesos_port: int,
+                        agent_ports: str) -> Iterator[Dev]:
+    """`command`: a `dromos dev` command line of another's making (as `make run` gives it)
+    that uses these ports and data dir, and one agent."""
+    yield from _running(command, data_dir, port, mesos_port, agent_ports, 1,
+                        Dev.wait_registered)
+
+
+def _running(command: list[str], data_dir: Path, port: int, mesos_port: int,
+             agent_ports: str, agents: int, ready: Callable[[Dev], None]) -> Iterator[Dev]:
     data_dir.mkdir(parents=True, exist_ok=True)
-    port, mesos_port = port or free_port(), free_port()
-    command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
-               "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
-               "--ports", agent_ports, *options]
     env = {**os.environ, "LOCALMESOS_WIRE_LOG": str(data_dir / WIRE_LOG)}
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
@@ -116,7 +126,6 @@ def _running_dev(data_dir: Path, agent_ports: str, options: tuple[str, ...], por
               agent_ports)
     try:
         ready(dev)
-        agents = int(options[options.index("--agents") + 1]) if "--agents" in options else 1
         dev.wait_agents(agents)
         yield dev
     finally:

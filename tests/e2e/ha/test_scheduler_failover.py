@@ -73,7 +73,8 @@ def test_a_task_that_died_while_the_scheduler_was_down_is_replaced(tmp_path: Pat
 
 
 def _task_pids(data_dir: Path, task_id: str) -> list[int]:
-    """Processes running in the task's sandbox (the `sleep`)."""
+    """Processes running in the task's sandbox (the `sleep`): a command task's sandbox is
+    `.../executors/<task id>/runs/<container id>`, as on a Mesos agent."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -82,6 +83,6 @@ def _task_pids(data_dir: Path, task_id: str) -> list[int]:
             cwd = (entry / "cwd").resolve()
         except OSError:
             continue
-        if cwd.name == task_id and str(data_dir) in str(cwd):
+        if task_id in cwd.parts and str(data_dir) in str(cwd):
             found.append(int(entry.name))
     return found

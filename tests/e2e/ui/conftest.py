@@ -8,7 +8,7 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.support.browser import chromium
 from tests.support.dev import Dev
@@ -51,3 +51,16 @@ def wait_text(browser: Chrome, selector: str, text: str, timeout_s: float = WAIT
     except TimeoutException:
         shown = [e.text for e in browser.find_elements(By.CSS_SELECTOR, selector + ", #flash")]
         raise AssertionError(f"no {selector} with text {text!r}; the page shows {shown}") from None
+
+
+def fill_form(browser: Chrome, form_id: str, **fields: str) -> None:
+    """Type each field's value (or choose it, in a select) and submit the form."""
+    form = browser.find_element(By.ID, form_id)
+    for name, value in fields.items():
+        element = form.find_element(By.NAME, name)
+        if element.tag_name == "select":
+            Select(element).select_by_visible_text(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

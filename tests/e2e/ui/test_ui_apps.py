@@ -13,9 +13,9 @@ import requests
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.ui.conftest import WAIT_S, wait_text
+from tests.e2e.ui.conftest import WAIT_S, fill_form, wait_text
 from tests.support.browser import PHONE, screenshot
 from tests.support.dev import Dev, wait_for
 
@@ -35,18 +35,6 @@ window.fetch = (url, options) => {
 """
 
 
-def fill_app_form(browser: Chrome, **fields: str) -> None:
-    form = browser.find_element(By.ID, "app-form")
-    for name, value in fields.items():
-        element = form.find_element(By.NAME, name)
-        if element.tag_name == "select":
-            Select(element).select_by_visible_text(value)
-        else:
-            element.clear()
-            element.send_keys(value)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-
-
 def test_root_redirects_to_the_ui(dev: Dev) -> None:
     response = requests.get(dev.url + "/", allow_redirects=False, timeout=10)
     assert response.status_code == 302
@@ -57,8 +45,8 @@ def test_an_app_created_through_the_form_becomes_healthy(
     dev: Dev, open_page: Callable[[str], Chrome],
 ) -> None:
     browser = open_page("/ui/app_form")
-    fill_app_form(browser, id=APP, cmd=SERVER, instances="2", cpus="0.01", mem="32",
-                  health="HTTP", healthPath="/")
+    fill_form(browser, "app-form", id=APP, cmd=SERVER, instances="2", cpus="0.01", mem="32",
+              health="HTTP", healthPath="/")
     WebDriverWait(browser, WAIT_S).until(lambda d: "/ui/app?" in d.current_url)
     wait_text(browser, "#app-status", "2 of 2 healthy", 60)
     assert wait_text(browser, "#app-status", "Running").startswith("Running")
@@ -81,7 +69,7 @@ def test_a_validation_error_shows_next_to_its_field(
     dev: Dev, open_page: Callable[[str], Chrome],
 ) -> None:
     browser = open_page("/ui/app_form")
-    fill_app_form(browser, id="/shop/broken", cmd="sleep 100", cpus="-1")
+    fill_form(browser, "app-form", id="/shop/broken", cmd="sleep 100", cpus="-1")
     wait_text(browser, '.field-error[data-error="/cpus"]', "0.001 or more")
     cpus = browser.find_element(By.NAME, "cpus")
     assert cpus.get_attribute("aria-invalid") == "true"
@@ -130,7 +118,7 @@ def test_an_edit_through_the_form_and_a_roll_back_from_the_versions(
     assert form.find_element(By.NAME, "instances").get_attribute("value") == "2"
     assert form.find_element(By.NAME, "health").get_attribute("value") == "HTTP"
     browser.execute_script(RECORD_PUTS)
-    fill_app_form(browser, mem="48")
+    fill_form(browser, "app-form", mem="48")
     WebDriverWait(browser, WAIT_S).until(lambda d: "/ui/app?" in d.current_url)
     # As Marathon's UI: only what changed, as a partial update.
     assert browser.execute_script("return sessionStorage.getItem('put')") == '{"mem":48}'

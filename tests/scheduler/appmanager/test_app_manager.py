@@ -353,15 +353,3 @@ def test_a_kill_lost_with_the_old_scheduler_is_sent_again(cluster: Cluster) -> N
     assert record is not None and record.goal is Goal.KILL
     assert doomed in cluster.pending_kills()
     assert roll_restart_checking(cluster, "/web", minimum=3)
-
-
-def test_a_large_queue_launches_in_accepts_of_at_most_250_and_the_rest_comes_back_at_once(
-    cluster: Cluster,
-) -> None:
-    cluster.create(id="/many", instances=300, cpus=0.01, mem=1, portDefinitions=[])
-    first = cluster.offer("host1")
-    assert len(first) == 250
-    assert cluster.driver.launches[-1].refuse_seconds == 0  # 50 still wait: no filter
-    second = cluster.offer("host1")
-    assert len(second) == 50
-    assert cluster.driver.launches[-1].refuse_seconds > 0

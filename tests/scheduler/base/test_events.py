@@ -31,3 +31,12 @@ def test_a_subscriber_that_falls_behind_is_cut_off_without_blocking() -> None:
 
 def test_timestamps_are_marathon_iso_with_milliseconds() -> None:
     assert iso_timestamp(1_700_000_000.5) == "2023-11-14T22:13:20.500Z"
+
+
+def test_a_stream_ended_wakes_its_reader_and_gets_nothing_more() -> None:
+    bus = EventBus()
+    ended, other = bus.subscribe(), bus.subscribe()
+    bus.end(ended)
+    bus.publish("status_update_event", 0.0)
+    assert ended.closed and ended.get(0) is None
+    assert not other.closed and other.get(0) is not None

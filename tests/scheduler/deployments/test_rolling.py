@@ -16,7 +16,26 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from scheduler.deployments import rolling
-from scheduler.deployments.rolling import InstanceView
+from scheduler.deployments.rolling import InstanceView, Tally
+
+
+def tally(views: list[InstanceView]) -> Tally:
+    live = [v for v in views if not v.killing]
+    return Tally(len(views), len(live), sum(v.ready for v in live))
+
+
+def restart(n: int, min_health: float, over: float, old: list[InstanceView],
+            new: list[InstanceView], queued: int) -> tuple[rolling.Decision, tuple[str, ...]]:
+    """The decision, and whom it kills: the first old instances in kill order."""
+    decision = rolling.restart(n, min_health, over, tally(old), tally(new), queued)
+    return decision, rolling.kill_order(old, decision.kill, youngest_first=False)
+
+
+def scale(n: int, instances: list[InstanceView], queued: int, youngest_first: bool) -> (
+    tuple[rolling.Decision, tuple[str, ...]]
+):
+    decision = rolling.scale(n, tally(instances), queued)
+    return decision, rolling.kill_order(instances, decision.kill, youngest_first)
 
 
 def test_min_healthy_rounds_up_and_max_capacity_rounds_down() -> None:
@@ -82,9 +101,9 @@ class Fleet:
 
     def evaluate(self) -> rolling.Decision:
         ready_before = self.ready
-        decision = rolling.restart(self.n, self.min_health, self.over_capacity,
-                                   self.old, self.new, self.queued)
-        killed = set(decision.kill)
+        decision, victims = restart(self.n, self.min_health, self.over_capacity,
+                                    self.old, self.new, self.queued)
+        killed = set(victims)
         self.old = [replace(v, killing=True) if v.task_id in killed else v for v in self.old]
         self.new = [replace(v, killing=True) if v.task_id in killed else v for v in self.new]
         self.queued += decision.launch - decision.unqueue
@@ -125,7 +144,7 @@ class Fleet:
 
     @property
     def done(self) -> bool:
-        return rolling.restart_done(self.n, self.old, self.new)
+        return rolling.restart_done(self.n, tally(self.old), tally(self.new))
 
     def run_to_completion(self, max_steps: int = 200) -> None:
         self.evaluate()
@@ -145,7 +164,7 @@ class Fleet:
 def test_worked_example_starts_by_killing_four_and_queueing_two() -> None:
     fleet = Fleet.of_ready(10, n=10, min_health=0.6, over=0.2)
     first = fleet.evaluate()
-    assert len(first.kill) == 4
+    assert first.kill == 4
     assert first.launch == 2
     assert fleet.ready == 6
     assert fleet.existing == 12
@@ -187,7 +206,7 @@ def test_worked_example_ends_with_ten_new_ready_within_its_bounds() -> None:
 def test_defaults_start_a_full_new_set_then_kill_old_one_by_one() -> None:
     fleet = Fleet.of_ready(10, n=10, min_health=1.0, over=1.0)
     first = fleet.evaluate()
-    assert first.kill == () and first.launch == 10
+    assert first.kill == 0 and first.launch == 10
     fleet.land_queued()
     fleet.one_becomes_ready()
     assert sum(v.killing for v in fleet.old) == 1
@@ -199,7 +218,7 @@ def test_defaults_start_a_full_new_set_then_kill_old_one_by_one() -> None:
 def test_zero_zero_kills_everything_at_once_and_relaunches_as_kills_confirm() -> None:
     fleet = Fleet.of_ready(10, n=10, min_health=0.0, over=0.0)
     first = fleet.evaluate()
-    assert len(first.kill) == 10 and first.launch == 0
+    assert first.kill == 10 and first.launch == 0
     fleet.confirm_kills()
     assert fleet.queued == 10
     fleet.run_to_completion()
@@ -225,14 +244,14 @@ def test_every_strategy_finishes_within_its_bounds(n: int, min_health: float, ov
 def test_old_instances_that_are_not_ready_are_killed_first_and_free() -> None:
     old = [InstanceView("a", ready=True), InstanceView("b", ready=False),
            InstanceView("c", ready=True)]
-    decision = rolling.restart(3, 1.0, 0.0, old, [], 0)
-    assert decision.kill == ("b",)  # costs no readiness: 2 ready remain, both kept
+    _, victims = restart(3, 1.0, 0.0, old, [], 0)
+    assert victims == ("b",)  # costs no readiness: 2 ready remain, both kept
 
 
 def test_a_restart_that_also_scales_down_drops_the_surplus() -> None:
     fleet = Fleet.of_ready(5, n=3, min_health=1.0, over=0.0)
     first = fleet.evaluate()
-    assert len(first.kill) == 2  # 5 ready, only 3 needed
+    assert first.kill == 2  # 5 ready, only 3 needed
     fleet.run_to_completion()
     assert len(fleet.new) == 3
 
@@ -240,7 +259,7 @@ def test_a_restart_that_also_scales_down_drops_the_surplus() -> None:
 def test_a_restart_that_also_scales_up_launches_the_difference_at_once() -> None:
     fleet = Fleet.of_ready(2, n=4, min_health=1.0, over=0.0)
     first = fleet.evaluate()
-    assert first.kill == ()
+    assert first.kill == 0
     assert first.launch == 3  # maxCapacity 5 - 2 existing
     fleet.run_to_completion()
     assert fleet.min_ready_seen == 2
@@ -248,16 +267,19 @@ def test_a_restart_that_also_scales_up_launches_the_difference_at_once() -> None
 
 def test_queued_launches_beyond_the_target_are_dropped() -> None:
     new = [InstanceView(f"n{i}", ready=True) for i in range(3)]
-    decision = rolling.restart(3, 1.0, 1.0, [], new, queued=2)
+    decision, _ = restart(3, 1.0, 1.0, [], new, queued=2)
     assert decision.unqueue == 2 and decision.launch == 0
 
 
 def test_a_restart_is_done_only_when_every_old_instance_is_gone_and_n_new_are_ready() -> None:
     ready = [InstanceView(f"n{i}", ready=True) for i in range(2)]
-    assert rolling.restart_done(2, [], ready)
-    assert not rolling.restart_done(2, [InstanceView("o", ready=False, killing=True)], ready)
-    assert not rolling.restart_done(2, [], [*ready[:1], InstanceView("x", ready=False)])
-    assert not rolling.restart_done(3, [], ready)
+    def done(n: int, old: list[InstanceView], new: list[InstanceView]) -> bool:
+        return rolling.restart_done(n, tally(old), tally(new))
+
+    assert done(2, [], ready)
+    assert not done(2, [InstanceView("o", ready=False, killing=True)], ready)
+    assert not done(2, [], [*ready[:1], InstanceView("x", ready=False)])
+    assert not done(3, [], ready)
 
 
 # Scaling ------------------------------------------------------------------------------------
@@ -266,40 +288,40 @@ def _instances(*ages: float, ready: bool = True) -> list[InstanceView]:
 
 
 def test_scaling_up_launches_what_is_missing_beyond_the_queue() -> None:
-    assert rolling.scale(5, _instances(1, 2), queued=1, youngest_first=True) == rolling.Decision(
+    assert scale(5, _instances(1, 2), queued=1, youngest_first=True)[0] == rolling.Decision(
         launch=2)
 
 
 def test_scaling_down_drops_queued_requests_before_killing() -> None:
-    decision = rolling.scale(2, _instances(1, 2), queued=3, youngest_first=True)
+    decision, _ = scale(2, _instances(1, 2), queued=3, youngest_first=True)
     assert decision == rolling.Decision(unqueue=3)
 
 
 def test_scaling_down_youngest_first_kills_the_newest() -> None:
-    decision = rolling.scale(1, _instances(1, 3, 2), queued=0, youngest_first=True)
-    assert decision.kill == ("t3", "t2")
+    _, victims = scale(1, _instances(1, 3, 2), queued=0, youngest_first=True)
+    assert victims == ("t3", "t2")
 
 
 def test_scaling_down_oldest_first_kills_the_oldest() -> None:
-    decision = rolling.scale(1, _instances(1, 3, 2), queued=0, youngest_first=False)
-    assert decision.kill == ("t1", "t2")
+    _, victims = scale(1, _instances(1, 3, 2), queued=0, youngest_first=False)
+    assert victims == ("t1", "t2")
 
 
 def test_scaling_down_kills_instances_that_are_not_ready_before_the_selection() -> None:
     instances = [*_instances(1, 2), InstanceView("starting", ready=False, staged_at=0.5)]
-    decision = rolling.scale(2, instances, queued=0, youngest_first=True)
-    assert decision.kill == ("starting",)
+    _, victims = scale(2, instances, queued=0, youngest_first=True)
+    assert victims == ("starting",)
 
 
 def test_instances_being_killed_are_not_counted_or_killed_again() -> None:
     instances = [*_instances(1, 2), InstanceView("dying", ready=False, killing=True)]
-    assert rolling.scale(2, instances, queued=0, youngest_first=True) == rolling.Decision()
-    assert rolling.scale(3, instances, queued=0, youngest_first=True).launch == 1
+    assert scale(2, instances, queued=0, youngest_first=True) == (rolling.Decision(), ())
+    assert scale(3, instances, queued=0, youngest_first=True)[0].launch == 1
 
 
 def test_a_scale_is_done_when_exactly_n_are_ready_and_none_is_dying() -> None:
-    assert rolling.scale_done(2, _instances(1, 2))
-    assert not rolling.scale_done(2, _instances(1) + _instances(2, ready=False))
+    assert rolling.scale_done(2, tally(_instances(1, 2)))
+    assert not rolling.scale_done(2, tally(_instances(1) + _instances(2, ready=False)))
     dying = [InstanceView("d", ready=True, killing=True)]
-    assert not rolling.scale_done(2, _instances(1, 2) + dying)
-    assert rolling.scale_done(0, [])
+    assert not rolling.scale_done(2, tally(_instances(1, 2) + dying))
+    assert rolling.scale_done(0, tally([]))

@@ -55,6 +55,7 @@ def test_a_running_task_mesos_reports_but_dromos_does_not_know_is_killed(
         "task_id": {"value": "stray"}, "state": "TASK_RUNNING",
         "agent_id": {"value": "A1"}, "uuid": "AAAAAAAAAAAAAAAAAAAAAA==",
     })
+    runtime.core.run_pending()
     driver = runtime.framework.driver
     assert isinstance(driver, FakeDriver)
     assert driver.kills == ["stray"]

@@ -118,16 +118,6 @@ def test_offers_that_got_nothing_are_returned_to_decline() -> None:
     assert plan.unused_offer_ids == ("o2", "o3")
 
 
-def test_max_per_offer_caps_tasks_per_offer_in_one_round() -> None:
-    plan = match(requests(3, cpus=0.1), [offer()], [], max_per_offer=2)
-    assert len(plan.placements) == 2
-    assert plan.waiting == {
-        "t2": "MaxInstancesPerOffer: offers already got 2 tasks in this round"
-    }
-    plan = match(requests(3, cpus=0.1), [offer("o1"), offer("o2")], [], max_per_offer=2)
-    assert placed_on(plan) == {"t0": "o1", "t1": "o1", "t2": "o2"}
-
-
 def test_ports_are_picked_at_random_across_fragmented_ranges() -> None:
     ranges = ((31000, 31001), (31005, 31005), (31010, 31020))
     free = {p for begin, end in ranges for p in range(begin, end + 1)}

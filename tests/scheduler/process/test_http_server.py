@@ -1,5 +1,6 @@
 """The API's servers (waitress for HTTP, cheroot for HTTPS) add a thread per open stream,
-so more streams than THREADS leave requests answered, and closed streams give theirs back."""
+so more streams than THREADS leave requests answered, and closed streams give theirs back;
+a stream's headers go out before its first data, and closing the streams ends them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ import pytest
 import requests
 from flask import Flask, Response, request
 
-from scheduler.process.http_server import THREADS, ApiServer, create_server, held_stream
+from scheduler.process.http_server import (
+    THREADS,
+    ApiServer,
+    StreamThreads,
+    create_server,
+    held_stream,
+    stream_closing,
+    when_streams_close,
+)
 from tests.support.localmesos import reserved_ports
 from tests.support.tls import self_signed_pair
 
@@ -30,6 +39,16 @@ def streaming_app(release: threading.Event) -> Flask:
     @app.get("/stream")
     def stream() -> Response:
         return Response(held_stream(request.environ, body()), mimetype="text/plain")
+
+    def silent(closing: threading.Event) -> Iterator[str]:
+        if release.wait(60) and not closing.is_set():
+            yield "late\n"
+
+    @app.get("/silent")
+    def silent_stream() -> Response:
+        when_streams_close(request.environ, release.set)
+        body = silent(stream_closing(request.environ))
+        return Response(held_stream(request.environ, body), mimetype="text/plain")
 
     @app.get("/ping")
     def ping() -> str:
@@ -77,3 +96,37 @@ def test_streams_beyond_the_thread_count_leave_requests_answered(tmp_path: Path,
             time.sleep(0.05)
         assert streams.open == 0
         assert session.get(url + "/ping", timeout=10, verify=verify).text == "pong"
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["waitress", "cheroot-tls"])
+def test_a_streams_headers_come_before_its_first_data(tmp_path: Path, tls: bool) -> None:
+    release = threading.Event()
+    with serving(tmp_path, tls, release) as (url, _server, verify):
+        # Before its first data, as a log follower of a task that prints nothing yet.
+        response = requests.get(url + "/silent", stream=True, timeout=2, verify=verify)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        release.set()
+        assert response.raw.read() == b"late\n"
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["waitress", "cheroot-tls"])
+def test_closing_the_streams_ends_them_and_opens_no_more(tmp_path: Path, tls: bool) -> None:
+    release = threading.Event()
+    with serving(tmp_path, tls, release) as (url, server, verify):
+        with requests.get(url + "/silent", stream=True, timeout=2, verify=verify) as response:
+            server.streams.close()
+            assert response.raw.read() == b""  # ended, within the read timeout
+        with requests.get(url + "/silent", stream=True, timeout=2, verify=verify) as response:
+            assert response.raw.read() == b""
+
+
+def test_a_stream_that_ended_is_not_called_back_and_a_late_one_is_at_once() -> None:
+    streams = StreamThreads(lambda _count: None)
+    called: list[str] = []
+    streams.when_closing(lambda: called.append("ended first"))()  # given, then forgotten
+    streams.when_closing(lambda: called.append("open"))
+    streams.close()
+    assert called == ["open"]
+    streams.when_closing(lambda: called.append("late"))
+    assert called == ["open", "late"]

@@ -1,1 +1,0 @@
-"""The Dromos executor: many tasks per executor, sandboxes, kill policy, health checks."""
