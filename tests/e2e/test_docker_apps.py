@@ -49,9 +49,11 @@ def cluster(
 ) -> Iterator[tuple[Dev, str]]:
     """`dromos dev` with the docker containerizer on podman, and its master's id; whatever
     containers it leaves are removed when it stops."""
+    data_dir = tmp_path_factory.mktemp("docker-dev")
+    (data_dir / "cwd").mkdir()
     with podman_environment(), running_dev(
-        tmp_path_factory.mktemp("docker-dev"), "--containerizers", "mesos,docker",
-        "--docker", "podman",
+        data_dir, "--containerizers", "mesos,docker", "--docker", "podman",
+        cwd=data_dir / "cwd",
     ) as dev:  # fmt: skip
         master_id = requests.get(dev.mesos_url + "/master/state", timeout=5).json()["id"]
         try:
@@ -209,6 +211,9 @@ def test_a_memory_overrun_fails_its_own_task_and_spares_another_apps(
     failed = wait_for(failure, TIMEOUT_S, lambda: f"hog never failed:\n{dev.log()[-4000:]}")
     assert failed["state"] == "TASK_FAILED"
     assert "Memory limit" in failed["message"]
+    # podman's conmon notes the OOM in an `oom` file in its working directory: the task's
+    # sandbox, not the directory `dromos dev` was started from.
+    assert list((dev.data_dir / "cwd").iterdir()) == []
     assert [t["id"] for t in running(dev, "/calm")] == [steady["id"]]  # never restarted
     assert inspect_task_container(steady["id"])["State"]["Running"] is True
     delete(dev, "/hog")
