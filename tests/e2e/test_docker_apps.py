@@ -47,21 +47,21 @@ def images() -> Iterator[tuple[str, str]]:
 def cluster(
     tmp_path_factory: pytest.TempPathFactory, images: tuple[str, str]
 ) -> Iterator[tuple[Dev, str]]:
-    """`dromos dev` with the docker containerizer on podman, and its master's id; whatever
-    containers it leaves are removed when it stops."""
+    """`dromos dev` with the docker containerizer on podman (in the `images` fixture's
+    podman settings), and its master's id; whatever containers it leaves once stopped are
+    removed."""
     data_dir = tmp_path_factory.mktemp("docker-dev")
     (data_dir / "cwd").mkdir()
-    with podman_environment(), running_dev(
-        data_dir, "--containerizers", "mesos,docker", "--docker", "podman",
-        cwd=data_dir / "cwd",
-    ) as dev:  # fmt: skip
-        master_id = requests.get(dev.mesos_url + "/master/state", timeout=5).json()["id"]
-        try:
+    master_id = None
+    try:
+        with running_dev(data_dir, "--containerizers", "mesos,docker", "--docker", "podman",
+                         cwd=data_dir / "cwd") as dev:  # fmt: skip
+            master_id = requests.get(dev.mesos_url + "/master/state", timeout=5).json()["id"]
             yield dev, master_id
-        finally:
-            left = owned_containers(master_id)
-            if left:
-                podman("rm", "-f", *left)
+    finally:
+        left = owned_containers(master_id) if master_id else []
+        if left:
+            podman("rm", "-f", *left)
 
 
 @pytest.fixture
