@@ -225,8 +225,11 @@ class DockerContainerizer:
         stderr = sandbox / "stderr"
         told = stderr.stat().st_size
         with open(sandbox / "stdout", "ab") as out, open(stderr, "ab") as err:
+            # In the sandbox: podman's conmon inherits the directory and writes an `oom` file
+            # there when the container hits its memory limit.
             process = await asyncio.create_subprocess_exec(
-                self.cli, *argv, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err
+                self.cli, *argv, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err,
+                cwd=sandbox,
             )
         try:
             code = await asyncio.shield(process.wait())

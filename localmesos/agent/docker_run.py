@@ -14,6 +14,9 @@ from localmesos.agent import containers
 SANDBOX_IN_CONTAINER = "/mnt/mesos/sandbox"
 OWNER_LABEL = "localmesos.agent"
 NETWORKS = ("HOST", "BRIDGE", "USER", "NONE")
+# The CNI network a Mesos agent gives MESOS containers on bridge networking, with the port
+# mappings in its NetworkInfo: here the CLI's own bridge.
+MESOS_BRIDGE = "mesos-bridge"
 
 
 def container_name(container_id: str) -> str:
@@ -47,26 +50,39 @@ def container_environment(task: Mapping[str, Any], env: Mapping[str, str]) -> di
 
 def _network(container: Mapping[str, Any]) -> list[str]:
     docker = container.get("docker") or {}
-    named = [n["name"] for n in container.get("network_infos") or [] if n.get("name")]
+    named = [n for n in container.get("network_infos") or [] if n.get("name")]
     if container.get("type") != "DOCKER":
-        return ["--network", named[0]] if named else ["--network", "host"]
+        if named and named[0]["name"] == MESOS_BRIDGE:
+            return ["--network", "bridge", *_published(named[0].get("port_mappings") or [])]
+        return ["--network", named[0]["name"]] if named else ["--network", "host"]
     network = docker.get("network", "HOST")
     if network not in NETWORKS:
         raise ValueError(f"unknown docker network {network!r}")
     if network == "USER":
         if not named:
             raise ValueError("a USER network needs a network_infos name")
-        return ["--network", named[0]]
-    argv = ["--network", network.lower()]
-    for mapping in docker.get("port_mappings") or []:
-        if network != "BRIDGE":
-            raise ValueError(f"port mappings need BRIDGE networking, not {network}")
+        return ["--network", named[0]["name"]]
+    mappings = docker.get("port_mappings") or []
+    if mappings and network != "BRIDGE":
+        raise ValueError(f"port mappings need BRIDGE networking, not {network}")
+    return ["--network", network.lower(), *_published(mappings)]
+
+
+def _published(mappings: list[Mapping[str, Any]]) -> list[str]:
+    argv = []
+    for mapping in mappings:
         ports = mapping.get("host_port"), mapping.get("container_port")
         if not all(isinstance(port, int) for port in ports):
             raise ValueError(f"a port mapping needs host_port and container_port: {mapping}")
         protocol = mapping.get("protocol") or "tcp"
         argv += ["-p", f"{ports[0]}:{ports[1]}/{protocol}"]
     return argv
+
+
+def _bind(host: Path | str, inside: Path | str, read_only: bool = False) -> list[str]:
+    """A bind mount as `--mount`, not `-v`: a Chronos run's sandbox path holds colons (its
+    task id), which `-v host:container` would split on."""
+    return ["--mount", f"type=bind,src={host},dst={inside}" + (",ro=true" if read_only else "")]
 
 
 def _volumes(container: Mapping[str, Any], sandbox: Path) -> list[str]:
@@ -76,8 +92,7 @@ def _volumes(container: Mapping[str, Any], sandbox: Path) -> list[str]:
             raise ValueError("only volumes with a host_path and a container_path are supported")
         host = sandbox / volume["host_path"]  # a relative host path is in the sandbox
         inside = Path(SANDBOX_IN_CONTAINER) / volume["container_path"]
-        mode = "ro" if volume.get("mode") == "RO" else "rw"
-        argv += ["-v", f"{host}:{inside}:{mode}"]
+        argv += _bind(host, inside, read_only=volume.get("mode") == "RO")
     return argv
 
 
@@ -135,7 +150,7 @@ def run_argv(
         "--label", f"{OWNER_LABEL}={agent_id}",
         "--log-driver", "passthrough",
         "--pull", "always" if docker.get("force_pull_image") else "missing",
-        "-v", f"{sandbox}:{SANDBOX_IN_CONTAINER}",
+        *_bind(sandbox, SANDBOX_IN_CONTAINER),
         "-w", SANDBOX_IN_CONTAINER,
     ]  # fmt: skip
     for variable, value in container_environment(task, env).items():

@@ -25,10 +25,10 @@ from tests.localmesos.test_command_executor import (
     sandbox,
     updates_until,
 )
+from tests.support import container_images
 from tests.support.container_images import busybox_image, podman, podman_environment
 from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
-OWNER = "localmesos.agent"
 MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
 
 
@@ -40,10 +40,7 @@ def image() -> Iterator[str]:
 
 def owned_containers(mesos: LocalMesos) -> list[str]:
     """Every container (running or not) labelled as one of this cluster's agents'."""
-    listed = podman("ps", "-a", "--filter", f"label={OWNER}", "--format",
-                    f'{{{{.ID}}}} {{{{index .Labels "{OWNER}"}}}}')  # fmt: skip
-    master = mesos.state()["id"]
-    return [line.split()[0] for line in listed.splitlines() if line.split()[1].startswith(master)]
+    return container_images.owned_containers(mesos.state()["id"])
 
 
 

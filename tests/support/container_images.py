@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from localmesos.agent.docker_run import OWNER_LABEL
+
 PODMAN = "podman"
 BUSYBOX = Path("/bin/busybox")
 CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
@@ -40,6 +42,15 @@ def podman(*args: str) -> str:
     done = subprocess.run([PODMAN, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def owned_containers(master_id: str) -> list[str]:
+    """Every container (running or not) that an agent of the cluster of master `master_id`
+    labelled as its own (agent ids start with their master's)."""
+    listed = podman("ps", "-a", "--filter", f"label={OWNER_LABEL}", "--format",
+                    f'{{{{.ID}}}} {{{{index .Labels "{OWNER_LABEL}"}}}}')  # fmt: skip
+    return [line.split()[0] for line in listed.splitlines()
+            if line.split()[1].startswith(master_id)]
 
 
 def _rootfs(binary: bytes) -> bytes:

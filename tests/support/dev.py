@@ -95,15 +95,18 @@ def wait_for(
 
 @contextlib.contextmanager
 def running_dev(data_dir: Path, *options: str, port: int | None = None,
-                ready: Callable[[Dev], None] = Dev.wait_registered) -> Iterator[Dev]:
-    """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1")."""
+                ready: Callable[[Dev], None] = Dev.wait_registered,
+                cwd: Path | None = None) -> Iterator[Dev]:
+    """`options` are more `dromos dev` options (e.g. "--job-retry-delay", "1"); `cwd` is
+    the directory it runs in (the tests' own by default)."""
     with reserved_port_range() as agent_ports:
         port, mesos_port = port or free_port(), free_port()
         command = [sys.executable, "-m", "scheduler.process.cli", "dev", "--port", str(port),
                    "--mesos-port", str(mesos_port), "--data-dir", str(data_dir),
                    "--ports", agent_ports, *options]
         agents = int(options[options.index("--agents") + 1]) if "--agents" in options else 1
-        yield from _running(command, data_dir, port, mesos_port, agent_ports, agents, ready)
+        yield from _running(command, data_dir, port, mesos_port, agent_ports, agents, ready,
+                            cwd)
 
 
 @contextlib.contextmanager
@@ -116,12 +119,13 @@ def running_dev_command(command: list[str], data_dir: Path, port: int, mesos_por
 
 
 def _running(command: list[str], data_dir: Path, port: int, mesos_port: int,
-             agent_ports: str, agents: int, ready: Callable[[Dev], None]) -> Iterator[Dev]:
+             agent_ports: str, agents: int, ready: Callable[[Dev], None],
+             cwd: Path | None = None) -> Iterator[Dev]:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LOCALMESOS_WIRE_LOG": str(data_dir / WIRE_LOG)}
     with open(data_dir / "dev.log", "ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env=env)
+                                   start_new_session=True, env=env, cwd=cwd)
     dev = Dev(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mesos_port}", data_dir, process,
               agent_ports)
     try:
