@@ -49,15 +49,19 @@ class Child:
         written.write_text(f"{self.process.pid}\n")
         written.replace(self.pid_file)
 
-    def stop(self, grace_s: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+
+    def wait_stopped(self, grace_s: float = 10.0) -> None:
+        """Until it has exited: SIGKILL past `grace_s`. Its pid file goes."""
+        if self.process is not None:
+            try:
+                self.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.pid_file.unlink(missing_ok=True)
 
 
 def _throwaway_postgres() -> LocalPostgres:
@@ -185,9 +189,15 @@ def dev(
                     child.start()
             time.sleep(0.1)
     finally:
-        for child in reversed(children):
-            child.stop()
-            child.pid_file.unlink(missing_ok=True)
+        # Every scheduler at once (a standby stopped after its leader would take over and
+        # print on the way out), then Mesos.
+        mesos, schedulers = children[0], children[1:]
+        for child in schedulers:
+            child.terminate()
+        for child in schedulers:
+            child.wait_stopped()
+        mesos.terminate()
+        mesos.wait_stopped()
         if postgres is not None:
             postgres.remove()
         print("dromos dev: stopped", flush=True)

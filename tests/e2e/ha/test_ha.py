@@ -207,3 +207,19 @@ def test_a_standby_relaying_an_event_stream_stops_at_once_and_quietly(
     # Before, the server waited 5 s for the thread relaying the leader's stream, and warned.
     assert took < 4, took
     assert "thread(s) still running" not in cluster.dev.log()[printed:]
+
+
+def test_ctrl_c_stops_every_scheduler_at_once_and_prints_only_the_goodbye(
+    tmp_path: Path,
+) -> None:
+    with running_cluster(tmp_path / "ha") as own:
+        printed = len(own.dev.log())
+        stopped = time.monotonic()
+        os.killpg(own.dev.process.pid, signal.SIGINT)  # a terminal's Ctrl-C
+        own.dev.process.wait(30)
+        took = time.monotonic() - stopped
+        after = own.dev.log()[printed:]
+    # Before, the schedulers stopped one after another: a standby outliving the leader took
+    # over and printed its start-up lines on the way out.
+    assert after == "dromos dev: stopped\n", after
+    assert took < 15, took
