@@ -191,10 +191,10 @@ def dev(
     finally:
         # Every scheduler at once (a standby stopped after its leader would take over and
         # print on the way out), then Mesos.
-        mesos, schedulers = children[0], children[1:]
-        for child in schedulers:
+        mesos, instances = children[0], children[1:]
+        for child in instances:
             child.terminate()
-        for child in schedulers:
+        for child in instances:
             child.wait_stopped()
         mesos.terminate()
         mesos.wait_stopped()
