@@ -33,11 +33,13 @@ _NOW = "extract(epoch from clock_timestamp())"
 # no session of it is left (a killed process's sessions end with it; a paused one's stay).
 # Not if the holder last renewed before the database started: its sessions ended with the
 # old server, and it may not have reconnected yet. Once it renewed since, it holds pooled
-# sessions for as long as it lives.
+# sessions for as long as it lives. PostgreSQL keeps the first 63 bytes of a session's name
+# (NAMEDATALEN - 1), so a long HOST:PORT is compared as cut there.
 _HOLDER_GONE = f"""
     holder IS NOT NULL
     AND NOT EXISTS (SELECT FROM pg_stat_activity
-                    WHERE application_name = '{SESSION_PREFIX}' || leader_lease.holder)
+                    WHERE application_name = left('{SESSION_PREFIX}' || leader_lease.holder,
+                                                  63))
     AND renewed_at > extract(epoch from pg_postmaster_start_time())"""
 # Also returns whether the lease had lapsed (else its holder was gone), for the log.
 _ACQUIRE = text(f"""

@@ -122,6 +122,17 @@ def test_a_standby_takes_over_at_once_when_the_leader_s_process_is_gone(
     assert b_duties.epochs[0] > a_duties.epochs[0]
 
 
+def test_a_live_leader_with_a_long_name_is_not_taken_for_gone(
+    db_url: str, elect: Elect
+) -> None:
+    # PostgreSQL cuts session names at 63 bytes: the holder's full name matched none before.
+    long_name = "scheduler-" + "x" * 60 + ".example.org:8080"
+    _, a_duties = _candidate(db_url, elect, long_name, lease_s=20.0)
+    assert a_duties.elected.wait(5)
+    _, b_duties = _candidate(db_url, elect, "b:2", lease_s=20.0)
+    assert not b_duties.elected.wait(3)
+
+
 def test_a_standby_takes_over_at_once_from_a_leader_gone_after_a_database_restart(
     elect: Elect
 ) -> None:
