@@ -152,16 +152,32 @@ class _Waitress:
                                               port=port, threads=THREADS, channel_timeout=3600,
                                               ident="dromos", channel_request_lookahead=1)
         self.port = int(self._server.effective_port)
+        self._loop: threading.Thread | None = None
 
     def _resize(self, count: int) -> None:
         # A thread stops once it is idle when the count goes down (waitress's dispatcher).
         self._server.task_dispatcher.set_thread_count(count)
 
     def run(self) -> None:
-        self._server.run()
+        self._loop = threading.current_thread()
+        try:
+            self._server.run()
+        finally:
+            self._loop = None
 
     def close(self) -> None:
-        self._server.close()
+        """Stop serving. From a thread other than the loop's, the loop is asked to close its
+        sockets itself: closed under the select() it waits in, they fail it with EBADF."""
+        if self._loop is None or self._loop is threading.current_thread():
+            self._server.close()
+        else:
+            self._server.trigger.pull_trigger(self._close_all)
+
+    def _close_all(self) -> None:
+        from waitress import wasyncore
+
+        # The listener, the trigger and every open channel: the loop ends with its map empty.
+        wasyncore.close_all(self._server._map)
 
 
 class _CherootTls:
