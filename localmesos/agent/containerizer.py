@@ -11,6 +11,7 @@ period and destroyed at once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,33 @@ class TaskContainer(Protocol):
     def probe_target(self, target: ProbeTarget) -> ProbeTarget:
         """Where the task's health checks look, given the agent's side of it."""
         ...
+
+
+class GracePeriod:
+    """A container's stop: `begin` once (SIGTERM, or the CLI's stop), then `end` (kill the
+    container) when the grace period is over; a later stop may shorten it, never extend it."""
+
+    def __init__(self, begin: Callable[[float], None], end: Callable[[], None]) -> None:
+        self._begin = begin
+        self._end = end
+        self._deadline: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self, grace_seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, grace_seconds)
+        if self._deadline is None:
+            self._begin(grace_seconds)
+        elif deadline >= self._deadline:
+            return
+        self._deadline = deadline
+        self.cancel()
+        self._timer = loop.call_at(deadline, self._end)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class Containerizer(Protocol):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from localmesos.agent import docker_run
-from localmesos.agent.containerizer import ContainerExit, ContainerLaunchError
+from localmesos.agent.containerizer import ContainerExit, ContainerLaunchError, GracePeriod
 from localmesos.agent.health import ProbeTarget
 from localmesos.agent.oom_watch import OomWatch
 
@@ -91,36 +91,24 @@ class DockerContainer:
         self._pid: int | None = int(state.get("Pid") or 0) or None
         self.address = _address(details)
         self.oom = OomWatch.of_process(self._pid) if self._pid else None
-        self._deadline: float | None = None
-        self._escalation: asyncio.TimerHandle | None = None
+        self.grace = GracePeriod(self._cli_stop, self.destroy)
 
     @property
     def pid(self) -> int | None:
         return self._pid
 
     async def stop(self, grace_seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, grace_seconds)
-        if self._deadline is None:
-            # The CLI's own stop kills too, but only after whole seconds: the timer is exact.
-            seconds = str(math.ceil(max(0.0, grace_seconds)))
-            _in_background(_cli(self.cli, "stop", "-t", seconds, self.name))
-        elif deadline >= self._deadline:
-            return
-        self._deadline = deadline
-        if self._escalation is not None:
-            self._escalation.cancel()
-        self._escalation = loop.call_at(deadline, self.destroy)
+        self.grace.start(grace_seconds)
+
+    def _cli_stop(self, grace_seconds: float) -> None:
+        # The CLI's own stop kills too, but only after whole seconds: the timer is exact.
+        seconds = str(math.ceil(max(0.0, grace_seconds)))
+        _in_background(_cli(self.cli, "stop", "-t", seconds, self.name))
 
     def destroy(self) -> None:
-        self.cancel_escalation()
+        self.grace.cancel()
         if self._pid is not None:
             _in_background(_cli(self.cli, "kill", self.name))
-
-    def cancel_escalation(self) -> None:
-        if self._escalation is not None:
-            self._escalation.cancel()
-            self._escalation = None
 
     def probe_target(self, target: ProbeTarget) -> ProbeTarget:
         """Checks reach the container: COMMAND runs inside it (`exec`, with the check's own
@@ -142,7 +130,7 @@ class DockerContainer:
         _, details, _ = await _cli(self.cli, "inspect", self.name)
         await _cli(self.cli, "rm", "-f", self.name)
         self._pid = None
-        self.cancel_escalation()
+        self.grace.cancel()
         state = (_first(details) or {}).get("State") or {}
         seen_oom = self.oom is not None and self.oom.seen
         if self.oom is not None:

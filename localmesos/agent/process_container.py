@@ -7,14 +7,13 @@ root); the container is that session plus every process carrying the container's
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from localmesos.agent import containers, task_user
-from localmesos.agent.containerizer import ContainerExit
+from localmesos.agent.containerizer import ContainerExit, GracePeriod
 from localmesos.agent.health import ProbeTarget
 
 
@@ -24,8 +23,7 @@ class ProcessContainer:
 
     def __init__(self) -> None:
         self.process: containers.Container | None = None
-        self._deadline: float | None = None
-        self._escalation: asyncio.TimerHandle | None = None
+        self.grace = GracePeriod(self._terminate, self.destroy)
 
     @property
     def pid(self) -> int | None:
@@ -34,30 +32,20 @@ class ProcessContainer:
         return self.process.process.pid
 
     async def stop(self, grace_seconds: float) -> None:
+        self.grace.start(grace_seconds)
+
+    def _terminate(self, _grace_seconds: float) -> None:
         assert self.process is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, grace_seconds)
-        if self._deadline is None:
-            self.process.signal_group(signal.SIGTERM)
-        elif deadline >= self._deadline:
-            return
-        self._deadline = deadline
-        if self._escalation is not None:
-            self._escalation.cancel()
-        self._escalation = loop.call_at(deadline, self.destroy)
+        self.process.signal_group(signal.SIGTERM)
 
     def destroy(self) -> None:
-        self.cancel_escalation()
+        self.grace.cancel()
         if self.process is not None:
             self.process.destroy()
 
     def probe_target(self, target: ProbeTarget) -> ProbeTarget:
         return target  # the task's processes are the agent's neighbours
 
-    def cancel_escalation(self) -> None:
-        if self._escalation is not None:
-            self._escalation.cancel()
-            self._escalation = None
 
 
 class ProcessContainerizer:
@@ -85,7 +73,7 @@ class ProcessContainerizer:
                 end = ContainerExit(128 + signum, signal=signum)
             else:
                 end = ContainerExit(wait_status >> 8)
-            container.cancel_escalation()
+            container.grace.cancel()
             # The task ends when its command does, then what it left in its container goes
             # (Mesos's command executor sends the terminal update before its container is
             # destroyed).
