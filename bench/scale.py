@@ -12,6 +12,12 @@ and mem 1 (real processes under the executor). Rows:
 - batch: PUT /v2/apps with N apps of one instance each, until all are running;
 - restart: with J jobs and N instances stored, the scheduler restarts; the first GET
   /v2/apps after /ping answers;
+- sim_launch / sim_scale_down: the scheduler against `dromos localmesos --agents 0
+  --simulated-agents A` (A = n / 10 unless --sim-agents: bookkeeping tasks that go
+  TASK_RUNNING without a process, 4 cpus and 1,001 ports per agent): POST n / APP_SIZE
+  apps of --sim-app-size instances (one at a time), until the scheduler counts all n
+  TASK_RUNNING; then PUT instances 0 to each, until the scheduler counts none running and
+  the master none live. No reader runs meanwhile; the bench polls /v2/apps every 0.5 s;
 - offer_cycle: in this process, one matching round of 10,000 offers against 10,000
   rack-UNIQUE requests that cannot be placed (one app; and one app per request,
   where the evaluation budget ends the round). Its CPU column is this process's.
@@ -29,6 +35,7 @@ import contextlib
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -48,6 +55,8 @@ from tests.support.localmesos import LocalMesos, free_port, running_localmesos, 
 TICKS = os.sysconf("SC_CLK_TCK")
 AGENT = ("--cpus", "2000", "--mem", "4000000", "--ports", "20000-60000")
 TASK = {"cmd": "sleep 100000", "cpus": 0.01, "mem": 1, "backoffSeconds": 1}
+SIM_WAIT_S = 3600.0
+SIM_POLL_S = 0.5
 READ_PATHS = ("/v2/apps?embed=apps.tasks", "/v2/tasks", "/v2/queue", "/v1/scheduler/jobs")
 
 
@@ -114,8 +123,8 @@ def wait(condition: Callable[[], bool], timeout_s: float, message: str) -> None:
 
 
 @contextlib.contextmanager
-def cluster(work: Path) -> Iterator[Scheduler]:
-    with running_localmesos(work / "mesos", *AGENT, oracle_checks=False) as mesos:
+def cluster(work: Path, *agents: str) -> Iterator[Scheduler]:
+    with running_localmesos(work / "mesos", *(agents or AGENT), oracle_checks=False) as mesos:
         scheduler = Scheduler(mesos, work / "scheduler")
         scheduler.start()
         try:
@@ -266,6 +275,76 @@ def offer_cycle(n: int = 10_000) -> list[Row]:
     return rows
 
 
+def sim_apps(n: int, app_size: int) -> list[tuple[str, int]]:
+    sizes = [app_size] * (n // app_size) + ([n % app_size] if n % app_size else [])
+    return [(f"/sim/app-{k:04d}", size) for k, size in enumerate(sizes)]
+
+
+def sim_counts(scheduler: Scheduler) -> tuple[int, int]:
+    """(tasks running, tasks of any kind) of the apps under /sim, as the scheduler counts."""
+    apps = requests.get(f"{scheduler.url}/v2/apps", timeout=120).json()["apps"]
+    mine = [app for app in apps if app["id"].startswith("/sim/")]
+    return (sum(int(app["tasksRunning"]) for app in mine),
+            sum(int(app["tasksRunning"]) + int(app["tasksStaged"]) for app in mine))
+
+
+def master_live(mesos: LocalMesos) -> int:
+    metrics = mesos.get("/metrics/snapshot")
+    return int(metrics["master/tasks_running"] + metrics["master/tasks_staging"])
+
+
+def sim_wait(condition: Callable[[], bool], message: str) -> None:
+    deadline = time.monotonic() + SIM_WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(message)
+        time.sleep(SIM_POLL_S)
+
+
+def sim_launch(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
+    apps = sim_apps(n, app_size)
+    cpu, started = scheduler.cpu(), time.monotonic()
+    with requests.Session() as http:
+        for app_id, size in apps:
+            http.post(f"{scheduler.url}/v2/apps?force=true",
+                      json={"id": app_id, "instances": size, **TASK},
+                      timeout=120).raise_for_status()
+    posted = time.monotonic() - started
+    sim_wait(lambda: sim_counts(scheduler)[0] >= n, f"{n} simulated tasks never all ran")
+    wall, used = time.monotonic() - started, scheduler.cpu() - cpu
+    return Row("sim_launch", n, wall, used, rss_mb(scheduler.pid),
+               f"{agents:,} agents, {len(apps)} apps of {app_size:,}; POSTs {posted:.1f} s; "
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s")
+
+
+def sim_scale_down(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
+    apps = sim_apps(n, app_size)
+    cpu, started = scheduler.cpu(), time.monotonic()
+    with requests.Session() as http:
+        for app_id, _ in apps:
+            http.put(f"{scheduler.url}/v2/apps{app_id}?force=true", json={"instances": 0},
+                     timeout=120).raise_for_status()
+    answered = time.monotonic() - started
+    sim_wait(lambda: sim_counts(scheduler)[1] == 0 and master_live(scheduler.mesos) == 0,
+             "the simulated scale-down never finished")
+    wall, used = time.monotonic() - started, scheduler.cpu() - cpu
+    return Row("sim_scale_down", n, wall, used, rss_mb(scheduler.pid),
+               f"{agents:,} agents; PUTs answered in {answered:.1f} s; "
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s")
+
+
+def run_simulated(work: Path, n: int, rows: list[str], agents: int, app_size: int
+                  ) -> list[Row]:
+    agents = agents or max(100, n // 10)
+    results: list[Row] = []
+    with cluster(work / f"sim-{n}", "--agents", "0", "--simulated-agents",
+                 str(agents)) as scheduler:
+        results.append(sim_launch(scheduler, n, agents, app_size))
+        if "sim_scale_down" in rows:
+            results.append(sim_scale_down(scheduler, n, agents, app_size))
+    return results
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
@@ -303,8 +382,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,3000")
     parser.add_argument("--rows", default="launch,reads,scale_down,batch,restart")
+    parser.add_argument("--sim-sizes", default="1000,10000",
+                        help="task counts of the sim_* rows (100000 takes many minutes)")
+    parser.add_argument("--sim-agents", type=int, default=0,
+                        help="simulated agents of the sim_* rows (default n / 10)")
+    parser.add_argument("--sim-app-size", type=int, default=1000,
+                        help="instances per app of the sim_* rows")
     args = parser.parse_args(argv)
     rows = args.rows.split(",")
+    # SIGTERM stops the clusters as an interrupt would (their `finally` runs).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     work = Path(tempfile.mkdtemp(prefix="dromos-bench-scale-"))
     print(f"scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
     print("| row | n | wall s | scheduler CPU s | scheduler RSS MB | notes |", flush=True)
@@ -318,11 +405,16 @@ def main(argv: list[str] | None = None) -> None:
             for row in run_size(work, n, rows):
                 print(row.line(), flush=True)
                 results.append(row)
+        if {"sim_launch", "sim_scale_down"} & set(rows):
+            for n in (int(size) for size in args.sim_sizes.split(",")):
+                for row in run_simulated(work, n, rows, args.sim_agents, args.sim_app_size):
+                    print(row.line(), flush=True)
+                    results.append(row)
     except BaseException:
         print(f"failed; the clusters' logs are kept in {work}", flush=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
-    for name in ("launch", "scale_down", "batch"):  # the rows whose work is per task
+    for name in ("launch", "scale_down", "batch", "sim_launch", "sim_scale_down"):
         mine = [row for row in results if row.name == name]
         if mine:
             cpu = statistics.fmean(row.cpu_s / row.n for row in mine)

@@ -66,8 +66,10 @@ class Allocator:
         self._pending = False
         now = asyncio.get_running_loop().time()
         batches: dict[str, list[dict[str, Any]]] = {}
-        for agent in self.agents.by_id.values():
-            if not agent.connected or not agent.book.dirty:
+        order = self.agents.order
+        for agent_id in sorted(self.agents.dirty, key=order.__getitem__):
+            agent = self.agents.by_id[agent_id]
+            if not agent.connected:
                 continue
             agent.book.dirty = False
             available = agent.book.available()
