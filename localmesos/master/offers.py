@@ -172,8 +172,24 @@ class OfferBook:
         if self.refusals.pop(framework_id, None):
             self.dirty = True
 
+    def expire_refusals(self, now: float) -> bool:
+        """Drop the refusals that have run out; True if there were any."""
+        expired = False
+        for framework_id, refusals in list(self.refusals.items()):
+            live = [r for r in refusals if r.until > now]
+            if len(live) < len(refusals):
+                expired = True
+                if live:
+                    self.refusals[framework_id] = live
+                else:
+                    del self.refusals[framework_id]
+        return expired
+
     def refused(self, framework_id: str, resources: Resources, now: float) -> bool:
         """True if the framework refused a superset of `resources` and the refusal holds."""
         live = [r for r in self.refusals.get(framework_id, []) if r.until > now]
-        self.refusals[framework_id] = live
+        if live:
+            self.refusals[framework_id] = live
+        else:
+            self.refusals.pop(framework_id, None)
         return any(r.resources.contains(resources) for r in live)
