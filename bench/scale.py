@@ -305,7 +305,8 @@ def sim_wait(condition: Callable[[], bool], message: str) -> None:
 
 def sim_launch(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
     apps = sim_apps(n, app_size)
-    cpu, started = scheduler.cpu(), time.monotonic()
+    master = scheduler.mesos.process.pid
+    cpu, master_cpu, started = scheduler.cpu(), cpu_seconds(master), time.monotonic()
     with requests.Session() as http:
         for app_id, size in apps:
             http.post(f"{scheduler.url}/v2/apps?force=true",
@@ -319,12 +320,14 @@ def sim_launch(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
     wall, used = time.monotonic() - started, scheduler.cpu() - cpu
     return Row("sim_launch", n, wall, used, rss_mb(scheduler.pid),
                f"{agents:,} agents, {len(apps)} apps of {app_size:,}; POSTs {posted:.1f} s; "
-               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s")
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s; "
+               + master_note(master, master_cpu))
 
 
 def sim_scale_down(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
     apps = sim_apps(n, app_size)
-    cpu, started = scheduler.cpu(), time.monotonic()
+    master = scheduler.mesos.process.pid
+    cpu, master_cpu, started = scheduler.cpu(), cpu_seconds(master), time.monotonic()
     with requests.Session() as http:
         for app_id, _ in apps:
             http.put(f"{scheduler.url}/v2/apps{app_id}?force=true", json={"instances": 0},
@@ -335,7 +338,13 @@ def sim_scale_down(scheduler: Scheduler, n: int, agents: int, app_size: int) -> 
     wall, used = time.monotonic() - started, scheduler.cpu() - cpu
     return Row("sim_scale_down", n, wall, used, rss_mb(scheduler.pid),
                f"{agents:,} agents; PUTs answered in {answered:.1f} s; "
-               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s")
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s; "
+               + master_note(master, master_cpu))
+
+
+def master_note(pid: int, cpu_before: float) -> str:
+    return (f"master {cpu_seconds(pid) - cpu_before:.1f} s CPU, RSS {rss_mb(pid):,.0f} MB; "
+            f"load {os.getloadavg()[0]:.1f}")
 
 
 def run_simulated(work: Path, n: int, rows: list[str], agents: int, app_size: int
