@@ -290,7 +290,8 @@ def sim_counts(scheduler: Scheduler) -> tuple[int, int]:
 
 def master_counts(mesos: LocalMesos) -> tuple[int, int]:
     """(tasks running, tasks live) as the master counts them."""
-    metrics = mesos.get("/metrics/snapshot")
+    # A master busy with ACCEPTs of a thousand tasks each may take seconds to answer.
+    metrics = requests.get(mesos.url + "/metrics/snapshot", timeout=120).json()
     running = int(metrics["master/tasks_running"])
     return running, running + int(metrics["master/tasks_staging"])
 
