@@ -32,7 +32,7 @@ from localmesos.agent.oom_watch import OomWatch
 log = logging.getLogger(__name__)
 
 LAUNCH_FAILED = "Failed to launch container"
-OOM_MESSAGE = "Memory limit exceeded: the container was OOM-killed"
+OOM_MESSAGE = "Memory limit exceeded: the container was OOM-killed"  # when the CLI says so
 # Tasks kept alive until done: the loop holds only weak references to them.
 _background: set[asyncio.Task[Any]] = set()
 
@@ -90,8 +90,8 @@ class DockerContainer:
         state = details.get("State") or {}
         self._pid: int | None = int(state.get("Pid") or 0) or None
         self.address = _address(details)
-        self.oom = OomWatch.of_process(self._pid) if self._pid else None
         self.grace = GracePeriod(self._cli_stop, self.destroy)
+        self.oom = OomWatch.of_process(self._pid, self._out_of_memory) if self._pid else None
 
     @property
     def pid(self) -> int | None:
@@ -109,6 +109,10 @@ class DockerContainer:
         self.grace.cancel()
         if self._pid is not None:
             _in_background(_cli(self.cli, "kill", self.name))
+
+    def _out_of_memory(self, limitation: str) -> None:
+        log.warning("container %s reached its memory limit: destroying it", self.name)
+        self.destroy()  # what else runs in it goes too, as Mesos's memory isolator does
 
     def probe_target(self, target: ProbeTarget) -> ProbeTarget:
         """Checks reach the container: COMMAND runs inside it (`exec`, with the check's own
@@ -132,12 +136,14 @@ class DockerContainer:
         self._pid = None
         self.grace.cancel()
         state = (_first(details) or {}).get("State") or {}
-        seen_oom = self.oom is not None and self.oom.seen
+        limitation = self.oom.message if self.oom is not None else ""
         if self.oom is not None:
             self.oom.close()
+        if limitation:
+            return ContainerExit(137, oom_killed=True, message=limitation)
         if code != 0 or not out.strip().lstrip("-").isdigit():
             return ContainerExit(-1, message=f"Container vanished: {self.cli} wait: {err.strip()}")
-        if seen_oom or state.get("OOMKilled"):
+        if state.get("OOMKilled"):
             return ContainerExit(int(out), oom_killed=True, message=OOM_MESSAGE)
         return ContainerExit(int(out))
 

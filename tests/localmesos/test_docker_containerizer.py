@@ -267,14 +267,35 @@ def test_kill_waits_the_grace_period_then_removes_the_container(
 def test_a_memory_overrun_fails_the_task_with_the_memory_reason(
     scheduler: V1Scheduler, image: str
 ) -> None:
-    # 100 MiB in one buffer against a 32 MiB limit. The kernel kills dd, not the shell,
-    # which exits 0: only the container's memory cgroup tells (podman reports no OOMKilled
-    # here). The agent watches it from the moment the container runs, hence the second.
+    # 100 MiB in one buffer against 32 MiB. The kernel kills dd, not the shell, which exits
+    # 0: only the container's memory cgroup tells (podman reports no OOMKilled here). The
+    # agent watches it from the moment the container runs, hence the second.
     hog = {"value": "sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo survived"}
     launch(scheduler, "hog", hog, boxed(image))
     failed = updates_until(scheduler, "hog", "TASK_FAILED")[-1]
     assert failed["reason"] == MEMORY_LIMIT
-    assert "Memory limit" in failed["message"]
+    assert failed["message"].startswith("Memory limit exceeded: Requested: 32MB Maximum Used: ")
+
+
+def test_a_childs_memory_overrun_destroys_the_whole_container_and_spares_another(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    launch(scheduler, "calm", {"value": "sleep 300"}, boxed(image))
+    updates_until(scheduler, "calm", "TASK_RUNNING")
+    [calm] = owned_containers(localmesos)
+    # A child of the task's shell overruns; the shell itself would sleep on for 300 s.
+    hog = "(sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1) & sleep 300"
+    launch(scheduler, "hog", {"value": hog}, boxed(image), mem=32)
+    *_, failed = updates_until(scheduler, "hog", "TASK_FAILED")
+    assert failed["source"] == "SOURCE_AGENT"
+    assert failed["reason"] == MEMORY_LIMIT
+    assert failed["message"].startswith("Memory limit exceeded: Requested: 32MB Maximum Used: ")
+    assert "MEMORY STATISTICS" in failed["message"]
+    wait_until(lambda: owned_containers(localmesos) == [calm])  # the hog's container is gone
+    [inspected] = json.loads(podman("inspect", calm))
+    assert inspected["State"]["Running"] is True
+    scheduler.call("KILL", {"task_id": {"value": "calm"}})
+    assert updates_until(scheduler, "calm", "TASK_KILLED")[0]["state"] == "TASK_KILLED"
 
 
 def test_a_restarted_agent_removes_the_containers_it_left(tmp_path: Path, image: str) -> None:
