@@ -137,18 +137,20 @@ def run_argv(
     env: Mapping[str, str],
     name: str,
     agent_id: str,
+    attached: bool = False,
 ) -> list[str]:
     """The arguments of `<cli> run` for `task` (ValueError when it cannot be run).
 
-    The container runs detached; its stdout/stderr are the CLI's own (the sandbox's files),
-    passed through to it rather than kept in a log the agent would have to copy."""
+    The container's stdout/stderr are the CLI's own (the sandbox's files): passed through to
+    it by a detached run (podman's log driver), or copied to the CLI by an `attached` run
+    for the container's life (Docker's CLI, which has no such driver)."""
     container = task.get("container") or {}
     docker = container.get("docker") or {}
     options, arguments = _command(task.get("command") or {})
+    how = [] if attached else ["-d", "--log-driver", "passthrough"]
     argv = [
-        "run", "-d", "--name", name,
+        "run", *how, "--name", name,
         "--label", f"{OWNER_LABEL}={agent_id}",
-        "--log-driver", "passthrough",
         "--pull", "always" if docker.get("force_pull_image") else "missing",
         *_bind(sandbox, SANDBOX_IN_CONTAINER),
         "-w", SANDBOX_IN_CONTAINER,
