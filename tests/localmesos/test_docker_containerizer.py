@@ -9,24 +9,30 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.localmesos.clients.helpers import wait_until
-from tests.localmesos.clients.v1client import V1Scheduler, task
-from tests.localmesos.test_command_executor import (
-    KILLING,
+from tests.localmesos.clients.command_tasks import (
     check,
+    kill_with_grace,
     read_file,
     sandbox,
     updates_until,
 )
+from tests.localmesos.clients.helpers import wait_until
+from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support import container_images
-from tests.support.container_images import busybox_image, podman, podman_environment
+from tests.support.container_images import (
+    PODMAN,
+    busybox_image,
+    podman,
+    podman_as_dockers_cli,
+    podman_environment,
+)
 from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
 MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
@@ -61,9 +67,21 @@ def docker_cluster(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
                 podman("rm", "-f", *left)
 
 
+@pytest.fixture(scope="module", params=["podman", "dockers-cli"])
+def cli_kind(request: pytest.FixtureRequest) -> str:
+    """Every test below runs on podman, and on a CLI that says it is Docker's (podman under
+    it), which the agent runs attached."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def docker_mesos(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterator[LocalMesos]:
-    with docker_cluster(tmp_path_factory.mktemp("docker"), "--docker", "podman") as mesos:
+def docker_mesos(
+    cli_kind: str, tmp_path_factory: pytest.TempPathFactory, image: str
+) -> Iterator[LocalMesos]:
+    cli = PODMAN
+    if cli_kind == "dockers-cli":
+        cli = str(podman_as_dockers_cli(tmp_path_factory.mktemp("bin")))
+    with docker_cluster(tmp_path_factory.mktemp("docker"), "--docker", cli) as mesos:
         yield mesos
 
 
@@ -71,11 +89,6 @@ def docker_mesos(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterat
 def localmesos(docker_mesos: LocalMesos) -> Iterator[LocalMesos]:
     yield docker_mesos
     assert not owned_containers(docker_mesos), "a task's container outlived it"
-
-
-@pytest.fixture
-def killing_scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
-    return connect(failover_timeout=3600, capabilities=KILLING)
 
 
 def boxed(image: str, **docker: Any) -> dict[str, Any]:
@@ -149,7 +162,7 @@ def test_a_mesos_container_with_a_docker_image_runs_in_it(
 
 
 def test_parameters_privileged_and_limits_reach_the_container(
-    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str, cli_kind: str
 ) -> None:
     docker = {"privileged": True, "parameters": [{"key": "hostname", "value": "boxed"}]}
     launch(scheduler, "tuned", {"value": "hostname; sleep 300"}, boxed(image, **docker),
@@ -160,6 +173,9 @@ def test_parameters_privileged_and_limits_reach_the_container(
     assert inspected["HostConfig"]["Privileged"] is True
     assert inspected["HostConfig"]["Memory"] == 48 * 2**20
     assert inspected["HostConfig"]["NanoCpus"] == 250_000_000
+    # podman passes the sandbox's files through; Docker's CLI has no such log driver
+    passthrough = inspected["HostConfig"]["LogConfig"]["Type"] == "passthrough"
+    assert passthrough is (cli_kind == "podman")
     directory = sandbox(localmesos, scheduler.framework_id, "tuned")
     wait_until(lambda: (directory / "stdout").read_text() == "boxed\n")
     scheduler.call("KILL", {"task_id": {"value": "tuned"}})
@@ -171,7 +187,8 @@ def test_a_forced_pull_that_fails_fails_the_launch(scheduler: V1Scheduler, image
     launch(scheduler, "pulled", {"value": "true"}, boxed(image, force_pull_image=True))
     [failed] = updates_until(scheduler, "pulled", "TASK_FAILED")
     assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
-    assert failed["message"].startswith("Failed to launch container: podman run exited with")
+    assert failed["message"].startswith("Failed to launch container: ")
+    assert " run exited with 125: " in failed["message"]
     assert image.split(":")[0] in failed["message"]
 
 
@@ -254,12 +271,7 @@ def test_kill_waits_the_grace_period_then_removes_the_container(
            boxed(image))  # fmt: skip
     updates_until(scheduler, "stubborn", "TASK_RUNNING")
     assert len(owned_containers(localmesos)) == 1
-    grace = {"grace_period": {"nanoseconds": 1_500_000_000}}
-    asked = time.monotonic()
-    scheduler.call("KILL", {"task_id": {"value": "stubborn"}, "kill_policy": grace})
-    killing, killed = updates_until(scheduler, "stubborn", "TASK_KILLED")
-    assert killing["state"] == "TASK_KILLING"
-    assert time.monotonic() - asked >= 1.5
+    killed = kill_with_grace(scheduler, "stubborn", 1.5)
     assert killed["message"] == "Command exited with status 137"
     assert not owned_containers(localmesos)
 
@@ -323,3 +335,22 @@ def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: st
     assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
     assert failed["source"] == "SOURCE_AGENT"
     assert "'no-such-docker' is not installed" in failed["message"]
+
+
+DOCKERS_CLI = Path("/usr/local/bin/docker")  # Docker's own CLI, without a daemon here
+
+
+@pytest.mark.skipif(not DOCKERS_CLI.exists(), reason="Docker's own CLI is not installed")
+def test_dockers_cli_without_its_daemon_fails_the_launch_saying_so(
+    tmp_path: Path, image: str
+) -> None:
+    with docker_cluster(tmp_path / "mesos", "--docker", str(DOCKERS_CLI)) as mesos:
+        client = V1Scheduler(mesos.url)
+        client.subscribe(failover_timeout=3600)
+        launch(client, "nodaemon", {"value": "true"}, boxed(image))
+        [failed] = updates_until(client, "nodaemon", "TASK_FAILED")
+        client.disconnect()
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert failed["source"] == "SOURCE_AGENT"
+    assert failed["message"].startswith(f"Failed to launch container: {DOCKERS_CLI} run exited")
+    assert "Cannot connect to the Docker daemon" in failed["message"]
