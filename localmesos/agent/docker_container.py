@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from localmesos.agent import docker_run
+from localmesos.agent import docker_run, task_user
 from localmesos.agent.containerizer import ContainerExit, ContainerLaunchError, GracePeriod
 from localmesos.agent.docker_cli import ended, has_passthrough, in_background
 from localmesos.agent.docker_cli import run as _cli
@@ -187,7 +187,10 @@ class DockerContainerizer:
             self._passthrough = await has_passthrough(self.cli)
         name = docker_run.container_name(sandbox.name)
         attached = not self._passthrough
-        argv = docker_run.run_argv(task, sandbox, env, name, self.agent_id, attached=attached)
+        user = task_user.resolve((task.get("command") or {}).get("user"))
+        argv = docker_run.run_argv(
+            task, sandbox, env, name, self.agent_id, attached=attached, user=user
+        )
         docker_run.make_sandbox_volumes(task, sandbox)
         process, details = await self._run(argv, sandbox, name, attached)
         container = DockerContainer(self.cli, name, details, process if attached else None)

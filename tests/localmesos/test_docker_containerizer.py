@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pwd
 import time
 import uuid
 from collections.abc import Iterator
@@ -159,6 +160,41 @@ def test_a_mesos_container_with_a_docker_image_runs_in_it(
     updates_until(scheduler, "unified", "TASK_FINISHED")
     output = (sandbox(localmesos, scheduler.framework_id, "unified") / "stdout").read_text()
     assert output == "busybox\n"  # the image's shell, not the host's
+
+
+def unified(image: str) -> dict[str, Any]:
+    return {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": image}}}}
+
+
+def test_a_mesos_container_runs_as_the_tasks_user_a_docker_one_as_its_image_says(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    nobody = pwd.getpwnam("nobody")
+    script = {"value": "id -u; id -g; touch mine", "user": "nobody"}
+    launch(scheduler, "unified-user", script, unified(image))
+    launch(scheduler, "docker-user", script, boxed(image))
+    as_nobody = boxed(image, parameters=[{"key": "user", "value": str(nobody.pw_uid)}])
+    launch(scheduler, "docker-param", script, as_nobody)
+    output = {}
+    for task_id in ("unified-user", "docker-user", "docker-param"):
+        updates_until(scheduler, task_id, "TASK_FINISHED")
+        directory = sandbox(localmesos, scheduler.framework_id, task_id)
+        assert directory.stat().st_uid == nobody.pw_uid  # the task's user owns its sandbox
+        output[task_id] = (directory / "stdout").read_text(), (directory / "mine").stat().st_uid
+    assert output["unified-user"] == (f"{nobody.pw_uid}\n{nobody.pw_gid}\n", nobody.pw_uid)
+    assert output["docker-user"] == ("0\n0\n", 0)  # the image's user, as with Mesos
+    assert output["docker-param"][1] == nobody.pw_uid
+
+
+def test_an_unknown_user_fails_an_image_tasks_launch(scheduler: V1Scheduler, image: str) -> None:
+    for task_id, container in (("ghost-mesos", unified(image)), ("ghost-docker", boxed(image))):
+        launch(scheduler, task_id, {"value": "true", "user": "no-such-user-here"}, container)
+        [failed] = updates_until(scheduler, task_id, "TASK_FAILED")
+        assert failed["source"] == "SOURCE_AGENT"
+        assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+        assert failed["message"] == (
+            "Failed to launch container: Failed to switch to user 'no-such-user-here': no such user"
+        )
 
 
 def test_parameters_privileged_and_limits_reach_the_container(
