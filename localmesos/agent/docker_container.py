@@ -210,10 +210,12 @@ class DockerContainerizer:
         told = stderr.stat().st_size
         with open(sandbox / "stdout", "ab") as out, open(stderr, "ab") as err:
             # In the sandbox: podman's conmon inherits the directory and writes an `oom` file
-            # there when the container hits its memory limit.
+            # there when the container hits its memory limit. In a session of its own: an
+            # attached `run` passes the signals it gets to the container, and a Ctrl-C to
+            # the agent's terminal is not the task's.
             process = subprocess.Popen(
                 [self.cli, *argv], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=sandbox, close_fds=True,
+                cwd=sandbox, close_fds=True, start_new_session=True,
             )  # fmt: skip
         try:
             details = await asyncio.shield(self._started(process, name, attached))
