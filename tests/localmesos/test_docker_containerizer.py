@@ -361,15 +361,22 @@ def test_a_restarted_agent_removes_the_containers_it_left(tmp_path: Path, image:
         client.disconnect()
 
 
-def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: str) -> None:
-    with docker_cluster(tmp_path / "mesos", "--docker", "no-such-docker") as mesos:
+def failed_launch(data_dir: Path, cli: str, image: str) -> dict[str, Any]:
+    """The update of an image task on an agent driving `cli`, which fails to launch it: from
+    the agent, with REASON_CONTAINER_LAUNCH_FAILED."""
+    with docker_cluster(data_dir, "--docker", cli) as mesos:
         client = V1Scheduler(mesos.url)
         client.subscribe(failover_timeout=3600)
-        launch(client, "nocli", {"value": "true"}, boxed(image))
-        [failed] = updates_until(client, "nocli", "TASK_FAILED")
+        launch(client, "unlaunched", {"value": "true"}, boxed(image))
+        [failed] = updates_until(client, "unlaunched", "TASK_FAILED")
         client.disconnect()
     assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
     assert failed["source"] == "SOURCE_AGENT"
+    return failed
+
+
+def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: str) -> None:
+    failed = failed_launch(tmp_path / "mesos", "no-such-docker", image)
     assert "'no-such-docker' is not installed" in failed["message"]
 
 
@@ -380,13 +387,6 @@ DOCKERS_CLI = Path("/usr/local/bin/docker")  # Docker's own CLI, without a daemo
 def test_dockers_cli_without_its_daemon_fails_the_launch_saying_so(
     tmp_path: Path, image: str
 ) -> None:
-    with docker_cluster(tmp_path / "mesos", "--docker", str(DOCKERS_CLI)) as mesos:
-        client = V1Scheduler(mesos.url)
-        client.subscribe(failover_timeout=3600)
-        launch(client, "nodaemon", {"value": "true"}, boxed(image))
-        [failed] = updates_until(client, "nodaemon", "TASK_FAILED")
-        client.disconnect()
-    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
-    assert failed["source"] == "SOURCE_AGENT"
+    failed = failed_launch(tmp_path / "mesos", str(DOCKERS_CLI), image)
     assert failed["message"].startswith(f"Failed to launch container: {DOCKERS_CLI} run exited")
     assert "Cannot connect to the Docker daemon" in failed["message"]
