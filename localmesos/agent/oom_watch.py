@@ -72,6 +72,16 @@ def limitation_message(cgroup: Path) -> str:
     return message
 
 
+def _kills(control: bytes) -> int:
+    """The OOM kills so far in a memory.oom_control's text (its `oom_kill` line, Linux 4.13+;
+    0 without it)."""
+    for line in control.decode(errors="replace").splitlines():
+        name, _, count = line.partition(" ")
+        if name == "oom_kill" and count.strip().isdigit():
+            return int(count)
+    return 0
+
+
 class OomWatch:
     """Notes (`seen`, `message`) an OOM kill in one memory cgroup until closed, and calls
     `on_oom(message)` at the first."""
@@ -85,11 +95,15 @@ class OomWatch:
         self._event = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         try:
             (cgroup / "cgroup.event_control").write_text(f"{self._event} {self._control}")
+            already = _kills(os.pread(self._control, 4096, 0))
         except OSError:
             self._close_fds()
             raise
-        asyncio.get_running_loop().add_reader(self._event, self._notified)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self._event, self._notified)
         self._open = True
+        if already:
+            loop.call_soon(self._notified)  # it came before the watch: tell it all the same
 
     @classmethod
     def of_process(
@@ -106,6 +120,8 @@ class OomWatch:
             return None
 
     def _notified(self) -> None:
+        if not self._open:
+            return
         with contextlib.suppress(BlockingIOError):
             os.eventfd_read(self._event)
         try:

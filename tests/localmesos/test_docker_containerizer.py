@@ -331,8 +331,10 @@ def test_a_childs_memory_overrun_destroys_the_whole_container_and_spares_another
     launch(scheduler, "calm", {"value": "sleep 300"}, boxed(image))
     updates_until(scheduler, "calm", "TASK_RUNNING")
     [calm] = owned_containers(localmesos)
-    # A child of the task's shell overruns; the shell itself would sleep on for 300 s.
-    hog = "(sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1) & sleep 300"
+    # A child of the task's shell overruns (at once: likely before the agent watches the
+    # container's memory cgroup, which then tells of its past kills); the shell itself would
+    # sleep on for 300 s.
+    hog = "dd if=/dev/zero of=/dev/null bs=100M count=1 & sleep 300"
     launch(scheduler, "hog", {"value": hog}, boxed(image), mem=32)
     *_, failed = updates_until(scheduler, "hog", "TASK_FAILED")
     assert failed["source"] == "SOURCE_AGENT"
