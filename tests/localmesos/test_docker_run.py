@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from localmesos.agent import docker_cli, docker_run
+from localmesos.agent.task_user import TaskUser
 
 SANDBOX = Path("/var/lib/mesos/slaves/S0/frameworks/F0/executors/web/runs/c1")
 TASK = {
@@ -58,3 +59,13 @@ def test_podman_runs_detached_with_the_sandboxs_files_passed_through() -> None:
 def test_the_cli_is_told_by_what_its_version_says() -> None:
     assert docker_cli.is_podman("podman version 4.3.1\n")
     assert not docker_cli.is_podman("Docker version 28.2.2, build e6534b4\n")
+
+
+def test_a_mesos_container_runs_as_the_tasks_user_a_docker_one_as_its_image_says() -> None:
+    etl = TaskUser("etl", uid=1001, gid=1001, groups=(1001, 27), home="/home/etl")
+    image = {"type": "DOCKER", "docker": {"name": "busybox:1.36"}}
+    unified = {**TASK, "container": {"type": "MESOS", "mesos": {"image": image}}}
+    argv = docker_run.run_argv(unified, SANDBOX, ENV, "mesos-c1", "S0", user=etl)
+    at = argv.index("--user")
+    assert argv[at : at + 4] == ["--user", "1001:1001", "--group-add", "27"]
+    assert "--user" not in docker_run.run_argv(TASK, SANDBOX, ENV, "mesos-c1", "S0", user=etl)
