@@ -14,10 +14,12 @@ and mem 1 (real processes under the executor). Rows:
   /v2/apps after /ping answers;
 - sim_launch / sim_scale_down: the scheduler against `dromos localmesos --agents 0
   --simulated-agents A` (A = n / 10 unless --sim-agents: bookkeeping tasks that go
-  TASK_RUNNING without a process, 4 cpus and 1,001 ports per agent): POST n / APP_SIZE
-  apps of --sim-app-size instances (one at a time), until the scheduler counts all n
-  TASK_RUNNING; then PUT instances 0 to each, until the scheduler counts none running and
-  the master none live. No reader runs meanwhile; the bench polls /v2/apps every 0.5 s;
+  TASK_RUNNING without a process; 4 cpus, so 400 of these tasks, and 1,001 ports per
+  agent): POST n / --sim-app-size apps of that many instances (one POST at a time), until
+  the master and then the scheduler count all n TASK_RUNNING; then PUT instances 0 to each,
+  until the master has no live task and the scheduler counts none. No reader runs; the
+  bench polls the master's /metrics/snapshot every 0.5 s, the scheduler's /v2/apps only
+  once the master's count is reached. The notes add the master's CPU and RSS;
 - offer_cycle: in this process, one matching round of 10,000 offers against 10,000
   rack-UNIQUE requests that cannot be placed (one app; and one app per request,
   where the evaluation budget ends the round). Its CPU column is this process's.
@@ -26,6 +28,8 @@ Each row prints wall seconds, scheduler CPU seconds and RSS, and across sizes th
 exponent of CPU (log(cpu2/cpu1) / log(n2/n1): 1 is linear).
 
     .venv/bin/python -m bench scale [--sizes 100,1000,3000] [--rows launch,scale_down,...]
+    .venv/bin/python -m bench scale --rows sim_launch,sim_scale_down \
+        --sim-sizes 1000,10000,100000 [--sim-app-size 1000] [--sim-agents A]
 """
 
 from __future__ import annotations
