@@ -175,6 +175,7 @@ class AppManager:
             self.fw.store.save_deployment(deployment.id, deployment.to_json())
         for app_id, app in target.items():
             old_app = original[app_id]
+            self.fw.changes.app(app_id)
             self.health.app_changed(app_id, old_app, app)
             if app is None:
                 self.apps.pop(app_id, None)

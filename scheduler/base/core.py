@@ -55,8 +55,13 @@ class Core:
         """Run `fn` on the owner thread, later; errors are logged, not raised."""
         self._inbox.put(fn)
 
-    def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
-        """Run `fn` on the owner thread and return its result (or raise its error)."""
+    def call(self, fn: Callable[[], T], timeout: float | None) -> T:
+        """Run `fn` on the owner thread and return its result (or raise its error).
+
+        TimeoutError when `fn` has not started within `timeout` seconds (None: no limit):
+        it is then never applied. Once started it is waited for, however long it takes,
+        so a write that commits is never reported as failed.
+        """
         if threading.current_thread() is self._thread or self._thread is None:
             return fn()
         future: Future[T] = Future()
@@ -73,8 +78,9 @@ class Core:
         try:
             return future.result(timeout)
         except TimeoutError:
-            future.cancel()  # a message not started yet is then never applied
-            raise
+            if future.cancel():  # not started yet: it is then never applied
+                raise
+            return future.result()  # started: its outcome is the caller's answer
 
     # on the owner thread ----------------------------------------------------------------
     def at_end_of_turn(self, fn: Callable[[], None]) -> None:

@@ -260,6 +260,7 @@ class RunEngine:
         self.fw.core.call_later(delay, lambda: self._retry(run.job_name, run.run_id))
 
     def _retry(self, name: str, run_id: int) -> None:
+        self.fw.changes.jobs = True
         run = self.open.get(name, {}).get(run_id)
         job = self.defs.graph.find(name)
         if run is None or job is None or self.phase.get(run_id) is not Phase.RETRY_WAIT:

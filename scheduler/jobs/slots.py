@@ -78,6 +78,7 @@ class SlotTimer:
 
     def _on_timer(self) -> None:
         self._timer = self._timer_at = None
+        self.fw.changes.jobs = True  # claimed slots move cursors and states
         now = self.engine.now()
         names = self.timeline.pop_due(now.timestamp() + self.lead_s)
         with self.fw.store.transaction():
