@@ -245,6 +245,7 @@ class AppManager:
         if not self.fw.queue.of(app_id):
             raise NotFound(f"Application {app_id} not found in tasks queue.")
         self.delays.reset(app_id)
+        self.fw.changes.queued(app_id)  # its /v2/queue delay
         self.fw.launcher.wake()
 
     # desired against actual -------------------------------------------------------------

@@ -78,9 +78,9 @@ class SlotTimer:
 
     def _on_timer(self) -> None:
         self._timer = self._timer_at = None
-        self.fw.changes.jobs = True  # claimed slots move cursors and states
         now = self.engine.now()
         names = self.timeline.pop_due(now.timestamp() + self.lead_s)
+        self.fw.changes.jobs.update(names)  # claimed or missed slots move their cursors
         with self.fw.store.transaction():
             for name in names:
                 self._claim_slots(name, now)

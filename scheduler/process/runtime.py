@@ -74,6 +74,7 @@ class Runtime:
         self.framework.restore()
         self.apps.restore()
         self.jobs.restore()
+        self.framework.changes.all_jobs = True
         self.reads.publish(everything=True)
 
     def start_health_checks(self) -> None:

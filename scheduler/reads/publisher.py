@@ -49,18 +49,19 @@ class ReadModel:
 
     def publish(self, everything: bool = False) -> None:
         """Re-render what changed and swap the snapshot in. `everything` (after an API
-        write) also compares every app definition, the groups and the queue."""
+        write) also compares every app definition (by identity) and copies the groups."""
         marks = self._fw.changes.take()
         snap = self.current
         if not (everything or marks.tasks or marks.apps or marks.queue or marks.jobs
-                or snap.deployments or self._apps.deployments.running):
+                or marks.all_jobs or snap.deployments or self._apps.deployments.running):
             return
         defined = self._definitions(marks, everything)
         touched, jobs_touched = self._apply_tasks(marks.tasks, defined)
+        marks.jobs.update(jobs_touched)
         deployments, deploying = self._deployments(snap)
         changed = touched | marks.apps | defined | deploying
         apps = self._app_views(snap.apps, changed) if changed else snap.apps
-        jobs = self._job_views() if marks.jobs or jobs_touched or everything else snap.jobs
+        jobs = self._job_views(snap.jobs, marks)
         self.publishes += 1
         self.current = Snapshot(
             generation=snap.generation + 1,
@@ -68,7 +69,7 @@ class ReadModel:
             groups=dict(self._apps.groups) if everything else snap.groups,
             latest_version=self._apps.latest_version,
             deployments=deployments,
-            queue=self._queue(snap.queue, marks.queue | changed, everything),
+            queue=self._queue(snap.queue, marks.queue | changed),
             jobs=jobs,
             job_tasks=({name: tuple(t.values()) for name, t in self._job_tasks.items()}
                        if jobs_touched else snap.job_tasks),
@@ -107,18 +108,17 @@ class ReadModel:
         return task_view(record, app, self._apps)
 
     def _apply_tasks(self, marked: Mapping[str, str], rendered: set[str]) -> tuple[
-        set[str], bool
+        set[str], set[str]
     ]:
-        """Render each marked task once; returns the apps touched, and whether a job's were."""
+        """Render each marked task once; returns the apps and the jobs whose tasks changed."""
         touched: set[str] = set()
-        jobs_touched = False
+        jobs_touched: set[str] = set()
         tracker = self._fw.tracker
         for task_id, run_spec_id in marked.items():
             record = tracker.get(task_id)
             self._count_state(task_id, record)
             if is_job(run_spec_id):
-                jobs_touched = True
-                self._job_task(task_id, run_spec_id, record)
+                jobs_touched.add(self._job_task(task_id, run_spec_id, record))
                 continue
             touched.add(run_spec_id)
             views = self._tasks.get(run_spec_id)
@@ -178,11 +178,11 @@ class ReadModel:
         self._deployed = deployed
         return rendered, moved
 
-    def _queue(self, before: Mapping[str, QueueView], marked: set[str], everything: bool) -> (
+    def _queue(self, before: Mapping[str, QueueView], marked: set[str]) -> (
         Mapping[str, QueueView]
     ):
         queued = self._fw.queue.run_spec_ids()
-        wanted = (queued | set(before)) if everything else (marked & (queued | set(before)))
+        wanted = marked & (queued | set(before))
         if not wanted:
             return before
         views = dict(before)
@@ -195,12 +195,28 @@ class ReadModel:
         return dict(sorted(views.items()))
 
     # jobs ---------------------------------------------------------------------------------
-    def _job_views(self) -> dict[str, JobView]:
-        engine = self._jobs
-        return {job.name: JobView(job, job_to_json(job), engine.current_state(job.name))
-                for job in engine.jobs()}
+    def _job_views(self, before: Mapping[str, JobView], marks: Changes) -> (
+        Mapping[str, JobView]
+    ):
+        """The marked jobs rendered anew (every job after a restart or a delete), by name."""
+        jobs = self._jobs
+        names = [j.name for j in jobs.graph.jobs()] if marks.all_jobs else marks.jobs
+        if not (names or marks.all_jobs):
+            return before
+        views = {} if marks.all_jobs else dict(before)
+        added = marks.all_jobs
+        for name in names:
+            job = jobs.graph.find(name)
+            if job is None:
+                views.pop(name, None)
+                continue
+            added = added or name not in views
+            shown = jobs.defs.view(job)
+            views[name] = JobView(shown, job_to_json(shown), jobs.current_state(name))
+        return dict(sorted(views.items())) if added else views
 
-    def _job_task(self, task_id: str, run_spec_id: str, record: TaskRecord | None) -> None:
+    def _job_task(self, task_id: str, run_spec_id: str, record: TaskRecord | None) -> str:
+        """Keep the job's running tasks (for discovery); returns the job's name."""
         name = run_spec_id.removeprefix(JOB_PREFIX)
         running = self._job_tasks.setdefault(name, {})
         if record is not None and record.is_running:
@@ -210,3 +226,4 @@ class ReadModel:
             running.pop(task_id, None)
         if not running:
             del self._job_tasks[name]
+        return name
