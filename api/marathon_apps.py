@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import app_view, flag, json_body, runtime, snapshot, url_path_id
+from api.json_out import Splice, tasks_response
 from api.labels import parse_selector
 from api.marathon_json import app_info, task_json
 from scheduler.apps import pathid
@@ -52,7 +53,7 @@ def list_apps() -> Response:
     selector = request.args.get("label")
     matches = parse_selector(selector) if selector else None
     embed = _embed()
-    out = []
+    out, splice = [], Splice()
     for view in sorted(rt.snapshot.apps.values(), key=lambda v: v.app.id):
         app = view.app
         if cmd and (app.cmd is None or cmd not in app.cmd):
@@ -61,8 +62,8 @@ def list_apps() -> Response:
             continue
         if matches and not matches(app.labels):
             continue
-        out.append(app_info(view, embed))
-    return jsonify({"apps": out})
+        out.append(app_info(view, embed, splice=splice))
+    return splice.response({"apps": out})
 
 
 @blueprint.post("/v2/apps")
@@ -133,14 +134,16 @@ def _updated_app(
 @blueprint.get("/v2/apps/<path:app_id>")
 def get_app(app_id: str) -> Response:
     snap = snapshot()
-    embed = _embed()
+    embed, splice = _embed(), Splice()
     if app_id.endswith("*"):
         group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
-        return jsonify({"*": [
-            app_info(v, embed) for v in sorted(snap.apps.values(), key=lambda v: v.app.id)
+        return splice.response({"*": [
+            app_info(v, embed, splice=splice)
+            for v in sorted(snap.apps.values(), key=lambda v: v.app.id)
             if pathid.is_descendant(v.app.id, group)
         ]})
-    return jsonify({"app": app_info(app_view(snap, _app_id(app_id)), embed, single=True)})
+    view = app_view(snap, _app_id(app_id))
+    return splice.response({"app": app_info(view, embed, single=True, splice=splice)})
 
 
 @blueprint.put("/v2/apps/<path:app_id>")
@@ -204,12 +207,11 @@ def app_tasks(app_id: str) -> Response:
     snap = snapshot()
     if app_id.endswith("*"):
         group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
-        return jsonify({"tasks": [
-            t.body for app, view in sorted(snap.apps.items())
+        return tasks_response([
+            t for app, view in sorted(snap.apps.items())
             if pathid.is_descendant(app, group) for t in view.tasks.values()
-        ]})
-    view = app_view(snap, _app_id(app_id))
-    return jsonify({"tasks": [t.body for t in view.tasks.values()]})
+        ])
+    return tasks_response(app_view(snap, _app_id(app_id)).tasks.values())
 
 
 def _kill_options() -> tuple[bool, bool]:

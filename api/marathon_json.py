@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.json_out import Splice
 from scheduler.reads.render import queue_item, task_json
 from scheduler.reads.views import AppView, Snapshot
 
@@ -22,8 +23,10 @@ EMBED_FAILURE = {"lastTaskFailure", "apps.lastTaskFailure", "app.lastTaskFailure
                  "group.apps.lastTaskFailure", "failures", "apps.failures"}
 
 
-def app_info(view: AppView, embed: set[str], single: bool = False) -> Json:
-    """AppInfo: the definition plus counts and deployments, tasks and failures on request."""
+def app_info(view: AppView, embed: set[str], single: bool = False,
+             splice: Splice | None = None) -> Json:
+    """AppInfo: the definition plus counts and deployments, tasks and failures on request;
+    with `splice`, the tasks are a slot its response fills with their encoded JSON."""
     out = dict(view.definition)
     counts = view.counts
     out.update(
@@ -34,7 +37,8 @@ def app_info(view: AppView, embed: set[str], single: bool = False) -> Json:
     )
     out["deployments"] = [{"id": deployment_id} for deployment_id in view.deployment_ids]
     if single or embed & EMBED_TASKS:
-        out["tasks"] = [t.body for t in view.tasks.values()]
+        tasks = view.tasks.values()
+        out["tasks"] = splice.slot(tasks) if splice else [t.body for t in tasks]
     if (single or embed & EMBED_FAILURE) and view.last_failure:
         out["lastTaskFailure"] = view.last_failure
     if embed & EMBED_READINESS:

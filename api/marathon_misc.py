@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from api.context import flag, json_body, runtime, snapshot, url_path_id
+from api.json_out import Splice, tasks_response
 from api.marathon_apps import deployment_result, kill_response
 from api.marathon_json import app_info, queue_json
 from scheduler.appmanager import group_service
@@ -34,13 +35,10 @@ Json = dict[str, Any]
 def list_tasks() -> Response:
     wanted = {s.lower() for s in request.args.getlist("status") + request.args.getlist(
         "status[]")} & {"running", "staging"}
-    out = []
-    for _, view in sorted(snapshot().apps.items()):
-        for task in view.tasks.values():
-            if wanted and task.state.removeprefix("TASK_").lower() not in wanted:
-                continue
-            out.append(task.body)
-    return jsonify({"tasks": out})
+    return tasks_response([
+        task for _, view in sorted(snapshot().apps.items()) for task in view.tasks.values()
+        if not wanted or task.state.removeprefix("TASK_").lower() in wanted
+    ])
 
 
 @blueprint.post("/v2/tasks/delete")
@@ -78,11 +76,11 @@ def _group_of(snap: Snapshot, group_id: str) -> Group:
     return group_service.found(top, group_id)
 
 
-def _render_group(snap: Snapshot, group: Group, embed: set[str]) -> Json:
+def _render_group(snap: Snapshot, group: Group, embed: set[str], splice: Splice) -> Json:
     app_embeds = {e.removeprefix("group.apps.") for e in embed if e.startswith("group.apps.")}
 
     def render_app(app: AppDefinition) -> Json:
-        return app_info(snap.apps[app.id], app_embeds)
+        return app_info(snap.apps[app.id], app_embeds, splice=splice)
 
     body = group_to_json(group, render_app)
     if embed and "group.apps" not in embed and not app_embeds:
@@ -124,7 +122,8 @@ def get_group(group_id: str | None = None) -> Response:
         return jsonify(group_service.at_version(rt.apps, vid, version))
     gid = _group_id(group_id)
     embed = set(request.args.getlist("embed"))
-    return jsonify(_render_group(snap, _group_of(snap, gid), embed))
+    splice = Splice()
+    return splice.response(_render_group(snap, _group_of(snap, gid), embed, splice))
 
 
 @blueprint.post("/v2/groups")

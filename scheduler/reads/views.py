@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,12 +18,20 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True)
 class TaskView:
-    """One live task of an app: its Task JSON, rendered once per change of the task."""
+    """One live task of an app: its Task JSON, rendered once per change of the task, and
+    encoded once (by the first reader that needs it), however many GETs show it."""
 
     state: str
     hostname: str
     healthy: bool | None
     body: Json
+    _text: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def encoded(self) -> str:
+        """`body` as compact JSON text (readers may race to fill it: they agree)."""
+        if not self._text:
+            self._text.append(json.dumps(self.body, separators=(",", ":")))
+        return self._text[0]
 
 
 @dataclass(frozen=True)
