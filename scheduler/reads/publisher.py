@@ -23,7 +23,7 @@ from scheduler.deployments.manager import deployment_json
 from scheduler.jobs.manager import JobManager
 from scheduler.launch.task_request import JOB_PREFIX, is_job
 from scheduler.launch.tasks import TaskRecord
-from scheduler.reads.render import counts_of, queue_view, task_view
+from scheduler.reads.render import Tally, queue_view, task_view
 from scheduler.reads.views import AppView, JobView, Metrics, QueueView, Snapshot, TaskView
 
 Json = dict[str, Any]
@@ -41,6 +41,7 @@ class ReadModel:
         self.publishes = 0
         self._defs: dict[str, tuple[AppDefinition, Json]] = {}
         self._tasks: dict[str, dict[str, TaskView]] = {}  # app id -> its live tasks' views
+        self._tallies: dict[str, Tally] = {}  # app id -> counts of those views
         self._job_tasks: dict[str, dict[str, Json]] = {}  # job name -> its running tasks
         self._state_of: dict[str, str] = {}
         self._states: Counter[str] = Counter()
@@ -93,13 +94,16 @@ class ReadModel:
                 if cached is not None:
                     del self._defs[app_id]
                     self._tasks.pop(app_id, None)
+                    self._tallies.pop(app_id, None)
                     changed.add(app_id)
                 continue
             if cached is not None and cached[0] is app:
                 continue
             self._defs[app_id] = (app, app_to_json(app))
-            self._tasks[app_id] = {r.task_id: self._render(r, app)
-                                   for r in self._fw.tracker.of(app_id) if not r.is_terminal}
+            views = {r.task_id: self._render(r, app)
+                     for r in self._fw.tracker.of(app_id) if not r.is_terminal}
+            self._tasks[app_id] = views
+            self._tallies[app_id] = Tally(views.values())
             changed.add(app_id)
         return changed
 
@@ -124,10 +128,14 @@ class ReadModel:
             views = self._tasks.get(run_spec_id)
             if run_spec_id in rendered or views is None:
                 continue  # rendered with its app just now, or not an app (any more)
-            if record is None or record.is_terminal:
-                views.pop(task_id, None)
+            tally, old = self._tallies[run_spec_id], views.get(task_id)
+            if record is not None and not record.is_terminal:
+                views[task_id] = new = self._render(record, self._defs[run_spec_id][0])
+                tally.add(new, 1)
             else:
-                views[task_id] = self._render(record, self._defs[run_spec_id][0])
+                views.pop(task_id, None)
+            if old is not None:
+                tally.add(old, -1)
         return touched, jobs_touched
 
     def _count_state(self, task_id: str, record: TaskRecord | None) -> None:
@@ -154,7 +162,7 @@ class ReadModel:
             views[app_id] = AppView(
                 app=app,
                 definition=definition,
-                counts=counts_of(tasks.values()),
+                counts=self._tallies[app_id].counts(),
                 deployment_ids=tuple(d.id for d in self._apps.deployments.of_app(app_id)),
                 last_failure=self._apps.last_failure.get(app_id),
                 readiness=tuple(self._apps.readiness.results_json(app_id)),

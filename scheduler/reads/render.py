@@ -51,16 +51,28 @@ def task_view(record: TaskRecord, app: AppDefinition | None, apps: AppManager) -
                     task_json(record, app, apps))
 
 
-def counts_of(views: Iterable[TaskView]) -> TaskCounts:
-    staged = running = healthy = unhealthy = 0
-    for r in views:
-        if r.state in STAGED:
-            staged += 1
-        elif r.state == TaskState.RUNNING:
-            running += 1
-            healthy += r.healthy is True
-            unhealthy += r.healthy is False
-    return TaskCounts(staged=staged, running=running, healthy=healthy, unhealthy=unhealthy)
+class Tally:
+    """An app's task counts, kept as its task views come and go (not a walk per turn)."""
+
+    __slots__ = ("healthy", "running", "staged", "unhealthy")
+
+    def __init__(self, views: Iterable[TaskView] = ()) -> None:
+        self.staged = self.running = self.healthy = self.unhealthy = 0
+        for view in views:
+            self.add(view, 1)
+
+    def add(self, view: TaskView, sign: int) -> None:
+        """Count `view` (sign 1) or stop counting it (sign -1)."""
+        if view.state in STAGED:
+            self.staged += sign
+        elif view.state == TaskState.RUNNING:
+            self.running += sign
+            self.healthy += sign * (view.healthy is True)
+            self.unhealthy += sign * (view.healthy is False)
+
+    def counts(self) -> TaskCounts:
+        return TaskCounts(staged=self.staged, running=self.running, healthy=self.healthy,
+                          unhealthy=self.unhealthy)
 
 
 def queue_view(apps: AppManager, app: AppDefinition, definition: Json) -> QueueView:
