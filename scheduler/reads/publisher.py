@@ -38,7 +38,6 @@ class ReadModel:
         self._fw = apps.fw
         self.current = Snapshot()
         self.renders = 0  # Task JSON objects rendered
-        self.publishes = 0
         self._defs: dict[str, tuple[AppDefinition, Json]] = {}
         self._tasks: dict[str, dict[str, TaskView]] = {}  # app id -> its live tasks' views
         self._tallies: dict[str, Tally] = {}  # app id -> counts of those views
@@ -63,7 +62,6 @@ class ReadModel:
         changed = touched | marks.apps | defined | deploying
         apps = self._app_views(snap.apps, changed) if changed else snap.apps
         jobs = self._job_views(snap.jobs, marks)
-        self.publishes += 1
         self.current = Snapshot(
             generation=snap.generation + 1,
             apps=apps,
