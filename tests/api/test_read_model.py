@@ -3,6 +3,7 @@ each write at once and each status update after its turn, re-rendering only what
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections.abc import Iterator
@@ -110,6 +111,29 @@ def test_a_write_is_visible_to_the_very_next_get(cluster: Cluster) -> None:
     assert client.get("/v1/scheduler/job/nightly").get_json()["name"] == "nightly"
     assert client.delete("/v1/scheduler/job/nightly").status_code == 204
     assert client.get("/v1/scheduler/jobs").get_json() == []
+
+
+def test_a_write_that_could_not_start_in_time_answers_503_and_is_never_applied(
+    cluster: Cluster,
+) -> None:
+    running_app(cluster, 1)
+    rt = cluster.rt
+    rt.config = dataclasses.replace(rt.config, request_timeout_s=0.2)
+    client = create_app(rt).test_client()
+    busy, release = threading.Event(), threading.Event()
+    rt.core.start()
+    try:
+        rt.core.post(lambda: (busy.set(), release.wait()))
+        busy.wait()
+        answer = client.put("/v2/apps/web", json={"instances": 5})
+        assert answer.status_code == 503
+        assert "did not answer in time" in answer.get_json()["message"]
+        assert client.get("/v2/apps/web").get_json()["app"]["instances"] == 1
+    finally:
+        release.set()
+    rt.core.call(lambda: None, timeout=10)  # the owner went through its inbox
+    assert client.get("/v2/apps/web").get_json()["app"]["instances"] == 1
+    assert rt.store.load_apps()["/web"]["instances"] == 1
 
 
 def test_a_status_update_shows_in_gets_once_its_turn_has_ended(cluster: Cluster) -> None:
