@@ -15,8 +15,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from api.context import json_body, runtime, snapshot
 from chronos.errors import InvalidJob
+from chronos.graph import JobGraph
 from chronos.job import Job, JobKind
 from chronos.stats import histogram, job_stat_json, stats_by_percentile
+from scheduler.reads.views import Snapshot
 
 blueprint = Blueprint("chronos", __name__, url_prefix="/v1/scheduler")
 legacy_blueprint = Blueprint("chronos_legacy", __name__, url_prefix="/scheduler")
@@ -193,24 +195,22 @@ def stats(percentile: str) -> Response:
     return jsonify(rt.read(read))
 
 
+def _graph(snap: Snapshot) -> JobGraph:
+    """The dependency graph of the snapshot's jobs (names and parents are all it needs)."""
+    return JobGraph.from_jobs(view.job for view in snap.jobs.values())
+
+
 @route("/graph/dot", ["GET"])
 def graph_dot() -> Response:
-    rt = runtime()
-    return text(rt.read(rt.jobs.graph.to_dot))
+    return text(_graph(snapshot()).to_dot())
 
 
 @route("/graph/csv", ["GET"])
 def graph_csv() -> Response:
-    rt = runtime()
-
-    def read() -> str:
-        states = {
-            job.name: (job.counters.last_outcome, rt.jobs.current_state(job.name))
-            for job in rt.jobs.jobs()
-        }
-        return rt.jobs.graph.to_csv(states)
-
-    return text(rt.read(read))
+    snap = snapshot()
+    states = {name: (view.job.counters.last_outcome, view.state)
+              for name, view in snap.jobs.items()}
+    return text(_graph(snap).to_csv(states))
 
 
 # 2.x async jobs ---------------------------------------------------------------------------

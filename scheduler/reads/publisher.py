@@ -20,6 +20,7 @@ from scheduler.apps.model import AppDefinition
 from scheduler.apps.serialize import app_to_json
 from scheduler.base.changes import Changes
 from scheduler.deployments.manager import deployment_json
+from scheduler.deployments.plan import Deployment
 from scheduler.jobs.manager import JobManager
 from scheduler.launch.task_request import JOB_PREFIX, is_job
 from scheduler.launch.tasks import TaskRecord
@@ -45,6 +46,7 @@ class ReadModel:
         self._state_of: dict[str, str] = {}
         self._states: Counter[str] = Counter()
         self._deployed: dict[str, tuple[str, ...]] = {}  # deployment id -> affected apps
+        self._shown: dict[str, tuple[Deployment, int, object]] = {}  # as last rendered
         self._fw.core.at_end_of_turn(self.publish)
 
     def publish(self, everything: bool = False) -> None:
@@ -58,8 +60,9 @@ class ReadModel:
         defined = self._definitions(marks, everything)
         touched, jobs_touched = self._apply_tasks(marks.tasks, defined)
         marks.jobs.update(jobs_touched)
-        deployments, deploying = self._deployments(snap)
-        changed = touched | marks.apps | defined | deploying
+        changed = touched | marks.apps | defined
+        deployments, deploying = self._deployments(snap, changed)
+        changed |= deploying
         apps = self._app_views(snap.apps, changed) if changed else snap.apps
         jobs = self._job_views(snap.jobs, marks)
         self.current = Snapshot(
@@ -169,15 +172,28 @@ class ReadModel:
         return views
 
     # deployments and the queue ----------------------------------------------------------
-    def _deployments(self, snap: Snapshot) -> tuple[Mapping[str, tuple[Json, Json]], set[str]]:
-        """Every running deployment (they are few, and their waiting reasons follow their
-        apps' tasks), and the apps whose list of deployments changed."""
+    def _deployments(self, snap: Snapshot, changed: set[str]) -> tuple[
+        Mapping[str, tuple[Json, Json]], set[str]
+    ]:
+        """The running deployments, those that moved (step, waiting reasons, readiness of
+        their current apps) rendered anew; and the apps whose deployments changed."""
         running = self._apps.deployments.running
         if not running and not snap.deployments:
             return snap.deployments, set()
         readiness = self._apps.readiness.results_json
-        rendered = {d.id: (deployment_json(d, False, readiness),
-                           deployment_json(d, True, readiness)) for d in running.values()}
+        rendered: dict[str, tuple[Json, Json]] = {}
+        shown: dict[str, tuple[Deployment, int, object]] = {}
+        for d in running.values():
+            shown[d.id] = seen = (d, d.current_step, d.waiting)
+            before = self._shown.get(d.id)
+            if (before is not None and before[0] is d and before[1] == seen[1]
+                    and before[2] is seen[2] and d.id in snap.deployments
+                    and not any(a.app_id in changed for a in d.current_actions)):
+                rendered[d.id] = snap.deployments[d.id]
+            else:
+                rendered[d.id] = (deployment_json(d, False, readiness),
+                                  deployment_json(d, True, readiness))
+        self._shown = shown
         deployed = {d.id: tuple(d.affected_apps) for d in running.values()}
         moved = {a for d in deployed.keys() ^ self._deployed.keys()
                  for a in deployed.get(d, self._deployed.get(d, ()))}
