@@ -1,5 +1,6 @@
-"""/metrics in the Prometheus text format: gauges read from the scheduler at scrape time,
-then the histograms, counters and process metrics of its Telemetry.
+"""/metrics in the Prometheus text format: gauges from the read model's last publish (a
+scrape never waits on the owner thread), then the histograms, counters and process
+metrics of its Telemetry.
 
 Every task state has its series (0 when no task is in it), so a state's series never
 vanishes between scrapes. API requests are timed here, by method and route rule.
