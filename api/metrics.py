@@ -44,6 +44,7 @@ class Snapshot:
     health_kills: int
     publishes: int
     task_renders: int
+    owner_cpu_s: float | None
 
 
 class RuntimeCollector(Collector):
@@ -71,6 +72,7 @@ class RuntimeCollector(Collector):
             health_kills=health.kills,
             publishes=published.generation,
             task_renders=published.renders,
+            owner_cpu_s=self._rt.core.cpu_seconds(),
         )
 
     def collect(self) -> Iterator[Metric]:
@@ -113,6 +115,12 @@ class RuntimeCollector(Collector):
             "dromos_read_model_publishes", "Snapshots the owner thread published for reads",
             value=snap.publishes,
         )
+        if snap.owner_cpu_s is not None:
+            yield CounterMetricFamily(
+                "dromos_owner_thread_cpu_seconds",
+                "CPU time of the owner thread, which applies every change of scheduling state",
+                value=snap.owner_cpu_s,
+            )
         yield CounterMetricFamily(
             "dromos_read_model_task_renders", "Task JSON objects rendered (once per change)",
             value=snap.task_renders,

@@ -12,6 +12,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -159,6 +160,16 @@ class Core:
             if in_turn >= TURN or self._inbox.empty():
                 self.end_turn()
                 in_turn = 0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the owner thread has used (None while it is not running)."""
+        thread = self._thread
+        if thread is None or thread.ident is None:
+            return None
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:  # it ended meanwhile
+            return None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dromos-core", daemon=True)

@@ -76,6 +76,8 @@ def test_gets_answer_while_the_owner_thread_is_busy_with_the_state_of_the_last_p
         for path in ("/v2/queue", "/v2/deployments", "/v2/groups", "/v1/scheduler/jobs",
                      "/v1/scheduler/jobs/summary", "/metrics"):
             assert client.get(path).status_code == 200, path
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert "\ndromos_owner_thread_cpu_seconds_total " in metrics
         release.set()
         wait_for(lambda: running_count(client) == 1, 30)
         assert [t["id"] for t in client.get("/v2/tasks").get_json()["tasks"]] != [first]
