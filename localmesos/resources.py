@@ -28,22 +28,27 @@ def _normalize(ranges: Iterable[Range]) -> tuple[Range, ...]:
 
 
 def _subtract_ranges(left: tuple[Range, ...], right: tuple[Range, ...]) -> tuple[Range, ...]:
+    """`left` less `right`, in one sweep over both sorted and merged (an agent's used
+    ports are one range per task: cost linear in them, not quadratic)."""
     result: list[Range] = []
-    for begin, end in left:
-        pieces = [(begin, end)]
-        for r_begin, r_end in right:
-            next_pieces: list[Range] = []
-            for p_begin, p_end in pieces:
-                if r_end < p_begin or r_begin > p_end:
-                    next_pieces.append((p_begin, p_end))
-                    continue
-                if p_begin < r_begin:
-                    next_pieces.append((p_begin, r_begin - 1))
-                if r_end < p_end:
-                    next_pieces.append((r_end + 1, p_end))
-            pieces = next_pieces
-        result.extend(pieces)
-    return _normalize(result)
+    cuts = _normalize(right)
+    at = 0
+    for begin, end in _normalize(left):
+        while at < len(cuts) and cuts[at][1] < begin:
+            at += 1
+        position, k = begin, at
+        while k < len(cuts) and cuts[k][0] <= end:
+            cut_begin, cut_end = cuts[k]
+            if cut_begin > position:
+                result.append((position, cut_begin - 1))
+            position = max(position, cut_end + 1)
+            if cut_end >= end:
+                break
+            k += 1
+        if position <= end:
+            result.append((position, end))
+        at = k
+    return tuple(result)
 
 
 def _covers(outer: tuple[Range, ...], inner: tuple[Range, ...]) -> bool:

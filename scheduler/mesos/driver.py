@@ -113,7 +113,9 @@ class PymesosDriver:
                        {"refuse_seconds": refuse_seconds})
 
     def kill(self, task_id: str, agent_id: str | None) -> None:
-        self._call("KILL", self._driver.killTask, {"value": task_id})
+        """KILL on this thread's own connection, as ACKNOWLEDGE (several senders share the
+        thousands of kills of a scale-down)."""
+        self._call("KILL", self._post_own, "KILL", {"task_id": {"value": task_id}})
 
     def revive(self) -> None:
         self._call("REVIVE", self._driver.reviveOffers)
@@ -126,14 +128,17 @@ class PymesosDriver:
             self._call("ACKNOWLEDGE", self._acknowledge, status)
 
     def _acknowledge(self, status: Json) -> None:
-        """ACKNOWLEDGE on this thread's own connection: pymesos sends every call through one
-        locked connection, so thousands of acknowledgements would wait on each other's
-        round trips; several senders may call this at once."""
+        self._post_own("ACKNOWLEDGE", {k: status[k] for k in ("agent_id", "task_id", "uuid")})
+
+    def _post_own(self, kind: str, call: Json) -> None:
+        """A call on this thread's own connection: pymesos sends every call through one
+        locked connection, so thousands of acknowledgements or kills would wait on each
+        other's round trips; several senders may call this at once."""
         driver = self._driver
         if not driver.connected:
             return
-        body = {"type": "ACKNOWLEDGE", "framework_id": {"value": driver.framework_id},
-                "acknowledge": {k: status[k] for k in ("agent_id", "task_id", "uuid")}}
+        body = {"type": kind, "framework_id": {"value": driver.framework_id},
+                kind.lower(): call}
         headers = {"Content-Type": "application/json", "Mesos-Stream-Id": driver.stream_id}
         if getattr(driver, "_basic_credential", None):
             headers["Authorization"] = driver._basic_credential
@@ -152,7 +157,7 @@ class PymesosDriver:
             self._local.conn = (None, None)
             raise OSError(str(error)) from error
         if not 200 <= answer.status < 300:
-            raise RuntimeError(f"ACKNOWLEDGE answered {answer.status}")
+            raise RuntimeError(f"{kind} answered {answer.status}")
 
     def reconcile(self, tasks: Sequence[Json]) -> None:
         self._call("RECONCILE", self._driver.reconcileTasks, list(tasks))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from localmesos.resources import ResourceError, Resources
 
@@ -56,3 +60,34 @@ def test_json_round_trip_and_flat_form() -> None:
 def test_what_mesos_rejects_is_rejected(item: dict) -> None:
     with pytest.raises(ResourceError):
         Resources.from_json([item])
+
+
+def port_set(resources: Resources) -> set[int]:
+    return {p for begin, end in resources.ranges.get("ports", ()) for p in range(begin, end + 1)}
+
+
+spans = st.lists(
+    st.tuples(st.integers(0, 60), st.integers(0, 6)).map(lambda s: (s[0], s[0] + s[1])),
+    max_size=8,
+)
+
+
+@given(spans, spans)
+def test_port_ranges_subtract_and_cover_as_sets_of_ports(
+    left: list[tuple[int, int]], right: list[tuple[int, int]]
+) -> None:
+    a, b = ports(*left), ports(*right)
+    assert port_set(a - b) == port_set(a) - port_set(b)
+    rest = (a - b).ranges.get("ports", ())
+    assert list(rest) == sorted(rest)
+    assert all(end + 1 < begin for (_, end), (begin, _) in itertools.pairwise(rest))  # merged
+    assert a.contains(b) == (port_set(b) <= port_set(a))
+
+
+def test_an_agent_with_thousands_of_one_port_tasks_subtracts_them_in_one_sweep() -> None:
+    used = Resources()
+    for port in range(31000, 41000, 2):
+        used = used + ports((port, port))
+    free = ports((31000, 41000)) - used
+    assert len(free.ranges["ports"]) == 5000
+    assert port_set(free) == set(range(31001, 41000, 2)) | {41000}
