@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import json_body, runtime
+from api.context import json_body, runtime, snapshot
 from chronos.errors import InvalidJob
-from chronos.job import Job, JobKind, job_to_json
+from chronos.graph import JobGraph
+from chronos.job import Job, JobKind
 from chronos.stats import histogram, job_stat_json, stats_by_percentile
+from scheduler.reads.views import Snapshot
 
 blueprint = Blueprint("chronos", __name__, url_prefix="/v1/scheduler")
 legacy_blueprint = Blueprint("chronos_legacy", __name__, url_prefix="/scheduler")
@@ -47,8 +49,7 @@ def text(body: str) -> Response:
 # jobs -----------------------------------------------------------------------------------
 @route("/jobs", ["GET"])
 def list_jobs() -> Response:
-    rt = runtime()
-    return jsonify([job_to_json(job) for job in rt.call(rt.jobs.jobs)])
+    return jsonify([view.body for view in snapshot().jobs.values()])
 
 
 @route("/jobs/search", ["GET"])
@@ -58,7 +59,6 @@ def search_jobs() -> Response:
     anything = request.args.get("any", "").lower()
     limit = _count("limit", SEARCH_LIMIT)
     offset = _count("offset", 0)
-    rt = runtime()
 
     def matches(job: Job) -> bool:
         job_name, job_command = job.name.lower(), job.command.lower()
@@ -69,7 +69,7 @@ def search_jobs() -> Response:
         by_any = anything in job_name or anything in job_command
         return by_any or (by_fields and bool(name or command))
 
-    found = [job_to_json(job) for job in rt.call(rt.jobs.jobs) if matches(job)]
+    found = [view.body for view in snapshot().jobs.values() if matches(view.job)]
     return jsonify(found[offset:offset + limit])
 
 
@@ -84,22 +84,18 @@ def _count(key: str, default: int) -> int:
 
 @route("/jobs/summary", ["GET"])
 def summary() -> Response:
-    rt = runtime()
-
-    def read() -> list[dict[str, Any]]:
-        return [
-            {
-                "name": job.name,
-                "status": job.counters.last_outcome,
-                "state": rt.jobs.current_state(job.name),
-                "schedule": str(job.schedule) if job.schedule is not None else "",
-                "parents": list(job.parents),
-                "disabled": job.disabled,
-            }
-            for job in rt.jobs.jobs()
-        ]
-
-    return jsonify({"jobs": rt.call(read)})
+    jobs: list[dict[str, Any]] = [
+        {
+            "name": job.name,
+            "status": job.counters.last_outcome,
+            "state": view.state,
+            "schedule": str(job.schedule) if job.schedule is not None else "",
+            "parents": list(job.parents),
+            "disabled": job.disabled,
+        }
+        for job, view in ((v.job, v) for v in snapshot().jobs.values())
+    ]
+    return jsonify({"jobs": jobs})
 
 
 @route("/iso8601", ["POST", "PUT"])
@@ -121,8 +117,10 @@ def _put_job(kind: JobKind) -> Response:
 
 @route("/job/<name>", ["GET"])
 def get_job(name: str) -> Response:
-    rt = runtime()
-    return jsonify(job_to_json(rt.call(lambda: rt.jobs.get(name))))
+    view = snapshot().jobs.get(name)
+    if view is None:
+        raise InvalidJob(f"Job '{name}' not found")
+    return jsonify(view.body)
 
 
 @route("/job/<name>", ["PUT"])
@@ -176,14 +174,14 @@ def task_progress(name: str, task_id: str) -> Response:
 @route("/job/runs/<name>", ["GET"])
 def job_runs(name: str) -> Response:
     rt = runtime()
-    return jsonify([run.to_json() for run in rt.call(lambda: rt.jobs.runs(name))])
+    return jsonify([run.to_json() for run in rt.read(lambda: rt.jobs.runs(name))])
 
 
 # stats and graph ------------------------------------------------------------------------
 @route("/job/stat/<name>", ["GET"])
 def job_stat(name: str) -> Response:
     rt = runtime()
-    return jsonify(job_stat_json(rt.call(lambda: rt.jobs.history(name))))
+    return jsonify(job_stat_json(rt.read(lambda: rt.jobs.history(name))))
 
 
 @route("/stats/<percentile>", ["GET"])
@@ -194,27 +192,25 @@ def stats(percentile: str) -> Response:
         histograms = {name: histogram(runs) for name, runs in rt.jobs.histories().items()}
         return stats_by_percentile(histograms, percentile)
 
-    return jsonify(rt.call(read))
+    return jsonify(rt.read(read))
+
+
+def _graph(snap: Snapshot) -> JobGraph:
+    """The dependency graph of the snapshot's jobs (names and parents are all it needs)."""
+    return JobGraph.from_jobs(view.job for view in snap.jobs.values())
 
 
 @route("/graph/dot", ["GET"])
 def graph_dot() -> Response:
-    rt = runtime()
-    return text(rt.call(rt.jobs.graph.to_dot))
+    return text(_graph(snapshot()).to_dot())
 
 
 @route("/graph/csv", ["GET"])
 def graph_csv() -> Response:
-    rt = runtime()
-
-    def read() -> str:
-        states = {
-            job.name: (job.counters.last_outcome, rt.jobs.current_state(job.name))
-            for job in rt.jobs.jobs()
-        }
-        return rt.jobs.graph.to_csv(states)
-
-    return text(rt.call(read))
+    snap = snapshot()
+    states = {name: (view.job.counters.last_outcome, view.state)
+              for name, view in snap.jobs.items()}
+    return text(_graph(snap).to_csv(states))
 
 
 # 2.x async jobs ---------------------------------------------------------------------------

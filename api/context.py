@@ -9,14 +9,27 @@ from flask import current_app, request
 from api.guards.limits import BodyLimits, parse_body
 from scheduler.apps import pathid
 from scheduler.base.config import Config
-from scheduler.base.errors import ValidationFailed, Violation
+from scheduler.base.errors import NotFound, ValidationFailed, Violation
 from scheduler.leadership.service import ElectionService
 from scheduler.process.runtime import Runtime
+from scheduler.reads.views import AppView, Snapshot
 
 
 def runtime() -> Runtime:
     rt: Runtime = current_app.extensions["dromos"]
     return rt
+
+
+def snapshot() -> Snapshot:
+    """The read model's last publish: what GETs answer, without waiting on the owner."""
+    return runtime().snapshot
+
+
+def app_view(snap: Snapshot, app_id: str) -> AppView:
+    view = snap.apps.get(app_id)
+    if view is None:
+        raise NotFound(f"App '{app_id}' does not exist")
+    return view
 
 
 def config() -> Config:

@@ -19,14 +19,15 @@ from discovery.feed import Delta, Event, Feed, Listener, Source
 from discovery.hosts import HostAddresses
 from discovery.membership import Json
 from discovery.shutdown import stop_together
-from scheduler.launch.task_request import JOB_PREFIX, is_job
+from scheduler.launch.task_request import is_job
 from scheduler.process.runtime import Runtime
+from scheduler.reads.views import Snapshot
 
 EMBED = {"apps.tasks", "apps.readiness"}
 
 
 class _Source(Source):
-    """The runtime's event bus and state; reads run on the owner thread."""
+    """The runtime's event bus, and its state as the read model publishes it."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -47,26 +48,18 @@ class _Source(Source):
         return events
 
     def apps(self, app_ids: Iterable[str] | None) -> dict[str, Json | None]:
-        def read() -> dict[str, Json | None]:
-            known = self.rt.apps.apps
-            wanted = sorted(known) if app_ids is None else sorted(app_ids)
-            return {a: app_info(self.rt.apps, known[a], EMBED) if a in known else None
-                    for a in wanted}
-
-        return self.rt.call(read)
+        known = self._caught_up().apps
+        wanted = sorted(known) if app_ids is None else sorted(app_ids)
+        return {a: app_info(known[a], EMBED) if a in known else None for a in wanted}
 
     def jobs(self) -> dict[str, list[Json]]:
-        def read() -> dict[str, list[Json]]:
-            jobs: dict[str, list[Json]] = {}
-            for record in self.rt.framework.tracker:
-                if is_job(record.run_spec_id) and record.is_running:
-                    jobs.setdefault(record.run_spec_id.removeprefix(JOB_PREFIX), []).append({
-                        "id": record.task_id, "host": record.hostname,
-                        "ports": list(record.ports), "state": record.state,
-                    })
-            return jobs
+        return {name: list(tasks) for name, tasks in self._caught_up().job_tasks.items()}
 
-        return self.rt.call(read)
+    def _caught_up(self) -> Snapshot:
+        """The snapshot with every change before the events seen so far: one empty turn
+        on the owner thread (it publishes what is marked), no rendering there."""
+        self.rt.read(self.rt.reads.publish)
+        return self.rt.snapshot
 
     def is_job(self, run_spec_id: str) -> bool:
         return is_job(run_spec_id)

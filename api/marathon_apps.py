@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import flag, json_body, runtime, url_path_id
+from api.context import app_view, flag, json_body, runtime, snapshot, url_path_id
+from api.json_out import Splice, tasks_response
 from api.labels import parse_selector
 from api.marathon_json import app_info, task_json
 from scheduler.apps import pathid
@@ -52,20 +53,17 @@ def list_apps() -> Response:
     selector = request.args.get("label")
     matches = parse_selector(selector) if selector else None
     embed = _embed()
-
-    def render() -> list[Json]:
-        out = []
-        for app in sorted(rt.apps.apps.values(), key=lambda a: a.id):
-            if cmd and (app.cmd is None or cmd not in app.cmd):
-                continue
-            if id_part and id_part not in app.id:
-                continue
-            if matches and not matches(app.labels):
-                continue
-            out.append(app_info(rt.apps, app, embed))
-        return out
-
-    return jsonify({"apps": rt.call(render)})
+    out, splice = [], Splice()
+    for view in sorted(rt.snapshot.apps.values(), key=lambda v: v.app.id):
+        app = view.app
+        if cmd and (app.cmd is None or cmd not in app.cmd):
+            continue
+        if id_part and id_part not in app.id:
+            continue
+        if matches and not matches(app.labels):
+            continue
+        out.append(app_info(view, embed, splice=splice))
+    return splice.response({"apps": out})
 
 
 @blueprint.post("/v2/apps")
@@ -73,11 +71,9 @@ def create_app() -> Response:
     rt = runtime()
     app = parse_app(json_body())
     force = flag("force")
-    def apply() -> tuple[AppDefinition, Deployment, Json]:
-        created, deployment = rt.apps.create(app, force)
-        return created, deployment, app_info(rt.apps, created, set())
-
-    created, deployment, body = rt.call(apply)
+    created, deployment = rt.call(lambda: rt.apps.create(app, force))
+    view = rt.snapshot.apps.get(created.id)  # published before the call returned
+    body = app_info(view, set()) if view is not None else app_to_json(created)
     # Marathon names the deployment it started, even one that finished at once.
     body["deployments"] = [{"id": deployment.id}]
     _post_event(app_to_json(created))
@@ -137,19 +133,17 @@ def _updated_app(
 
 @blueprint.get("/v2/apps/<path:app_id>")
 def get_app(app_id: str) -> Response:
-    rt = runtime()
-    embed = _embed()
+    snap = snapshot()
+    embed, splice = _embed(), Splice()
     if app_id.endswith("*"):
         group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
-        return jsonify({"*": rt.call(lambda: [
-            app_info(rt.apps, a, embed) for a in sorted(rt.apps.apps.values(),
-                                                           key=lambda a: a.id)
-            if pathid.is_descendant(a.id, group)
-        ])})
-    canonical = _app_id(app_id)
-    return jsonify({"app": rt.call(
-        lambda: app_info(rt.apps, rt.apps.get(canonical), embed, single=True)
-    )})
+        return splice.response({"*": [
+            app_info(v, embed, splice=splice)
+            for v in sorted(snap.apps.values(), key=lambda v: v.app.id)
+            if pathid.is_descendant(v.app.id, group)
+        ]})
+    view = app_view(snap, _app_id(app_id))
+    return splice.response({"app": app_info(view, embed, single=True, splice=splice)})
 
 
 @blueprint.put("/v2/apps/<path:app_id>")
@@ -210,20 +204,14 @@ def restart_app(app_id: str) -> Response:
 
 @blueprint.get("/v2/apps/<path:app_id>/tasks")
 def app_tasks(app_id: str) -> Response:
-    rt = runtime()
+    snap = snapshot()
     if app_id.endswith("*"):
         group = _app_id(app_id.rstrip("*").rstrip("/") or "/")
-        return jsonify({"tasks": rt.call(lambda: [
-            task_json(r, a, rt.apps) for a in rt.apps.apps.values()
-            if pathid.is_descendant(a.id, group) for r in rt.apps.tasks(a.id)
-        ])})
-    canonical = _app_id(app_id)
-
-    def render() -> list[Json]:
-        app = rt.apps.get(canonical)
-        return [task_json(r, app, rt.apps) for r in rt.apps.tasks(canonical)]
-
-    return jsonify({"tasks": rt.call(render)})
+        return tasks_response([
+            t for app, view in sorted(snap.apps.items())
+            if pathid.is_descendant(app, group) for t in view.tasks.values()
+        ])
+    return tasks_response(app_view(snap, _app_id(app_id)).tasks.values())
 
 
 def _kill_options() -> tuple[bool, bool]:
@@ -257,19 +245,16 @@ def kill_app_tasks(app_id: str) -> Response:
     rt = runtime()
     canonical = _app_id(app_id)
     host = request.args.get("host")
-
-    def chosen() -> list[str]:
-        rt.apps.get(canonical)
-        return [r.task_id for r in rt.apps.tasks(canonical) if host in (None, r.hostname)]
-
-    return kill_response(rt, canonical, rt.call(chosen), single=False)
+    view = app_view(rt.snapshot, canonical)
+    chosen = [t for t, v in view.tasks.items() if host in (None, v.hostname)]
+    return kill_response(rt, canonical, chosen, single=False)
 
 
 @blueprint.delete("/v2/apps/<path:app_id>/tasks/<task_id>")
 def kill_app_task(app_id: str, task_id: str) -> Response:
     rt = runtime()
     canonical = _app_id(app_id)
-    rt.call(lambda: rt.apps.get(canonical))
+    app_view(rt.snapshot, canonical)
     return kill_response(rt, canonical, [task_id], single=True)
 
 
@@ -277,7 +262,7 @@ def kill_app_task(app_id: str, task_id: str) -> Response:
 def app_versions(app_id: str) -> Response:
     rt = runtime()
     canonical = _app_id(app_id)
-    rt.call(lambda: rt.apps.get(canonical))
+    app_view(rt.snapshot, canonical)
     return jsonify({"versions": rt.store.app_versions(canonical)})
 
 

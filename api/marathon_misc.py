@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from api.context import flag, json_body, runtime, url_path_id
+from api.context import flag, json_body, runtime, snapshot, url_path_id
+from api.json_out import Splice, tasks_response
 from api.marathon_apps import deployment_result, kill_response
-from api.marathon_json import app_info, queue_json, task_json
+from api.marathon_json import app_info, queue_json
 from scheduler.appmanager import group_service
 from scheduler.apps import pathid
 from scheduler.apps.groups import (
@@ -20,10 +21,9 @@ from scheduler.apps.groups import (
     parse_group_update,
 )
 from scheduler.apps.model import AppDefinition
-from scheduler.base.errors import MalformedRequest
-from scheduler.deployments.manager import deployment_json
+from scheduler.base.errors import MalformedRequest, NotFound
 from scheduler.deployments.plan import Deployment
-from scheduler.process.runtime import Runtime
+from scheduler.reads.views import Snapshot
 
 blueprint = Blueprint("marathon_misc", __name__)
 
@@ -33,20 +33,12 @@ Json = dict[str, Any]
 # tasks ------------------------------------------------------------------------------------
 @blueprint.get("/v2/tasks")
 def list_tasks() -> Response:
-    rt = runtime()
     wanted = {s.lower() for s in request.args.getlist("status") + request.args.getlist(
         "status[]")} & {"running", "staging"}
-
-    def render() -> list[Json]:
-        out = []
-        for app in sorted(rt.apps.apps.values(), key=lambda a: a.id):
-            for record in rt.apps.tasks(app.id):
-                if wanted and record.state.removeprefix("TASK_").lower() not in wanted:
-                    continue
-                out.append(task_json(record, app, rt.apps))
-        return out
-
-    return jsonify({"tasks": rt.call(render)})
+    return tasks_response([
+        task for _, view in sorted(snapshot().apps.items()) for task in view.tasks.values()
+        if not wanted or task.state.removeprefix("TASK_").lower() in wanted
+    ])
 
 
 @blueprint.post("/v2/tasks/delete")
@@ -78,11 +70,17 @@ def _group_id(raw: str | None) -> str:
     return url_path_id(raw or "/")
 
 
-def _render_group(rt: Runtime, group: Group, embed: set[str]) -> Json:
+def _group_of(snap: Snapshot, group_id: str) -> Group:
+    top = group_service.root_of((v.app for v in snap.apps.values()), snap.groups,
+                                snap.latest_version)
+    return group_service.found(top, group_id)
+
+
+def _render_group(snap: Snapshot, group: Group, embed: set[str], splice: Splice) -> Json:
     app_embeds = {e.removeprefix("group.apps.") for e in embed if e.startswith("group.apps.")}
 
     def render_app(app: AppDefinition) -> Json:
-        return app_info(rt.apps, app, app_embeds)
+        return app_info(snap.apps[app.id], app_embeds, splice=splice)
 
     body = group_to_json(group, render_app)
     if embed and "group.apps" not in embed and not app_embeds:
@@ -110,20 +108,22 @@ def _version_path(group_id: str) -> tuple[str, str | None] | None:
 @blueprint.get("/v2/groups/<path:group_id>")
 def get_group(group_id: str | None = None) -> Response:
     rt = runtime()
+    snap = rt.snapshot
     if group_id and group_id.endswith("/apps"):
         gid = _group_id(group_id.removesuffix("/apps"))
-        return jsonify({"apps": rt.call(lambda: [
-            app_info(rt.apps, a, set()) for a in group_service.get(rt.apps, gid).apps
-        ])})
+        return jsonify({"apps": [app_info(snap.apps[a.id], set())
+                                 for a in _group_of(snap, gid).apps]})
     versioned = _version_path(group_id or "")
     if versioned is not None:
+        # Stored versions: read from the store, as app versions are.
         vid, version = versioned
         if version is None:
-            return jsonify(rt.call(lambda: group_service.versions(rt.apps, vid)))
-        return jsonify(rt.call(lambda: group_service.at_version(rt.apps, vid, version)))
+            return jsonify(group_service.versions(rt.apps, vid))
+        return jsonify(group_service.at_version(rt.apps, vid, version))
     gid = _group_id(group_id)
     embed = set(request.args.getlist("embed"))
-    return jsonify(rt.call(lambda: _render_group(rt, group_service.get(rt.apps, gid), embed)))
+    splice = Splice()
+    return splice.response(_render_group(snap, _group_of(snap, gid), embed, splice))
 
 
 @blueprint.post("/v2/groups")
@@ -182,22 +182,17 @@ def delete_group(group_id: str | None = None) -> Response:
 # deployments ------------------------------------------------------------------------------
 @blueprint.get("/v2/deployments")
 def list_deployments() -> Response:
-    rt = runtime()
     waiting = "waiting" in request.args.getlist("embed")
-    return jsonify(rt.call(lambda: [
-        deployment_json(d, waiting, rt.apps.readiness.results_json)
-        for d in rt.apps.deployments.running.values()
-    ]))
+    return jsonify([views[1 if waiting else 0] for views in snapshot().deployments.values()])
 
 
 @blueprint.get("/v2/deployments/<deployment_id>")
 def get_deployment(deployment_id: str) -> Response:
     """A Dromos addition: one deployment, with why it waits."""
-    rt = runtime()
-    return jsonify(rt.call(
-        lambda: deployment_json(rt.apps.deployments.get(deployment_id), with_waiting=True,
-                                readiness=rt.apps.readiness.results_json)
-    ))
+    views = snapshot().deployments.get(deployment_id)
+    if views is None:
+        raise NotFound(f"DeploymentPlan {deployment_id} does not exist")
+    return jsonify(views[1])
 
 
 @blueprint.delete("/v2/deployments/<deployment_id>")
@@ -214,7 +209,7 @@ def cancel_deployment(deployment_id: str) -> Response:
 @blueprint.get("/v2/queue")
 def get_queue() -> Response:
     rt = runtime()
-    return jsonify(rt.call(lambda: queue_json(rt.apps, rt.clock.now())))
+    return jsonify(queue_json(rt.snapshot, rt.clock.now()))
 
 
 @blueprint.delete("/v2/queue/<path:app_id>/delay")

@@ -1,5 +1,6 @@
-"""/metrics in the Prometheus text format: gauges read from the scheduler at scrape time,
-then the histograms, counters and process metrics of its Telemetry.
+"""/metrics in the Prometheus text format: gauges from the read model's last publish (a
+scrape never waits on the owner thread), then the histograms, counters and process
+metrics of its Telemetry.
 
 Every task state has its series (0 when no task is in it), so a state's series never
 vanishes between scrapes. API requests are timed here, by method and route rule.
@@ -41,10 +42,13 @@ class Snapshot:
     health_probes: int
     health_probe_failures: int
     health_kills: int
+    publishes: int
+    task_renders: int
+    owner_cpu_s: float | None
 
 
 class RuntimeCollector(Collector):
-    """Takes one consistent snapshot on the owner thread per scrape."""
+    """Reads the read model's last publish, and counters the owner only ever adds to."""
 
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
@@ -52,23 +56,27 @@ class RuntimeCollector(Collector):
     def _snapshot(self) -> Snapshot:
         fw = self._rt.framework
         health = self._rt.apps.health
-        jobs = self._rt.jobs.jobs()
+        published = self._rt.snapshot
+        counts = published.metrics
         return Snapshot(
-            apps=len(self._rt.apps.apps),
-            jobs=len(jobs),
-            tasks=Counter(t.state for t in fw.tracker),
-            queue=len(fw.queue),
+            apps=counts.apps,
+            jobs=counts.jobs,
+            tasks=counts.tasks,
+            queue=counts.queue,
             offers=fw.launcher.offers_seen,
             launched=fw.launcher.tasks_launched,
             connected=fw.connected,
-            deployments=len(self._rt.apps.deployments.running),
+            deployments=counts.deployments,
             health_probes=health.probes,
             health_probe_failures=health.probe_failures,
             health_kills=health.kills,
+            publishes=published.generation,
+            task_renders=published.renders,
+            owner_cpu_s=self._rt.core.cpu_seconds(),
         )
 
     def collect(self) -> Iterator[Metric]:
-        snap = self._rt.call(self._snapshot)
+        snap = self._snapshot()
         yield GaugeMetricFamily("dromos_apps", "Apps defined", value=snap.apps)
         yield GaugeMetricFamily("dromos_jobs", "Jobs defined", value=snap.jobs)
         tasks = GaugeMetricFamily("dromos_tasks", "Known tasks by Mesos state", labels=["state"])
@@ -102,6 +110,20 @@ class RuntimeCollector(Collector):
         yield CounterMetricFamily(
             "dromos_health_kills", "Tasks killed for failing their health checks",
             value=snap.health_kills,
+        )
+        yield CounterMetricFamily(
+            "dromos_read_model_publishes", "Snapshots the owner thread published for reads",
+            value=snap.publishes,
+        )
+        if snap.owner_cpu_s is not None:
+            yield CounterMetricFamily(
+                "dromos_owner_thread_cpu_seconds",
+                "CPU time of the owner thread, which applies every change of scheduling state",
+                value=snap.owner_cpu_s,
+            )
+        yield CounterMetricFamily(
+            "dromos_read_model_task_renders", "Task JSON objects rendered (once per change)",
+            value=snap.task_renders,
         )
 
 

@@ -69,7 +69,8 @@ def chronos_leader() -> Response:
 def info() -> Response:
     conf, elected = config(), election()
     rt = current_app.extensions.get("dromos")  # None on a standby
-    framework_id = rt.call(lambda: rt.framework.framework_id) if rt is not None else None
+    # One attribute, set by the owner thread: read as it is, without waiting on it.
+    framework_id = rt.framework.framework_id if rt is not None else None
     return jsonify({
         "name": "marathon",
         "version": VERSION,

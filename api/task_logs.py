@@ -48,7 +48,7 @@ def _place(rt: Runtime, task_id: str) -> tuple[TaskPlace, bool] | None:
 
 
 def _locate(rt: Runtime, task_id: str) -> tuple[TaskPlace, bool]:
-    found = rt.call(lambda: _place(rt, task_id))
+    found = rt.read(lambda: _place(rt, task_id))
     if found is None:
         raise NotFound(f"Task '{task_id}' does not exist")
     return found
@@ -77,7 +77,7 @@ def _follow(rt: Runtime, logs: SandboxLogs, place: TaskPlace, path: str, offset:
             continue
         if ended:
             return  # one last read after the end: what it wrote last is sent too
-        found = rt.call(lambda: _place(rt, place.task_id))
+        found = rt.read(lambda: _place(rt, place.task_id))
         ended = found is None or not found[1]  # an ended app task is forgotten
         if not ended:
             closing.wait(FOLLOW_POLL_S)

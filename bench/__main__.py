@@ -11,7 +11,7 @@ import sys
 
 BENCHMARKS = (
     "restart_gap", "health_checks", "job_lateness", "ui_apps", "scale", "discovery",
-    "simulated_agents", "ha_faults", "command_tasks",
+    "simulated_agents", "ha_faults", "command_tasks", "read_model",
 )
 
 

@@ -204,8 +204,18 @@ class Reader(threading.Thread):
                 f"{len(self.failures)} failed{': ' + self.failures[0] if self.failures else ''})")
 
 
+def owner_cpu(scheduler: Scheduler) -> float | None:
+    """The owner thread's CPU seconds from /metrics (None where it is not exported)."""
+    body = requests.get(f"{scheduler.url}/metrics", timeout=60).text
+    for line in body.splitlines():
+        if line.startswith("dromos_owner_thread_cpu_seconds_total "):
+            return float(line.split()[1])
+    return None
+
+
 def scale_down(scheduler: Scheduler, n: int) -> Row:
     reader = Reader(scheduler.url)
+    owner = owner_cpu(scheduler)
     reader.start()
     cpu, started = scheduler.cpu(), time.monotonic()
     requests.put(f"{scheduler.url}/v2/apps/scale?force=true", json={"instances": 0},
@@ -213,9 +223,12 @@ def scale_down(scheduler: Scheduler, n: int) -> Row:
     answered = time.monotonic() - started
     wait(lambda: running(scheduler, "/scale") == 0 and not tasks_left(scheduler), 600,
          "the scale-down never finished")
-    return Row("scale_down", n, time.monotonic() - started, scheduler.cpu() - cpu,
-               rss_mb(scheduler.pid), f"PUT answered in {answered * 1000:.0f} ms; "
-               + reader.summary())
+    wall, used = time.monotonic() - started, scheduler.cpu() - cpu
+    after = owner_cpu(scheduler)
+    on_owner = "" if owner is None or after is None else (
+        f"; owner thread {after - owner:.2f} s CPU")
+    return Row("scale_down", n, wall, used, rss_mb(scheduler.pid),
+               f"PUT answered in {answered * 1000:.0f} ms; " + reader.summary() + on_owner)
 
 
 def tasks_left(scheduler: Scheduler) -> bool:

@@ -6,6 +6,7 @@ group can be shown at, and rolled back to, an earlier version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -35,12 +36,22 @@ def _shell(group_id: str, data: Json) -> Group:
 
 
 def root(apps: AppManager) -> Group:
-    shells = [_shell(gid, data) for gid, data in apps.groups.items()]
-    return with_versions(tree_of(apps.apps.values(), shells), apps.latest_version)
+    return root_of(apps.apps.values(), apps.groups, apps.latest_version)
+
+
+def root_of(defined: Iterable[AppDefinition], groups: Mapping[str, Json],
+            latest_version: str) -> Group:
+    """The root group of these apps and group shells (pure: readers use a snapshot's)."""
+    shells = [_shell(gid, data) for gid, data in groups.items()]
+    return with_versions(tree_of(defined, shells), latest_version)
 
 
 def get(apps: AppManager, group_id: str) -> Group:
-    group = find_group(root(apps), group_id)
+    return found(root(apps), group_id)
+
+
+def found(top: Group, group_id: str) -> Group:
+    group = find_group(top, group_id)
     if group is None:
         raise NotFound(f"Group '{group_id}' does not exist")
     return group

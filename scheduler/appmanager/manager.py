@@ -175,6 +175,7 @@ class AppManager:
             self.fw.store.save_deployment(deployment.id, deployment.to_json())
         for app_id, app in target.items():
             old_app = original[app_id]
+            self.fw.changes.app(app_id)
             self.health.app_changed(app_id, old_app, app)
             if app is None:
                 self.apps.pop(app_id, None)
@@ -244,6 +245,7 @@ class AppManager:
         if not self.fw.queue.of(app_id):
             raise NotFound(f"Application {app_id} not found in tasks queue.")
         self.delays.reset(app_id)
+        self.fw.changes.queued(app_id)  # its /v2/queue delay
         self.fw.launcher.wake()
 
     # desired against actual -------------------------------------------------------------

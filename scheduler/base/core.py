@@ -12,6 +12,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -55,8 +56,13 @@ class Core:
         """Run `fn` on the owner thread, later; errors are logged, not raised."""
         self._inbox.put(fn)
 
-    def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
-        """Run `fn` on the owner thread and return its result (or raise its error)."""
+    def call(self, fn: Callable[[], T], timeout: float | None) -> T:
+        """Run `fn` on the owner thread and return its result (or raise its error).
+
+        TimeoutError when `fn` has not started within `timeout` seconds (None: no limit):
+        it is then never applied. Once started it is waited for, however long it takes,
+        so a write that commits is never reported as failed.
+        """
         if threading.current_thread() is self._thread or self._thread is None:
             return fn()
         future: Future[T] = Future()
@@ -73,8 +79,9 @@ class Core:
         try:
             return future.result(timeout)
         except TimeoutError:
-            future.cancel()  # a message not started yet is then never applied
-            raise
+            if future.cancel():  # not started yet: it is then never applied
+                raise
+            return future.result()  # started: its outcome is the caller's answer
 
     # on the owner thread ----------------------------------------------------------------
     def at_end_of_turn(self, fn: Callable[[], None]) -> None:
@@ -153,6 +160,16 @@ class Core:
             if in_turn >= TURN or self._inbox.empty():
                 self.end_turn()
                 in_turn = 0
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the owner thread has used (None while it is not running)."""
+        thread = self._thread
+        if thread is None or thread.ident is None:
+            return None
+        try:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+        except OSError:  # it ended meanwhile
+            return None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="dromos-core", daemon=True)

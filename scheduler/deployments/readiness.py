@@ -136,6 +136,7 @@ class ReadinessTracker:
                 continue
             ready = report.outcome.verdict is probes.Verdict.HEALTHY
             checked[task_id] = ReadinessResult(ready, report.outcome.response)
+            self.apps.fw.changes.app(record.run_spec_id)  # its readinessCheckResults
             if ready:
                 if self.engine is not None:
                     self.engine.unwatch([(task_id, READINESS_INDEX)])

@@ -142,6 +142,7 @@ class HealthMonitor:
         step = next_result(watched.results[index], report.outcome, report.at,
                            record.started_at or report.at, check)
         watched.results[index] = step.result
+        self.apps.fw.changes.task(record.task_id, record.run_spec_id)  # healthCheckResults
         if step.counted:
             self._publish("failed_health_check_event", appId=record.run_spec_id,
                           instanceId=instance_id_of(record.task_id),

@@ -81,6 +81,7 @@ class JobManager:
             self.defs.accept(job, now)
             if job.disabled:
                 self.engine.withdraw_unstarted(job.name, "job disabled")
+        self.fw.changes.job(job.name)
         self.slots.plan(job.name)
         self.slots.arm()
         return job
@@ -96,6 +97,7 @@ class JobManager:
         self.slots.plan(name)  # off the timeline
         self.fw.unqueue(run_spec_id_for(name))
         self.engine.forget(name)
+        self.fw.changes.all_jobs = True  # its children may have changed with it
         self.slots.arm()
 
     def kill_tasks(self, name: str) -> None:
@@ -114,6 +116,7 @@ class JobManager:
         with self.fw.store.transaction():
             for job in self.graph.jobs():
                 self.engine.withdraw_unstarted(job.name, "task queue purged")
+        self.fw.changes.all_jobs = True
 
     def start_manual(self, name: str, arguments: str = "") -> Run:
         """PUT /job/{name}: a run due now, claimed and started when the job is free."""
@@ -130,6 +133,7 @@ class JobManager:
         if job is None:
             return False
         job = replace(job, counters=job.counters.after_success(self.engine.now()))
+        self.fw.changes.job(name)
         self.graph.put(job)
         self.graph.dependency_state.on_child_started(name)
         with self.fw.store.transaction():

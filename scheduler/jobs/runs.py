@@ -146,6 +146,7 @@ class RunEngine:
         self, name: str, key: str, due: datetime, trigger: Trigger, arguments: str = ""
     ) -> Run | None:
         """Insert the run's row; None if this key was claimed before (nothing to do)."""
+        self.fw.changes.job(name)
         due_ms = to_millis(due)
         if trigger is not Trigger.SCHEDULE:
             # Task ids carry the due time: two open runs of a job must not share one.
@@ -220,6 +221,7 @@ class RunEngine:
     # starting ---------------------------------------------------------------------------
     def dispatch(self, names: list[str]) -> None:
         """Start the waiting runs of these jobs that may start now (claim order)."""
+        self.fw.changes.jobs.update(names)
         now = self.now()
         queued = False
         for name in dict.fromkeys(names):
@@ -260,6 +262,7 @@ class RunEngine:
         self.fw.core.call_later(delay, lambda: self._retry(run.job_name, run.run_id))
 
     def _retry(self, name: str, run_id: int) -> None:
+        self.fw.changes.job(name)
         run = self.open.get(name, {}).get(run_id)
         job = self.defs.graph.find(name)
         if run is None or job is None or self.phase.get(run_id) is not Phase.RETRY_WAIT:

@@ -80,6 +80,7 @@ class SlotTimer:
         self._timer = self._timer_at = None
         now = self.engine.now()
         names = self.timeline.pop_due(now.timestamp() + self.lead_s)
+        self.fw.changes.jobs.update(names)  # claimed or missed slots move their cursors
         with self.fw.store.transaction():
             for name in names:
                 self._claim_slots(name, now)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from mesos_vocab.states import TERMINAL_STATES, TaskState
+from scheduler.base.changes import Changes
 from scheduler.base.clock import Clock
 from scheduler.base.config import Config
 from scheduler.base.core import Core, Timer
@@ -78,11 +79,12 @@ class Framework:
         self.clock = clock
         self.core = core
         self.events = EventBus()
-        self.tracker = TaskTracker(store)
+        self.changes = Changes()  # what the read model re-renders next (scheduler/reads)
+        self.tracker = TaskTracker(store, self.changes)
         self.agents = AgentDirectory()
         self.telemetry = Telemetry()
         self.failures = TaskFailures()
-        self.queue = LaunchQueue()
+        self.queue = LaunchQueue(self.changes)
         self.driver: DriverPort = NoDriver()
         self.owners: dict[str, RunSpecOwner] = {}
         self.framework_id = store.get_setting("framework_id")

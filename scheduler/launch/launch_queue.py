@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from scheduler.base.changes import Changes
 from scheduler.launch.task_request import TaskRequest
 
 
@@ -20,7 +21,8 @@ class Queued:
 class LaunchQueue:
     """Requests by task id, served by priority then age; `reasons` says why each waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, changes: Changes | None = None) -> None:
+        self._changes = changes or Changes()
         self._items: dict[str, Queued] = {}
         self._by_spec: dict[str, dict[str, Queued]] = {}
         self.reasons: dict[str, str] = {}
@@ -28,6 +30,7 @@ class LaunchQueue:
     def add(self, request: TaskRequest, now: float, priority: int = 1) -> None:
         self.remove(request.task_id)
         queued = Queued(request, now, priority)
+        self._changes.queued(request.run_spec_id)
         self._items[request.task_id] = queued
         self._by_spec.setdefault(request.run_spec_id, {})[request.task_id] = queued
 
@@ -35,11 +38,17 @@ class LaunchQueue:
         self.reasons.pop(task_id, None)
         queued = self._items.pop(task_id, None)
         if queued is not None:
+            self._changes.queued(queued.request.run_spec_id)
             spec = self._by_spec[queued.request.run_spec_id]
             del spec[task_id]
             if not spec:
                 del self._by_spec[queued.request.run_spec_id]
         return queued
+
+    def reasons_changed(self) -> None:
+        """A matching round set `reasons` and the offer counts: every queued run spec's
+        entry of /v2/queue is to be shown anew."""
+        self._changes.queue.update(self._by_spec)
 
     def remove_run_spec(self, run_spec_id: str) -> list[Queued]:
         gone = self.of(run_spec_id)

@@ -164,6 +164,7 @@ class Launcher:
         # Requests the budget did not reach keep the reason of their last round.
         reasons = {t: self.queue.reasons[t] for t in plan.unreached if t in self.queue.reasons}
         self.queue.reasons = {**reasons, **plan.waiting}
+        self.queue.reasons_changed()
         self.offer_stats.record(plan.reject_summary, self.queue.run_spec_ids(),
                                 self._clock.now())
         by_offer: dict[str, list[Placement]] = defaultdict(list)

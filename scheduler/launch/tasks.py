@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
 from mesos_vocab.states import TERMINAL_STATES, TaskState
+from scheduler.base.changes import Changes
 from scheduler.store.store import Store
 
 # Terminal states that count as a failure for launch backoff (Marathon: not KILLED).
@@ -123,8 +124,9 @@ class TaskTracker:
     """Known tasks by id and by run spec, and their counts by run spec and class; every
     change is written through to the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, changes: Changes | None = None) -> None:
         self._store = store
+        self._changes = changes or Changes()
         self._tasks: dict[str, TaskRecord] = {}
         self._by_spec: dict[str, dict[str, TaskRecord]] = {}
         self._counts = InstanceCounts()
@@ -134,6 +136,7 @@ class TaskTracker:
             self._index(TaskRecord.from_json(data))
 
     def _index(self, record: TaskRecord) -> None:
+        self._changes.task(record.task_id, record.run_spec_id)
         self._counts.replace(self._tasks.get(record.task_id), record)
         self._tasks[record.task_id] = record
         self._by_spec.setdefault(record.run_spec_id, {})[record.task_id] = record
@@ -149,6 +152,7 @@ class TaskTracker:
     def forget(self, task_id: str) -> TaskRecord | None:
         record = self._tasks.pop(task_id, None)
         if record is not None:
+            self._changes.task(task_id, record.run_spec_id)
             self._counts.replace(record, None)
             self._store.delete_task(task_id)
             spec = self._by_spec.get(record.run_spec_id, {})

@@ -59,7 +59,7 @@ class LeaderDuties:
         # sent, so nothing queued before a deposition reaches Mesos after it.
         sender = SendingDriver(FencedDriver(self._driver, self.election.is_leader))
         self._sender = sender
-        runtime.core.call(lambda: runtime.framework.attach_driver(sender))
+        runtime.core.call(lambda: runtime.framework.attach_driver(sender), timeout=None)
         runtime.framework.events.publish(
             "leader_elected_event", runtime.clock.now(), leader=self.config.http_address,
             epoch=epoch,

@@ -17,6 +17,8 @@ from scheduler.launch.task_request import is_job
 from scheduler.launch.unreachable import AT_ONCE, NEVER, UnreachableWait
 from scheduler.mesos.sandbox_logs import SandboxLogs
 from scheduler.mesos.stderr_tails import StderrTails
+from scheduler.reads.publisher import ReadModel
+from scheduler.reads.views import Snapshot
 from scheduler.store.store import Store
 
 T = TypeVar("T")
@@ -35,6 +37,8 @@ class Runtime:
         self.jobs = JobManager(self.framework)
         self.framework.add_owner("app", self.apps)
         self.framework.add_owner("job", self.jobs)
+        # Registered after the owners: publishes at the end of the turn what they settled.
+        self.reads = ReadModel(self.apps, self.jobs)
         self.framework.unreachable.wait_of = self._unreachable_wait
         self.sandbox_logs = SandboxLogs(self.framework.agents)
         self.stderr_tails = StderrTails(self.sandbox_logs, self.core.post)
@@ -70,15 +74,34 @@ class Runtime:
         self.framework.restore()
         self.apps.restore()
         self.jobs.restore()
+        self.framework.changes.all_jobs = True
+        self.reads.publish(everything=True)
 
     def start_health_checks(self) -> None:
         """Probe HTTP/HTTPS/TCP health checks from now on; run after the core thread starts."""
         self.health_engine.start()
-        self.core.call(lambda: self.apps.health.attach(self.health_engine))
+        self.core.call(lambda: self.apps.health.attach(self.health_engine), timeout=None)
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on the owner thread and return its result."""
+        """Run `fn` (an API write) on the owner thread and return its result; what it
+        changed is published before it returns, so the caller's next GET sees it."""
+        def write() -> T:
+            try:
+                return fn()
+            finally:
+                self.reads.publish(everything=True)
+
+        return self.core.call(write, timeout=self.config.request_timeout_s)
+
+    def read(self, fn: Callable[[], T]) -> T:
+        """Run `fn`, which changes nothing, on the owner thread: for the few reads the
+        snapshot does not hold (a job's runs and stats, the dependency graph)."""
         return self.core.call(fn, timeout=self.config.request_timeout_s)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """What GETs answer from: the owner's last publish (never waits on it)."""
+        return self.reads.current
 
     def close(self) -> None:
         self.stderr_tails.close()

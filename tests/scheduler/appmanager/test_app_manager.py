@@ -172,7 +172,7 @@ def test_a_restart_on_as_many_unique_hosts_as_instances_waits_with_a_reason_for_
     (waiting,) = cluster.waiting()
     assert waiting["app"] == "/web"
     assert "hostname" in waiting["reason"] and "UNIQUE" in waiting["reason"]
-    (item,) = queue_json(cluster.rt.apps, cluster.clock.now())["queue"]
+    (item,) = queue_json(cluster.rt.snapshot, cluster.clock.now())["queue"]
     reasons = item["processedOffersSummary"]["waitingReasons"]
     assert reasons and "UNIQUE" in reasons[0]["reason"]
     assert cluster.ready("/web") == 3

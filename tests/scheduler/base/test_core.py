@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -48,12 +49,58 @@ def test_call_from_another_thread_runs_on_the_owner_and_returns_or_raises() -> N
     core = Core(SystemClock())
     core.start()
     try:
-        owner = core.call(threading.current_thread)
+        owner = core.call(threading.current_thread, timeout=10)
         assert owner.name == "dromos-core"
         with pytest.raises(KeyError):
-            core.call(lambda: {}["missing"])
+            core.call(lambda: {}["missing"], timeout=10)
     finally:
         core.stop()
+
+
+def test_a_call_that_times_out_before_it_starts_is_never_applied() -> None:
+    core = Core(SystemClock())
+    release, applied = threading.Event(), []
+    core.start()
+    try:
+        core.post(release.wait)  # the owner is busy
+        with pytest.raises(TimeoutError):
+            core.call(lambda: applied.append("write"), timeout=0.05)
+        release.set()
+        core.call(lambda: None, timeout=10)
+    finally:
+        release.set()
+        core.stop()
+    assert applied == []
+
+
+def test_a_call_that_started_is_waited_for_past_its_timeout() -> None:
+    core = Core(SystemClock())
+    started, release = threading.Event(), threading.Event()
+    answers: list[object] = []
+
+    def write() -> str:
+        started.set()
+        release.wait()
+        return "committed"
+
+    def caller() -> None:
+        try:
+            answers.append(core.call(write, timeout=0.05))
+        except TimeoutError as error:
+            answers.append(error)
+
+    core.start()
+    try:
+        thread = threading.Thread(target=caller)
+        thread.start()
+        started.wait()
+        time.sleep(0.2)  # past the caller's timeout, the write still running
+        release.set()
+        thread.join()
+    finally:
+        release.set()
+        core.stop()
+    assert answers == ["committed"]
 
 
 def test_work_marked_by_a_burst_of_messages_is_done_once_at_the_end_of_the_turn() -> None:
@@ -82,7 +129,7 @@ def test_under_a_steady_flood_the_end_of_turn_work_still_runs() -> None:
     try:
         for i in range(1000):
             core.post(lambda i=i: seen.append(i))
-        core.call(lambda: None)
+        core.call(lambda: None, timeout=None)
     finally:
         core.stop()
     assert seen == list(range(1000))

@@ -79,11 +79,11 @@ def test_a_new_task_is_ready_only_once_its_check_answers_a_listed_status(
         "name": "readinessCheck", "taskId": task_id, "ready": False,
         "lastResponse": {"status": 503, "contentType": "text/plain", "body": "warming up"},
     }]
-    app = cluster.rt.apps.get("/web")
-    embedded = app_info(cluster.rt.apps, app, {"app.readiness"})["readinessCheckResults"]
+    app = cluster.rt.snapshot.apps["/web"]
+    embedded = app_info(app, {"app.readiness"})["readinessCheckResults"]
     assert embedded == cluster.results()
-    assert "readinessCheckResults" not in app_info(cluster.rt.apps, app, set())
-    info = app_info(cluster.rt.apps, app, {"app.readiness"})
+    assert "readinessCheckResults" not in app_info(app, set())
+    info = app_info(app, {"app.readiness"})
     assert MarathonApp.from_json(info).readiness_check_results == embedded
 
     cluster.answer(task_id, READY)

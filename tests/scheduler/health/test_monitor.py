@@ -97,6 +97,7 @@ class Harness:
             self.clock.advance(1)
             self.rt.apps.health.apply([ProbeReport((task_id, index), outcome,
                                                    self.clock.now(), 0.0, 0.0)])
+        self.rt.core.run_pending()  # as after the message: the turn ends, reads publish
 
     def record(self, task_id: str) -> TaskRecord:
         record = self.rt.framework.tracker.get(task_id)
@@ -151,7 +152,7 @@ def test_a_passing_check_makes_the_task_healthy_in_store_events_and_counts(
     instance = pathid.instance_id_of(task_id)
     (changed,) = harness.events("health_status_changed_event")
     assert (changed["appId"], changed["instanceId"], changed["alive"]) == ("/web", instance, True)
-    info = app_info(harness.rt.apps, harness.rt.apps.get("/web"), set(), single=True)
+    info = app_info(harness.rt.snapshot.apps["/web"], set(), single=True)
     assert (info["tasksHealthy"], info["tasksUnhealthy"]) == (1, 0)
     (result,) = info["tasks"][0]["healthCheckResults"]
     assert result["alive"] is True and result["instanceId"] == instance
