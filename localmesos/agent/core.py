@@ -75,6 +75,7 @@ class Agent:
         self.completed_executors: deque[Executor] = deque(maxlen=COMPLETED_EXECUTORS_KEPT)
         self.updates = StatusUpdateManager(upstream.deliver_update)
         self.prober = Prober()
+        self.sweeper = containers.Sweeper()  # what custom executors leave when destroyed
 
     # -- from the master -------------------------------------------------------------------
 
@@ -196,6 +197,8 @@ class Agent:
             await asyncio.sleep(0.05)
         for executor in list(self.executors.values()):
             self._destroy(executor)
+        await self.sweeper.drain()
+        await self.config.containerizers.drain()
         await self.prober.close()
 
     # -- the executor API ------------------------------------------------------------------
@@ -432,7 +435,7 @@ class Agent:
         if executor.task is not None:
             executor.task.destroy()
         if executor.container is not None:
-            executor.container.destroy()
+            executor.container.destroy(self.sweeper)
 
     def _executor_exited(self, executor: Executor, wait_status: int) -> None:
         if executor.timer is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from localmesos.resources import ResourceError, Resources
 
@@ -56,3 +60,23 @@ def test_json_round_trip_and_flat_form() -> None:
 def test_what_mesos_rejects_is_rejected(item: dict) -> None:
     with pytest.raises(ResourceError):
         Resources.from_json([item])
+
+
+def _port_set(resources: Resources) -> set[int]:
+    return {p for begin, end in resources.ranges.get("ports", ()) for p in range(begin, end + 1)}
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 6)), max_size=12),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 6)), max_size=12),
+)
+def test_port_arithmetic_is_set_arithmetic(left: list, right: list) -> None:
+    a = ports(*((b, b + n) for b, n in left))
+    b = ports(*((b, b + n) for b, n in right))
+    assert _port_set(a - b) == _port_set(a) - _port_set(b)
+    assert _port_set(a + b) == _port_set(a) | _port_set(b)
+    assert a.contains(b) == (_port_set(b) <= _port_set(a))
+    for result in (a - b, a + b):  # normalized: sorted, disjoint, never touching
+        spans = result.ranges.get("ports", ())
+        assert all(e1 + 1 < b2 for (_, e1), (b2, _) in itertools.pairwise(spans))
+        assert all(b <= e for b, e in spans)
