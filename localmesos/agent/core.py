@@ -317,6 +317,11 @@ class Agent:
             self.upstream.task_status_changed(framework_id, status)
 
     def _executor_of_task(self, framework_id: str, task_id: str) -> Executor | None:
+        # A command task's executor has the task's id: a kill of one of thousands of them
+        # must not walk every executor.
+        own = self.executors.get((framework_id, task_id))
+        if own is not None and (task_id in own.queued or task_id in own.launched):
+            return own
         for executor in self.executors.values():
             if executor.framework_id == framework_id and (
                 task_id in executor.queued or task_id in executor.launched
