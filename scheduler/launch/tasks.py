@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -89,11 +90,19 @@ class InstanceKey(NamedTuple):
 _NONE: Mapping[InstanceKey, int] = Counter()
 
 
+# One task in its class's age order: (staged_at, task_id).
+Aged = tuple[float, str]
+_NO_MEMBERS: Mapping[InstanceKey, list[Aged]] = {}
+
+
 class InstanceCounts:
-    """Live (non-terminal) tasks by run spec and `InstanceKey`."""
+    """Live (non-terminal) tasks by run spec and `InstanceKey`: how many, and which, in
+    the order they were staged (so choosing the oldest or youngest k to kill costs k, not
+    a walk of the app's instances)."""
 
     def __init__(self) -> None:
         self._by_spec: dict[str, Counter[InstanceKey]] = {}
+        self._members: dict[str, dict[InstanceKey, list[Aged]]] = {}
 
     def replace(self, old: TaskRecord | None, new: TaskRecord | None) -> None:
         """Count `new` instead of `old` (either may be None: a task appears or goes)."""
@@ -101,15 +110,27 @@ class InstanceCounts:
             counts = self._by_spec[old.run_spec_id]
             key = InstanceKey.of(old)
             counts[key] -= 1
+            members = self._members[old.run_spec_id]
+            aged = members[key]
+            del aged[bisect.bisect_left(aged, (old.staged_at, old.task_id))]
             if not counts[key]:
                 del counts[key]
+                del members[key]
                 if not counts:
                     del self._by_spec[old.run_spec_id]
+                    del self._members[old.run_spec_id]
         if new is not None and not new.is_terminal:
-            self._by_spec.setdefault(new.run_spec_id, Counter())[InstanceKey.of(new)] += 1
+            key = InstanceKey.of(new)
+            self._by_spec.setdefault(new.run_spec_id, Counter())[key] += 1
+            members = self._members.setdefault(new.run_spec_id, {})
+            bisect.insort(members.setdefault(key, []), (new.staged_at, new.task_id))
 
     def of(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
         return self._by_spec.get(run_spec_id, _NONE)
+
+    def members(self, run_spec_id: str) -> Mapping[InstanceKey, list[Aged]]:
+        """The tasks of each class, oldest first (read only)."""
+        return self._members.get(run_spec_id, _NO_MEMBERS)
 
 
 class TaskTracker:
@@ -165,6 +186,10 @@ class TaskTracker:
     def counts(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
         """How many live tasks of the run spec are in each class (kept as tasks change)."""
         return self._counts.of(run_spec_id)
+
+    def members(self, run_spec_id: str) -> Mapping[InstanceKey, list[Aged]]:
+        """Which live tasks of the run spec are in each class, oldest staged first."""
+        return self._counts.members(run_spec_id)
 
     def active(self, run_spec_id: str) -> list[TaskRecord]:
         """Tasks of a run spec that are not terminal and not being killed."""

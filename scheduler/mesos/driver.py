@@ -113,7 +113,7 @@ class PymesosDriver:
                        {"refuse_seconds": refuse_seconds})
 
     def kill(self, task_id: str, agent_id: str | None) -> None:
-        self._call("KILL", self._driver.killTask, {"value": task_id})
+        self._call("KILL", self._own_call, "KILL", {"task_id": {"value": task_id}})
 
     def revive(self) -> None:
         self._call("REVIVE", self._driver.reviveOffers)
@@ -123,17 +123,18 @@ class PymesosDriver:
 
     def acknowledge(self, status: Json) -> None:
         if "uuid" in status and "agent_id" in status:
-            self._call("ACKNOWLEDGE", self._acknowledge, status)
+            acknowledge = {k: status[k] for k in ("agent_id", "task_id", "uuid")}
+            self._call("ACKNOWLEDGE", self._own_call, "ACKNOWLEDGE", acknowledge)
 
-    def _acknowledge(self, status: Json) -> None:
-        """ACKNOWLEDGE on this thread's own connection: pymesos sends every call through one
-        locked connection, so thousands of acknowledgements would wait on each other's
-        round trips; several senders may call this at once."""
+    def _own_call(self, kind: str, call: Json) -> None:
+        """A call (ACKNOWLEDGE, KILL) on this thread's own connection: pymesos sends every
+        call through one locked connection, so thousands of acknowledgements or kills would
+        wait on each other's round trips; several senders may call this at once."""
         driver = self._driver
         if not driver.connected:
             return
-        body = {"type": "ACKNOWLEDGE", "framework_id": {"value": driver.framework_id},
-                "acknowledge": {k: status[k] for k in ("agent_id", "task_id", "uuid")}}
+        body = {"type": kind, "framework_id": {"value": driver.framework_id},
+                kind.lower(): call}
         headers = {"Content-Type": "application/json", "Mesos-Stream-Id": driver.stream_id}
         if getattr(driver, "_basic_credential", None):
             headers["Authorization"] = driver._basic_credential
@@ -152,7 +153,7 @@ class PymesosDriver:
             self._local.conn = (None, None)
             raise OSError(str(error)) from error
         if not 200 <= answer.status < 300:
-            raise RuntimeError(f"ACKNOWLEDGE answered {answer.status}")
+            raise RuntimeError(f"{kind} answered {answer.status}")
 
     def reconcile(self, tasks: Sequence[Json]) -> None:
         self._call("RECONCILE", self._driver.reconcileTasks, list(tasks))

@@ -5,7 +5,9 @@ scale-down of thousands of tasks spends most of its time waiting on KILL and
 ACKNOWLEDGE answers. Here the owner only appends to a queue and one sender thread makes
 the calls, in the order they were asked for; acknowledgements go to a few senders of
 their own (each is queued only after its update was committed, so it still reaches
-Mesos only after the commit).
+Mesos only after the commit). So do kills, once the sender has reached them: a kill is
+still made after every call asked for before it (the launch of its task), but the
+thousands of a scale-down are not paced by one round trip at a time.
 """
 
 from __future__ import annotations
@@ -58,9 +60,10 @@ class SendingDriver:
     def close(self, timeout: float = 10.0) -> None:
         """Send what is queued, then stop the senders."""
         self._calls.put(_STOP)
+        self._threads[0].join(timeout)  # it may hand kills to the pool until it stops
         for _ in self._threads[1:]:
             self._acks.put(_STOP)
-        for thread in self._threads:
+        for thread in self._threads[1:]:
             thread.join(timeout)
 
     def launch(self, offer_id: str, task_infos: Sequence[Json], refuse_seconds: float) -> None:
@@ -72,7 +75,8 @@ class SendingDriver:
         self._queue(lambda: self._target.decline(ids, refuse_seconds))
 
     def kill(self, task_id: str, agent_id: str | None) -> None:
-        self._queue(lambda: self._target.kill(task_id, agent_id))
+        # Kills need no order among themselves: in turn, one of the pool makes it.
+        self._queue(lambda: self._acks.put(lambda: self._target.kill(task_id, agent_id)))
 
     def revive(self) -> None:
         self._queue(self._target.revive)
