@@ -72,6 +72,39 @@ def launch(
 ) -> Container:
     """Start `argv` in `directory` (created) with stdout/stderr files, in its own session
     (as `user` when given)."""
+    return watch(spawn(argv, env, directory, user), on_exit)
+
+
+async def launch_off_loop(
+    argv: list[str],
+    env: Mapping[str, str],
+    directory: Path,
+    on_exit: Callable[[int], None],
+    user: TaskUser | None = None,
+) -> Container:
+    """`launch`, with the fork and exec on a worker thread: an agent starting hundreds of
+    tasks at once keeps its loop (and its answers to the master's pings) going meanwhile.
+    Cancelled while it spawns, what it spawned is killed."""
+    spawning = asyncio.ensure_future(asyncio.to_thread(spawn, argv, env, directory, user))
+    try:
+        process = await asyncio.shield(spawning)
+    except asyncio.CancelledError:
+        spawning.add_done_callback(_kill_unwanted)
+        raise
+    return watch(process, on_exit)
+
+
+def _kill_unwanted(spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
+    if spawning.cancelled() or spawning.exception() is not None:
+        return
+    container = watch(spawning.result(), lambda _status: None)
+    container.signal_group(signal.SIGKILL)
+
+
+def spawn(
+    argv: list[str], env: Mapping[str, str], directory: Path, user: TaskUser | None = None
+) -> subprocess.Popen[bytes]:
+    """The blocking part of `launch` (any thread): sandbox files, fork and exec."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
     _link_latest(directory)
@@ -90,8 +123,13 @@ def launch(
             extra_groups=None if user is None else list(user.groups),
         )
     _LAUNCHED[process.pid] = container_id
+    return process
+
+
+def watch(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]) -> Container:
+    """The container of a spawned process, `on_exit` called from the loop when it ends."""
     _watch_exit(process, on_exit)
-    return Container(container_id, process)
+    return Container(_LAUNCHED[process.pid], process)
 
 
 def _link_latest(directory: Path) -> None:

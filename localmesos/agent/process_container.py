@@ -93,5 +93,5 @@ class ProcessContainerizer:
             self._sweeper.sweep(sandbox.name)
 
         argv = containers.argv_of(command)
-        container.process = containers.launch(argv, env, sandbox, exited, user)
+        container.process = await containers.launch_off_loop(argv, env, sandbox, exited, user)
         return container
