@@ -10,6 +10,7 @@ kill is due), and readiness checks, which are per task and held by the deploymen
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections.abc import Iterator
@@ -103,14 +104,14 @@ class InstanceTallies:
                 continue
             (ready if _passes_health(key, app) else unready).append(members)
         # Ready by their class, but their readiness check has not passed yet.
-        held = sorted((r.staged_at, r.task_id) for r in waiting.values()
+        held = sorted(self._tracker.aged(r) for r in waiting.values()
                       if r.goal is Goal.RUNNING and not r.inactive
                       and r.config_version != keep_version
                       and _passes_health(InstanceKey.of(r), app))
-        chosen = [task_id for _, task_id in itertools.islice(
+        chosen = [task_id for *_, task_id in itertools.islice(
             _by_age([*unready, held], youngest_first), count)]
         if len(chosen) < count:
-            for _, task_id in _by_age(ready, youngest_first):
+            for *_, task_id in _by_age(ready, youngest_first):
                 if task_id not in waiting:
                     chosen.append(task_id)
                     if len(chosen) == count:
@@ -136,10 +137,20 @@ class InstanceTallies:
 
 
 def _by_age(lists: list[list[Aged]], youngest_first: bool) -> Iterator[Aged]:
-    """The members of several age-ordered lists, merged oldest (or youngest) first."""
+    """The members of several age-ordered lists, merged oldest (or youngest) first; tasks
+    of the same age in the order the tracker first saw them, either way (as a stable sort
+    of the app's tasks by age would give them)."""
     if youngest_first:
-        return heapq.merge(*(reversed(members) for members in lists), reverse=True)
+        return heapq.merge(*(_youngest_first(m) for m in lists), key=lambda a: (-a[0], a[1]))
     return heapq.merge(*lists)
+
+
+def _youngest_first(aged: list[Aged]) -> Iterator[Aged]:
+    end = len(aged)
+    while end:
+        start = bisect.bisect_left(aged, (aged[end - 1][0],), 0, end)  # its age's first
+        yield from aged[start:end]
+        end = start
 
 
 def _passes_health(key: InstanceKey, app: AppDefinition) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -90,8 +91,8 @@ class InstanceKey(NamedTuple):
 _NONE: Mapping[InstanceKey, int] = Counter()
 
 
-# One task in its class's age order: (staged_at, task_id).
-Aged = tuple[float, str]
+# One task in its class's age order: (staged_at, the order the tracker first saw it, id).
+Aged = tuple[float, int, str]
 _NO_MEMBERS: Mapping[InstanceKey, list[Aged]] = {}
 
 
@@ -103,6 +104,8 @@ class InstanceCounts:
     def __init__(self) -> None:
         self._by_spec: dict[str, Counter[InstanceKey]] = {}
         self._members: dict[str, dict[InstanceKey, list[Aged]]] = {}
+        self._seen: dict[str, int] = {}  # task id -> when first counted, for ties of age
+        self._next = itertools.count()
 
     def replace(self, old: TaskRecord | None, new: TaskRecord | None) -> None:
         """Count `new` instead of `old` (either may be None: a task appears or goes)."""
@@ -112,18 +115,28 @@ class InstanceCounts:
             counts[key] -= 1
             members = self._members[old.run_spec_id]
             aged = members[key]
-            del aged[bisect.bisect_left(aged, (old.staged_at, old.task_id))]
+            del aged[bisect.bisect_left(aged, self.aged(old))]
             if not counts[key]:
                 del counts[key]
                 del members[key]
                 if not counts:
                     del self._by_spec[old.run_spec_id]
                     del self._members[old.run_spec_id]
-        if new is not None and not new.is_terminal:
+        if new is None:
+            if old is not None:
+                self._seen.pop(old.task_id, None)
+            return
+        if new.task_id not in self._seen:
+            self._seen[new.task_id] = next(self._next)
+        if not new.is_terminal:
             key = InstanceKey.of(new)
             self._by_spec.setdefault(new.run_spec_id, Counter())[key] += 1
             members = self._members.setdefault(new.run_spec_id, {})
-            bisect.insort(members.setdefault(key, []), (new.staged_at, new.task_id))
+            bisect.insort(members.setdefault(key, []), self.aged(new))
+
+    def aged(self, record: TaskRecord) -> Aged:
+        """Where a counted task sorts in its class."""
+        return (record.staged_at, self._seen[record.task_id], record.task_id)
 
     def of(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
         return self._by_spec.get(run_spec_id, _NONE)
@@ -188,8 +201,12 @@ class TaskTracker:
         return self._counts.of(run_spec_id)
 
     def members(self, run_spec_id: str) -> Mapping[InstanceKey, list[Aged]]:
-        """Which live tasks of the run spec are in each class, oldest staged first."""
+        """Which live tasks of the run spec are in each class, oldest staged first (of the
+        same age, the first known first)."""
         return self._counts.members(run_spec_id)
+
+    def aged(self, record: TaskRecord) -> Aged:
+        return self._counts.aged(record)
 
     def active(self, run_spec_id: str) -> list[TaskRecord]:
         """Tasks of a run spec that are not terminal and not being killed."""
