@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -193,6 +194,7 @@ _LAUNCHED: dict[int, str] = {}
 # for life, so a walk reads the environment only of processes it has not seen before.
 _MARKERS: dict[tuple[int, int], str | None] = {}
 _MARKER_PREFIX = CONTAINER_MARKER.encode() + b"="
+_WALKING = threading.Lock()
 
 
 def _read(path: str) -> bytes:
@@ -250,6 +252,11 @@ class ProcessTable:
 
     @classmethod
     def read(cls) -> ProcessTable:
+        with _WALKING:  # walks share the marker cache: one at a time
+            return cls._read()
+
+    @classmethod
+    def _read(cls) -> ProcessTable:
         parents: dict[int, int] = {}
         markers: dict[int, str | None] = {}
         seen: set[tuple[int, int]] = set()
