@@ -150,9 +150,7 @@ def destroy_leftovers(work_dir: Path) -> None:
     }
     if not runs:
         return
-    for pid in containers_pids(set(), runs):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    kill_containers(runs)
 
 
 def new_container_id() -> str:
@@ -180,6 +178,12 @@ def container_pids(root: int | None, container_id: str) -> set[int]:
     return containers_pids({root} if root is not None else set(), {container_id})
 
 
+def kill_containers(container_ids: set[str]) -> None:
+    """SIGKILL every process of these containers (one walk of /proc; blocking)."""
+    table = ProcessTable.read()
+    table.kill(table.members(set(), container_ids))
+
+
 def containers_pids(roots: set[int], container_ids: set[str]) -> set[int]:
     """The processes of several containers, in one walk of /proc: the roots, processes
     carrying one of their markers, and the descendants of both."""
@@ -190,6 +194,11 @@ def containers_pids(roots: set[int], container_ids: set[str]) -> set[int]:
 # The container of each process the agent started (known without reading its environment;
 # it exec'd before Popen returned), until it is reaped and its pid may be reused.
 _LAUNCHED: dict[int, str] = {}
+# The parent and start time of each process the last walk saw, by pid: a walk reads the
+# stat of new pids only, and before a kill the start time again (a reused pid is another
+# process). A child whose parent died keeps its old parent here; gone, the parent is in no
+# container, so the child is found by its marker, as when it was read fresh (parent 1).
+_STATS: dict[int, tuple[int, int]] = {}
 # The marker found in a process's environment, by (pid, start time): a process keeps it
 # for life, so a walk reads the environment only of processes it has not seen before.
 _MARKERS: dict[tuple[int, int], str | None] = {}
@@ -207,6 +216,15 @@ def _read(path: str) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _stat_of(pid: int) -> tuple[int, int] | None:
+    """A process's parent and start time, None if it is gone."""
+    try:
+        fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _marker_of(pid: int) -> str | None:
@@ -231,6 +249,7 @@ class ProcessTable:
 
     parents: dict[int, int]
     markers: dict[int, str | None]
+    started: dict[int, int] = field(default_factory=dict)  # start time (clock ticks)
     _indexes: dict[str, dict[Any, list[int]]] = field(default_factory=dict)
 
     def _children(self) -> dict[Any, list[int]]:
@@ -259,17 +278,23 @@ class ProcessTable:
     def _read(cls) -> ProcessTable:
         parents: dict[int, int] = {}
         markers: dict[int, str | None] = {}
+        started_at: dict[int, int] = {}
         seen: set[tuple[int, int]] = set()
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
+        alive: set[int] = set()
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
                 continue
-            pid = int(entry.name)
-            try:
-                fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
-                parent, started = int(fields[1]), int(fields[19])
-            except (OSError, IndexError, ValueError):
-                continue
+            pid = int(name)
+            alive.add(pid)
+            stat = _STATS.get(pid)
+            if stat is None:
+                stat = _stat_of(pid)
+                if stat is None:
+                    continue
+                _STATS[pid] = stat
+            parent, started = stat
             parents[pid] = parent
+            started_at[pid] = started
             marker = _LAUNCHED.get(pid)
             if marker is None:
                 key = (pid, started)
@@ -281,7 +306,18 @@ class ProcessTable:
             markers[pid] = marker
         for key in [key for key in _MARKERS if key not in seen]:
             _MARKERS.pop(key, None)
-        return cls(parents, markers)
+        for pid in [pid for pid in _STATS if pid not in alive]:
+            _STATS.pop(pid, None)
+        return cls(parents, markers, started_at)
+
+    def kill(self, pids: set[int]) -> None:
+        """SIGKILL these processes, each only if it is still the one this walk saw (its
+        pid was not reused since)."""
+        for pid in pids:
+            now = _stat_of(pid)
+            if now is not None and now[1] == self.started.get(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     def members(self, roots: set[int], container_ids: set[str]) -> set[int]:
         """The processes of these containers: the roots still alive, those carrying one of
@@ -337,10 +373,7 @@ class Sweeper:
             pending, self._pending = self._pending, {}
             began = loop.time()
             try:
-                pids = await asyncio.to_thread(containers_pids, set(), set(pending))
-                for pid in pids:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+                await asyncio.to_thread(kill_containers, set(pending))
             finally:
                 for done in pending.values():
                     if not done.done():
