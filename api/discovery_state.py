@@ -18,6 +18,7 @@ from discovery.dns_server import DnsServers, ZoneResolver
 from discovery.feed import Delta, Event, Feed, Listener, Source
 from discovery.hosts import HostAddresses
 from discovery.membership import Json
+from discovery.shutdown import stop_together
 from scheduler.launch.task_request import JOB_PREFIX, is_job
 from scheduler.process.runtime import Runtime
 
@@ -105,8 +106,4 @@ def start(rt: Runtime) -> Callable[[], None]:
     running.start()
     stops.insert(0, running.stop)
 
-    def stop_all() -> None:
-        for stop in stops:
-            stop()
-
-    return stop_all
+    return lambda: stop_together(*stops)

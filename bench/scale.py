@@ -12,6 +12,14 @@ and mem 1 (real processes under the executor). Rows:
 - batch: PUT /v2/apps with N apps of one instance each, until all are running;
 - restart: with J jobs and N instances stored, the scheduler restarts; the first GET
   /v2/apps after /ping answers;
+- sim_launch / sim_scale_down: the scheduler against `dromos localmesos --agents 0
+  --simulated-agents A` (A = n / 10 unless --sim-agents: bookkeeping tasks that go
+  TASK_RUNNING without a process; 4 cpus, so 400 of these tasks, and 1,001 ports per
+  agent): POST n / --sim-app-size apps of that many instances (one POST at a time), until
+  the master and then the scheduler count all n TASK_RUNNING; then PUT instances 0 to each,
+  until the master has no live task and the scheduler counts none. No reader runs; the
+  bench polls the master's /metrics/snapshot every 0.5 s, the scheduler's /v2/apps only
+  once the master's count is reached. The notes add the master's CPU and RSS;
 - offer_cycle: in this process, one matching round of 10,000 offers against 10,000
   rack-UNIQUE requests that cannot be placed (one app; and one app per request,
   where the evaluation budget ends the round). Its CPU column is this process's.
@@ -20,6 +28,8 @@ Each row prints wall seconds, scheduler CPU seconds and RSS, and across sizes th
 exponent of CPU (log(cpu2/cpu1) / log(n2/n1): 1 is linear).
 
     .venv/bin/python -m bench scale [--sizes 100,1000,3000] [--rows launch,scale_down,...]
+    .venv/bin/python -m bench scale --rows sim_launch,sim_scale_down \
+        --sim-sizes 1000,10000,100000 [--sim-app-size 1000] [--sim-agents A]
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ import contextlib
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -48,6 +59,8 @@ from tests.support.localmesos import LocalMesos, free_port, running_localmesos, 
 TICKS = os.sysconf("SC_CLK_TCK")
 AGENT = ("--cpus", "2000", "--mem", "4000000", "--ports", "20000-60000")
 TASK = {"cmd": "sleep 100000", "cpus": 0.01, "mem": 1, "backoffSeconds": 1}
+SIM_WAIT_S = 3600.0
+SIM_POLL_S = 0.5
 READ_PATHS = ("/v2/apps?embed=apps.tasks", "/v2/tasks", "/v2/queue", "/v1/scheduler/jobs")
 
 
@@ -114,8 +127,8 @@ def wait(condition: Callable[[], bool], timeout_s: float, message: str) -> None:
 
 
 @contextlib.contextmanager
-def cluster(work: Path) -> Iterator[Scheduler]:
-    with running_localmesos(work / "mesos", *AGENT, oracle_checks=False) as mesos:
+def cluster(work: Path, *agents: str) -> Iterator[Scheduler]:
+    with running_localmesos(work / "mesos", *(agents or AGENT), oracle_checks=False) as mesos:
         scheduler = Scheduler(mesos, work / "scheduler")
         scheduler.start()
         try:
@@ -266,6 +279,89 @@ def offer_cycle(n: int = 10_000) -> list[Row]:
     return rows
 
 
+def sim_apps(n: int, app_size: int) -> list[tuple[str, int]]:
+    sizes = [app_size] * (n // app_size) + ([n % app_size] if n % app_size else [])
+    return [(f"/sim/app-{k:04d}", size) for k, size in enumerate(sizes)]
+
+
+def sim_counts(scheduler: Scheduler) -> tuple[int, int]:
+    """(tasks running, tasks of any kind) of the apps under /sim, as the scheduler counts."""
+    apps = requests.get(f"{scheduler.url}/v2/apps", timeout=120).json()["apps"]
+    mine = [app for app in apps if app["id"].startswith("/sim/")]
+    return (sum(int(app["tasksRunning"]) for app in mine),
+            sum(int(app["tasksRunning"]) + int(app["tasksStaged"]) for app in mine))
+
+
+def master_counts(mesos: LocalMesos) -> tuple[int, int]:
+    """(tasks running, tasks live) as the master counts them."""
+    # A master busy with ACCEPTs of a thousand tasks each may take seconds to answer.
+    metrics = requests.get(mesos.url + "/metrics/snapshot", timeout=120).json()
+    running = int(metrics["master/tasks_running"])
+    return running, running + int(metrics["master/tasks_staging"])
+
+
+def sim_wait(condition: Callable[[], bool], message: str) -> None:
+    deadline = time.monotonic() + SIM_WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(message)
+        time.sleep(SIM_POLL_S)
+
+
+def sim_launch(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
+    apps = sim_apps(n, app_size)
+    master = scheduler.mesos.process.pid
+    cpu, master_cpu, started = scheduler.cpu(), cpu_seconds(master), time.monotonic()
+    with requests.Session() as http:
+        for app_id, size in apps:
+            http.post(f"{scheduler.url}/v2/apps?force=true",
+                      json={"id": app_id, "instances": size, **TASK},
+                      timeout=120).raise_for_status()
+    posted = time.monotonic() - started
+    # The master's count first (reading the scheduler's would add to the CPU measured),
+    # then until the scheduler has heard of them all.
+    sim_wait(lambda: master_counts(scheduler.mesos)[0] >= n, f"{n} tasks never all ran")
+    sim_wait(lambda: sim_counts(scheduler)[0] >= n, f"{n} tasks never all ran in Dromos")
+    wall, used = time.monotonic() - started, scheduler.cpu() - cpu
+    return Row("sim_launch", n, wall, used, rss_mb(scheduler.pid),
+               f"{agents:,} agents, {len(apps)} apps of {app_size:,}; POSTs {posted:.1f} s; "
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s; "
+               + master_note(master, master_cpu))
+
+
+def sim_scale_down(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:
+    apps = sim_apps(n, app_size)
+    master = scheduler.mesos.process.pid
+    cpu, master_cpu, started = scheduler.cpu(), cpu_seconds(master), time.monotonic()
+    with requests.Session() as http:
+        for app_id, _ in apps:
+            http.put(f"{scheduler.url}/v2/apps{app_id}?force=true", json={"instances": 0},
+                     timeout=120).raise_for_status()
+    answered = time.monotonic() - started
+    sim_wait(lambda: master_counts(scheduler.mesos)[1] == 0, "the scale-down never finished")
+    sim_wait(lambda: sim_counts(scheduler)[1] == 0, "Dromos still counts tasks")
+    wall, used = time.monotonic() - started, scheduler.cpu() - cpu
+    return Row("sim_scale_down", n, wall, used, rss_mb(scheduler.pid),
+               f"{agents:,} agents; PUTs answered in {answered:.1f} s; "
+               f"{used / n * 1000:.2f} ms CPU/task; {n / wall:,.0f} tasks/s; "
+               + master_note(master, master_cpu))
+
+
+def master_note(pid: int, cpu_before: float) -> str:
+    return (f"master {cpu_seconds(pid) - cpu_before:.1f} s CPU, RSS {rss_mb(pid):,.0f} MB; "
+            f"load {os.getloadavg()[0]:.1f}")
+
+
+def run_simulated(work: Path, n: int, rows: list[str], agents: int, app_size: int
+                  ) -> Iterator[Row]:
+    agents = agents or max(100, n // 10)
+    with cluster(work / f"sim-{n}", "--agents", "0", "--simulated-agents",
+                 str(agents)) as scheduler:
+        yield sim_launch(scheduler, n, agents, app_size)
+        if "sim_scale_down" in rows:
+            yield sim_scale_down(scheduler, n, agents, app_size)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1)]
@@ -303,8 +399,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,3000")
     parser.add_argument("--rows", default="launch,reads,scale_down,batch,restart")
+    parser.add_argument("--sim-sizes", default="1000,10000",
+                        help="task counts of the sim_* rows (100000 takes many minutes)")
+    parser.add_argument("--sim-agents", type=int, default=0,
+                        help="simulated agents of the sim_* rows (default n / 10)")
+    parser.add_argument("--sim-app-size", type=int, default=1000,
+                        help="instances per app of the sim_* rows")
     args = parser.parse_args(argv)
     rows = args.rows.split(",")
+    # SIGTERM stops the clusters as an interrupt would (their `finally` runs).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     work = Path(tempfile.mkdtemp(prefix="dromos-bench-scale-"))
     print(f"scale: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
     print("| row | n | wall s | scheduler CPU s | scheduler RSS MB | notes |", flush=True)
@@ -318,11 +422,16 @@ def main(argv: list[str] | None = None) -> None:
             for row in run_size(work, n, rows):
                 print(row.line(), flush=True)
                 results.append(row)
+        if {"sim_launch", "sim_scale_down"} & set(rows):
+            for n in (int(size) for size in args.sim_sizes.split(",")):
+                for row in run_simulated(work, n, rows, args.sim_agents, args.sim_app_size):
+                    print(row.line(), flush=True)
+                    results.append(row)
     except BaseException:
         print(f"failed; the clusters' logs are kept in {work}", flush=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
-    for name in ("launch", "scale_down", "batch"):  # the rows whose work is per task
+    for name in ("launch", "scale_down", "batch", "sim_launch", "sim_scale_down"):
         mine = [row for row in results if row.name == name]
         if mine:
             cpu = statistics.fmean(row.cpu_s / row.n for row in mine)

@@ -15,6 +15,7 @@ from dnslib import QTYPE, RCODE, RR, SOA, SRV, A, DNSRecord
 from dnslib.server import BaseResolver, DNSServer
 
 from discovery.dns_records import Zone
+from discovery.shutdown import stop_together
 
 
 class _QuietLogger:
@@ -89,7 +90,6 @@ class DnsServers:
         self.tcp.start_thread()
 
     def stop(self) -> None:
-        self.udp.stop()
-        self.tcp.stop()
+        stop_together(self.udp.stop, self.tcp.stop)
         self.udp.server.server_close()
         self.tcp.server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,18 @@ from localmesos.stream import EventStream
 # A malformed value deep inside an otherwise valid call (a string where an object
 # belongs) surfaces as one of these; it is the caller's fault, so it is a 400.
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
+CALL_ERRORS = (CallError, *SHAPE_ERRORS)
+
+log = logging.getLogger(__name__)
+
+
+def failed_call(error: Exception, api: str) -> web.Response:
+    """The answer to a call of `api` ("scheduler", "executor") that raised one of
+    CALL_ERRORS: a CallError's status and message, else a 400 (logged)."""
+    if isinstance(error, CallError):
+        return web.Response(status=error.status, text=error.message)
+    log.warning("malformed %s call: %r", api, error, exc_info=True)
+    return web.Response(status=400, text=f"Failed to process call: {error!r}")
 
 
 async def parse_call(request: web.Request) -> Any:

@@ -48,6 +48,9 @@ class CommandExecutorListener:
     def task_launch_failed(self, message: str) -> None:
         self._update(TaskState.TASK_FAILED, "SOURCE_AGENT", message, LAUNCH_FAILED, None)
 
+    def task_limited(self, message: str, reason: str) -> None:
+        self._update(TaskState.TASK_FAILED, "SOURCE_AGENT", message, reason, None)
+
     def task_ended(self) -> None:
         if self.executor.states.get(self.task_id, TaskState.TASK_STAGING).terminal:
             self.executor.complete(self.task_id)

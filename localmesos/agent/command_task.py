@@ -59,6 +59,10 @@ class TaskListener(Protocol):
     def task_launch_failed(self, message: str) -> None:
         """Nothing was started (TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED, from the agent)."""
 
+    def task_limited(self, message: str, reason: str) -> None:
+        """The container was destroyed at a resource limit (TASK_FAILED with `reason`, from
+        the agent, as Mesos reports a container its isolator ended)."""
+
     def task_ended(self) -> None:
         """Nothing is left of the task's container: its executor is gone."""
 
@@ -214,12 +218,12 @@ class CommandTask:
             self.healthy = False
         if exit.launch_failed:
             self._listener.task_launch_failed(message)
+        elif exit.oom_killed:
+            self._listener.task_limited(message, MEMORY_LIMIT)
         elif self._past_deadline:
             self._send(TaskState.TASK_FAILED, message, MAX_COMPLETION_TIME)
         elif killing:
             self._send(TaskState.TASK_KILLED, message)
-        elif exit.oom_killed:
-            self._send(TaskState.TASK_FAILED, message, MEMORY_LIMIT)
         elif exit.code == 0 and exit.signal is None:
             self._send(TaskState.TASK_FINISHED, message)
         else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from localmesos.agent import containers
+from localmesos.agent.task_user import TaskUser
 
 SANDBOX_IN_CONTAINER = "/mnt/mesos/sandbox"
 OWNER_LABEL = "localmesos.agent"
@@ -121,6 +122,18 @@ def _limits(task: Mapping[str, Any]) -> list[str]:
     return argv
 
 
+def _user(container: Mapping[str, Any], user: TaskUser | None) -> list[str]:
+    """Who the container's process runs as. A MESOS container runs as the task's user, its
+    ids looked up on the agent (Mesos expects the image to hold the same user with the same
+    ids). A DOCKER container runs as its image says: Mesos's docker containerizer passes no
+    user to `docker run`, the task's user only owns the sandbox and fetches the URIs (a
+    `user` parameter sets one)."""
+    if user is None or container.get("type") == "DOCKER":
+        return []
+    groups = [arg for gid in user.groups if gid != user.gid for arg in ("--group-add", str(gid))]
+    return ["--user", f"{user.uid}:{user.gid}", *groups]
+
+
 def _command(command: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(options, arguments after the image): a shell command runs in /bin/sh, replacing
     the image's entrypoint; otherwise value and arguments go to the entrypoint; no command
@@ -137,24 +150,28 @@ def run_argv(
     env: Mapping[str, str],
     name: str,
     agent_id: str,
+    attached: bool = False,
+    user: TaskUser | None = None,
 ) -> list[str]:
     """The arguments of `<cli> run` for `task` (ValueError when it cannot be run).
 
-    The container runs detached; its stdout/stderr are the CLI's own (the sandbox's files),
-    passed through to it rather than kept in a log the agent would have to copy."""
+    The container's stdout/stderr are the CLI's own (the sandbox's files): passed through to
+    it by a detached run (podman's log driver), or copied to the CLI by an `attached` run
+    for the container's life (Docker's CLI, which has no such driver)."""
     container = task.get("container") or {}
     docker = container.get("docker") or {}
     options, arguments = _command(task.get("command") or {})
+    how = [] if attached else ["-d", "--log-driver", "passthrough"]
     argv = [
-        "run", "-d", "--name", name,
+        "run", *how, "--name", name,
         "--label", f"{OWNER_LABEL}={agent_id}",
-        "--log-driver", "passthrough",
         "--pull", "always" if docker.get("force_pull_image") else "missing",
         *_bind(sandbox, SANDBOX_IN_CONTAINER),
         "-w", SANDBOX_IN_CONTAINER,
     ]  # fmt: skip
     for variable, value in container_environment(task, env).items():
         argv += ["-e", f"{variable}={value}"]
+    argv += _user(container, user)
     argv += _network(container) + _volumes(container, sandbox) + _limits(task)
     if docker.get("privileged"):
         argv.append("--privileged")

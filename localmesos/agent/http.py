@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from aiohttp import web
@@ -13,9 +12,7 @@ from localmesos.agent.core import Agent
 from localmesos.agent.link import MasterLink
 from localmesos.agent.state import agent_state
 from localmesos.model import CallError
-from localmesos.web import SHAPE_ERRORS, parse_call, pump
-
-log = logging.getLogger(__name__)
+from localmesos.web import CALL_ERRORS, failed_call, parse_call, pump
 
 LINK = web.AppKey("link", MasterLink)
 STARTED = web.AppKey("started", float)
@@ -84,9 +81,6 @@ async def _executor_api(request: web.Request) -> web.StreamResponse:
         else:
             agent.message(executor, call.get("message"))
         wirelog.record("executor.Call", call)
-    except CallError as error:
-        return web.Response(status=error.status, text=error.message)
-    except SHAPE_ERRORS as error:
-        log.warning("malformed executor call: %r", error, exc_info=True)
-        return web.Response(status=400, text=f"Failed to process call: {error!r}")
+    except CALL_ERRORS as error:
+        return failed_call(error, "executor")
     return web.Response(status=202)

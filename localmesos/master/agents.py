@@ -101,6 +101,10 @@ class AgentRegistry:
         self._numbers = itertools.count()
         self._offers = itertools.count()
         self.offer_agents: dict[str, str] = {}
+        # Agents whose available resources may have changed since the last allocation.
+        self.dirty: set[str] = set()
+        # Registration order of each agent id, the order allocations visit them in.
+        self.order: dict[str, int] = {}
         self._tick: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
@@ -129,9 +133,11 @@ class AgentRegistry:
         total = Resources.from_json(report["resources"])
         if agent is None:
             agent_id = agent_id or f"{self.master_id}-S{next(self._numbers)}"
-            book = OfferBook(total, self.master_id, self._offers, self.offer_agents, agent_id)
+            book = OfferBook(total, self.master_id, self._offers, self.offer_agents, agent_id,
+                             self.dirty)
             agent = AgentRecord(agent_id, report["hostname"], report["endpoint"], [], book)
             self.by_id[agent.id] = agent
+            self.order[agent.id] = len(self.order)
         else:
             agent.reregistered_time = time.time()
         agent.hostname = report["hostname"]

@@ -52,11 +52,14 @@ class Allocator:
             asyncio.get_running_loop().call_soon(self._allocate)
 
     def _on_tick(self) -> None:
-        """Refusals expire: agents with some are looked at again."""
+        """Refusals expire: agents with one that has are looked at again (not every agent
+        with a refusal every second: with thousands declined for minutes, that was an
+        allocation over all of them each tick)."""
         loop = asyncio.get_running_loop()
         self._tick = loop.call_later(ALLOCATION_INTERVAL_SECONDS, self._on_tick)
+        now = loop.time()
         for agent in self.agents.by_id.values():
-            if agent.book.refusals:
+            if agent.book.refusals and agent.book.expire_refusals(now):
                 agent.book.dirty = True
         self.request()
 
@@ -66,8 +69,10 @@ class Allocator:
         self._pending = False
         now = asyncio.get_running_loop().time()
         batches: dict[str, list[dict[str, Any]]] = {}
-        for agent in self.agents.by_id.values():
-            if not agent.connected or not agent.book.dirty:
+        order = self.agents.order
+        for agent_id in sorted(self.agents.dirty, key=order.__getitem__):
+            agent = self.agents.by_id[agent_id]
+            if not agent.connected:
                 continue
             agent.book.dirty = False
             available = agent.book.available()

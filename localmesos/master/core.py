@@ -250,25 +250,21 @@ class Master:
             )
 
     def _shutdown(self, framework: Framework, body: dict[str, Any]) -> None:
-        agent = self.agents.by_id.get(body["agent_id"]["value"])
-        if agent is not None:
-            agent.send(
-                "SHUTDOWN_EXECUTOR",
-                framework_id=framework.id,
-                executor_id=body["executor_id"]["value"],
-            )
+        self._to_executor("SHUTDOWN_EXECUTOR", framework, body)
 
     def _message(self, framework: Framework, body: dict[str, Any]) -> None:
         if not isinstance(body.get("data"), str):
             raise CallError(400, "Missing required fields: message.data")
+        self._to_executor("MESSAGE", framework, body, data=body["data"])
+
+    def _to_executor(
+        self, kind: str, framework: Framework, body: dict[str, Any], **fields: Any
+    ) -> None:
+        """Pass a call about one executor to its agent (if it still has one)."""
         agent = self.agents.by_id.get(body["agent_id"]["value"])
         if agent is not None:
-            agent.send(
-                "MESSAGE",
-                framework_id=framework.id,
-                executor_id=body["executor_id"]["value"],
-                data=body["data"],
-            )
+            executor_id = body["executor_id"]["value"]
+            agent.send(kind, framework_id=framework.id, executor_id=executor_id, **fields)
 
     def _acknowledge(self, framework: Framework, body: dict[str, Any]) -> None:
         """Forwarded to the agent; the master retires a task whose terminal update it is."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -13,9 +12,7 @@ from localmesos.master.core import Master
 from localmesos.master.validation import validate_call
 from localmesos.model import CallError
 from localmesos.stream import EventStream
-from localmesos.web import SHAPE_ERRORS, parse_call, pump
-
-log = logging.getLogger(__name__)
+from localmesos.web import CALL_ERRORS, failed_call, parse_call, pump
 
 MASTER = web.AppKey("master", Master)
 
@@ -53,11 +50,8 @@ async def _scheduler_api(request: web.Request) -> web.StreamResponse:
             return await pump(request, stream, master.stream_closed, stream.id)
         master.call(call, request.headers.get("Mesos-Stream-Id"))
         wirelog.record("scheduler.Call", call)
-    except CallError as error:
-        return web.Response(status=error.status, text=error.message)
-    except SHAPE_ERRORS as error:
-        log.warning("malformed scheduler call: %r", error, exc_info=True)
-        return web.Response(status=400, text=f"Failed to process call: {error!r}")
+    except CALL_ERRORS as error:
+        return failed_call(error, "scheduler")
     return web.Response(status=200 if kind == "UPDATE_FRAMEWORK" else 202)
 
 

@@ -49,7 +49,10 @@ class OfferBook:
     """Which resources are used, offered (to whom) and refused (by whom, until when).
 
     `dirty` says what is available may have changed since the allocator last looked, so
-    that with thousands of agents an allocation visits only those that changed."""
+    that with thousands of agents an allocation visits only those that changed: the owners
+    of dirty books are in `dirty_owners`, shared by all agents' books. What is available is
+    kept until something changes it (with hundreds of tasks an agent's used ports are
+    hundreds of ranges, and a REVIVE asks every agent)."""
 
     def __init__(
         self,
@@ -58,17 +61,44 @@ class OfferBook:
         numbers: Iterator[int],
         index: dict[str, str] | None = None,
         owner: str = "",
+        dirty_owners: set[str] | None = None,
     ) -> None:
-        """`numbers` and `index` (offer id to `owner`, the agent id) are shared by all
-        agents' books."""
-        self.total = total
+        """`numbers`, `index` (offer id to `owner`, the agent id) and `dirty_owners` are
+        shared by all agents' books."""
         self.owner = owner
         self.index: dict[str, str] = {} if index is None else index
+        self.dirty_owners: set[str] = set() if dirty_owners is None else dirty_owners
+        self._total = total
         self._used = Resources()
+        self._available: Resources | None = None
         self.dirty = True
         self.offers: dict[str, Offer] = {}
         self.refusals: dict[str, list[Refusal]] = {}
         self._ids = (f"{id_prefix}-O{n}" for n in numbers)
+
+    @property
+    def dirty(self) -> bool:
+        return self.owner in self.dirty_owners
+
+    @dirty.setter
+    def dirty(self, dirty: bool) -> None:
+        if dirty:
+            self.dirty_owners.add(self.owner)
+        else:
+            self.dirty_owners.discard(self.owner)
+
+    def _changed(self) -> None:
+        self._available = None
+        self.dirty = True
+
+    @property
+    def total(self) -> Resources:
+        return self._total
+
+    @total.setter
+    def total(self, total: Resources) -> None:
+        self._total = total
+        self._changed()
 
     @property
     def used(self) -> Resources:
@@ -77,13 +107,13 @@ class OfferBook:
     @used.setter
     def used(self, used: Resources) -> None:
         self._used = used
-        self.dirty = True
+        self._changed()
 
     def clear_offers(self) -> None:
         for offer_id in self.offers:
             self.index.pop(offer_id, None)
         self.offers.clear()
-        self.dirty = True
+        self._changed()
 
     def offered(self) -> Resources:
         total = Resources()
@@ -92,13 +122,15 @@ class OfferBook:
         return total
 
     def available(self) -> Resources:
-        return self.total - self.used - self.offered()
+        if self._available is None:
+            self._available = self.total - self.used - self.offered()
+        return self._available
 
     def create(self, framework_id: str, resources: Resources) -> Offer:
         offer = Offer(next(self._ids), framework_id, resources)
         self.offers[offer.id] = offer
         self.index[offer.id] = self.owner
-        self.dirty = True
+        self._changed()
         return offer
 
     def take(self, framework_id: str, offer_ids: list[str | None]) -> tuple[list[Offer], str]:
@@ -110,7 +142,8 @@ class OfferBook:
         ]
         for offer in own:
             self.index.pop(offer.id, None)
-        self.dirty = self.dirty or bool(own)
+        if own:
+            self._changed()
         if not offer_ids:
             return [], "No offers specified"
         if len(set(offer_ids)) != len(offer_ids):
@@ -128,7 +161,7 @@ class OfferBook:
                 del self.offers[offer.id]
                 self.index.pop(offer.id, None)
                 freed = freed + offer.resources
-                self.dirty = True
+                self._changed()
         return freed
 
     def refuse(self, framework_id: str, resources: Resources, seconds: float, now: float) -> None:
@@ -139,8 +172,24 @@ class OfferBook:
         if self.refusals.pop(framework_id, None):
             self.dirty = True
 
+    def expire_refusals(self, now: float) -> bool:
+        """Drop the refusals that have run out; True if there were any."""
+        expired = False
+        for framework_id, refusals in list(self.refusals.items()):
+            live = [r for r in refusals if r.until > now]
+            if len(live) < len(refusals):
+                expired = True
+                if live:
+                    self.refusals[framework_id] = live
+                else:
+                    del self.refusals[framework_id]
+        return expired
+
     def refused(self, framework_id: str, resources: Resources, now: float) -> bool:
         """True if the framework refused a superset of `resources` and the refusal holds."""
         live = [r for r in self.refusals.get(framework_id, []) if r.until > now]
-        self.refusals[framework_id] = live
+        if live:
+            self.refusals[framework_id] = live
+        else:
+            self.refusals.pop(framework_id, None)
         return any(r.resources.contains(resources) for r in live)

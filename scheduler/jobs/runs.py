@@ -282,7 +282,7 @@ class RunEngine:
         early = (run.trigger is Trigger.SCHEDULE and run.due_ms > now_ms
                  and not starts_when_launched(job))
         info = build_task_info(job, task_id, placement, run.due_ms, run.attempt, run.arguments,
-                               start_at_ms=run.due_ms if early else None, now_ms=now_ms)
+                               lead_ms=run.due_ms - now_ms if early else 0)
         record = TaskRecord(
             task_id=task_id, run_spec_id=placement.request.run_spec_id, version="",
             agent_id=placement.agent_id, hostname=placement.hostname,

@@ -61,17 +61,14 @@ def build_task_info(
     due_ms: int,
     attempt: int,
     arguments: str = "",
-    start_at_ms: int | None = None,
-    now_ms: int = 0,
+    lead_ms: int = 0,
 ) -> dict[str, Any]:
-    """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`,
-    launched at `now_ms` to start at `start_at_ms` (None: at once)."""
+    """TaskInfo for attempt `attempt` of the run of `job` due at `due_ms`, on `placement`;
+    launched `lead_ms` ahead of that slot, its command waits for it."""
     environment = task_environment(job, task_id, placement.hostname, due_ms, attempt)
     command = _command(job, arguments, environment)
-    wait_ms = 0
-    if start_at_ms is not None:
-        command = starting_at(command, start_at_ms)
-        wait_ms = max(0, start_at_ms - now_ms)
+    if lead_ms > 0:
+        command = starting_at(command, due_ms)
     task: dict[str, Any] = {
         "name": f"ChronosTask:{job.name}",
         "task_id": {"value": task_id},
@@ -81,7 +78,7 @@ def build_task_info(
     }
     if job.max_completion_time > 0:  # Mesos counts it from the task's start: add the wait
         task["max_completion_time"] = mesos_json.duration(
-            job.max_completion_time + wait_ms / 1000)
+            job.max_completion_time + lead_ms / 1000)
     if job.container is not None:
         task["container"] = containers.container_info(container_spec(job.container))
     return task

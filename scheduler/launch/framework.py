@@ -91,6 +91,7 @@ class Framework:
         self.launcher = Launcher(
             self.queue, self.tracker, self.driver, self._build, clock,
             delayed=self._delayed, on_launched=self._launched, transaction=store.transaction,
+            defer=lambda fn: core.call_later(0.0, fn),
         )
         self._reconcile_timer: Timer | None = None
         self.exit: Callable[[int], None] = os._exit

@@ -66,7 +66,10 @@ class Launcher:
         delayed: Callable[[str], bool],
         on_launched: Callable[[TaskRecord], None],
         transaction: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        defer: Callable[[Callable[[], None]], object] | None = None,
     ) -> None:
+        """`defer(fn)` runs `fn` soon, after the current turn's other work (the owner
+        loop's zero-delay timer): the revives of a burst of requests go out as one."""
         self.queue = queue
         self.tracker = tracker
         self.driver = driver
@@ -82,14 +85,28 @@ class Launcher:
         self.tasks_launched = 0
         self._held: dict[str, Offer] = {}
         self._hold_until: float | None = None
+        self._defer = defer
+        self._revive_pending = False
+        self.revives_sent = 0
 
     def wake(self) -> None:
-        """Something was queued: launch on held offers at once, else make sure offers flow."""
+        """Something was queued: launch on held offers at once, else make sure offers flow.
+        One REVIVE for all the wakes of a turn (an app of 10,000 instances queues 10,000
+        requests; each REVIVE makes the master look at every agent again)."""
         self._suppressed = False
         if self._held:
             self.on_offers([])
             if not self.queue:
                 return
+        if self._defer is None:
+            self._revive()
+        elif not self._revive_pending:
+            self._revive_pending = True
+            self._defer(self._revive)
+
+    def _revive(self) -> None:
+        self._revive_pending = False
+        self.revives_sent += 1
         self.driver.revive()
 
     def hold_offers(self, until: float | None) -> None:

@@ -171,6 +171,12 @@ def match(
     placements: list[Placement] = []
     waiting: dict[str, str] = {}
     failed: dict[tuple[object, ...], tuple[int, str]] = {}  # shape -> (placements, reason)
+    # Shapes without constraints: offers only shrink in a round, so an offer that rejected
+    # one rejects it for the rest of the round. Each such shape resumes at the offer it was
+    # last placed on (first fit without rescanning the offers it filled: the round is linear
+    # in requests plus offers, not their product), and once it fits none it fits none
+    # (only its reason may change, with what other shapes take).
+    resume: dict[tuple[object, ...], int] = {}
     left = budget
     for at, request in enumerate(requests):
         shape = _shape(request)
@@ -180,21 +186,30 @@ def match(
             continue
         if left is not None and left <= 0:
             return _plan(placements, states, waiting, outcomes, requests[at:])
+        monotone = not request.constraints
+        start = (len(states) if known else resume.get(shape, 0)) if monotone else 0
         rejections: list[_Rejection] = []
+        looked = 1
         seen = outcomes[request.run_spec_id]
-        for state in states:
+        for offset, state in enumerate(states[start:] if start else states):
             rejection = _evaluate(request, state, index)
             if rejection is None:
                 placements.append(_place(request, state, index, rng))
                 seen[state.offer.id] = None
+                if monotone:
+                    resume[shape] = start + offset
                 break
             rejections.append(rejection)
             seen.setdefault(state.offer.id, rejection.reason)
         else:
-            waiting[request.task_id] = _waiting_reason(rejections)
+            # The reason looks at every offer: those skipped rejected it before, and again.
+            earlier = [_evaluate(request, state, index) for state in states[:start]]
+            everyone = [r for r in earlier if r is not None] + rejections
+            looked += len(earlier)
+            waiting[request.task_id] = _waiting_reason(everyone)
             failed[shape] = (len(placements), waiting[request.task_id])
         if left is not None:
-            left -= len(rejections) + 1
+            left -= len(rejections) + looked
     return _plan(placements, states, waiting, outcomes, ())
 
 

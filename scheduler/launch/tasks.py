@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import enum
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 
 from mesos_vocab.states import TERMINAL_STATES, TaskState
@@ -55,9 +56,12 @@ class TaskRecord:
         return self.state == "TASK_RUNNING"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        """Its fields as JSON values. Each write of a task makes one, so not `asdict`,
+        which copies every field recursively: only `extra`, when there is one, is copied."""
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["goal"] = self.goal.value
         data["ports"] = list(self.ports)
+        data["extra"] = copy.deepcopy(self.extra) if self.extra else {}
         return data
 
     @classmethod
@@ -66,6 +70,9 @@ class TaskRecord:
         values["goal"] = Goal(values.get("goal", "running"))
         values["ports"] = tuple(values.get("ports", ()))
         return cls(**values)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(TaskRecord))
 
 
 class InstanceKey(NamedTuple):

@@ -113,7 +113,9 @@ class PymesosDriver:
                        {"refuse_seconds": refuse_seconds})
 
     def kill(self, task_id: str, agent_id: str | None) -> None:
-        self._call("KILL", self._own_call, "KILL", {"task_id": {"value": task_id}})
+        """KILL on this thread's own connection, as ACKNOWLEDGE (several senders share the
+        thousands of kills of a scale-down)."""
+        self._call("KILL", self._post_own, "KILL", {"task_id": {"value": task_id}})
 
     def revive(self) -> None:
         self._call("REVIVE", self._driver.reviveOffers)
@@ -123,13 +125,15 @@ class PymesosDriver:
 
     def acknowledge(self, status: Json) -> None:
         if "uuid" in status and "agent_id" in status:
-            acknowledge = {k: status[k] for k in ("agent_id", "task_id", "uuid")}
-            self._call("ACKNOWLEDGE", self._own_call, "ACKNOWLEDGE", acknowledge)
+            self._call("ACKNOWLEDGE", self._acknowledge, status)
 
-    def _own_call(self, kind: str, call: Json) -> None:
-        """A call (ACKNOWLEDGE, KILL) on this thread's own connection: pymesos sends every
-        call through one locked connection, so thousands of acknowledgements or kills would
-        wait on each other's round trips; several senders may call this at once."""
+    def _acknowledge(self, status: Json) -> None:
+        self._post_own("ACKNOWLEDGE", {k: status[k] for k in ("agent_id", "task_id", "uuid")})
+
+    def _post_own(self, kind: str, call: Json) -> None:
+        """A call on this thread's own connection: pymesos sends every call through one
+        locked connection, so thousands of acknowledgements or kills would wait on each
+        other's round trips; several senders may call this at once."""
         driver = self._driver
         if not driver.connected:
             return

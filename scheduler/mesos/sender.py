@@ -5,9 +5,9 @@ scale-down of thousands of tasks spends most of its time waiting on KILL and
 ACKNOWLEDGE answers. Here the owner only appends to a queue and one sender thread makes
 the calls, in the order they were asked for; acknowledgements go to a few senders of
 their own (each is queued only after its update was committed, so it still reaches
-Mesos only after the commit). So do kills, once the sender has reached them: a kill is
-still made after every call asked for before it (the launch of its task), but the
-thousands of a scale-down are not paced by one round trip at a time.
+Mesos only after the commit), and so do kills, once every call queued before them was
+made (a kill never overtakes the launch of its task; kills need no order among
+themselves, and one at a time a scale-down of 100,000 waited on 100,000 round trips).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class SendingDriver:
     def close(self, timeout: float = 10.0) -> None:
         """Send what is queued, then stop the senders."""
         self._calls.put(_STOP)
-        self._threads[0].join(timeout)  # it may hand kills to the pool until it stops
+        self._threads[0].join(timeout)  # it may still hand kills to the others
         for _ in self._threads[1:]:
             self._acks.put(_STOP)
         for thread in self._threads[1:]:
@@ -75,8 +75,11 @@ class SendingDriver:
         self._queue(lambda: self._target.decline(ids, refuse_seconds))
 
     def kill(self, task_id: str, agent_id: str | None) -> None:
-        # Kills need no order among themselves: in turn, one of the pool makes it.
-        self._queue(lambda: self._acks.put(lambda: self._target.kill(task_id, agent_id)))
+        def send() -> None:
+            self._target.kill(task_id, agent_id)
+
+        # In order with the other calls up to here, then to the senders of acknowledgements.
+        self._queue(lambda: self._acks.put(send))
 
     def revive(self) -> None:
         self._queue(self._target.revive)

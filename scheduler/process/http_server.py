@@ -7,7 +7,9 @@ so HTTPS needs no proxy in front and no compiled dependency.
 
 from __future__ import annotations
 
+import logging
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from flask import Flask
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 THREADS = 16
 # Threads added for open streams at most; streams beyond it hold pool threads.
@@ -194,6 +197,7 @@ class _CherootTls:
         adapter = BuiltinSSLAdapter(str(cert), str(key))
         adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self._server.ssl_adapter = adapter
+        self._server.error_log = _cheroot_error_log  # type: ignore[method-assign]
         self._server.prepare()  # binds now, so the port is known before run()
         self.port = int(self._server.bind_addr[1])
 
@@ -209,6 +213,16 @@ class _CherootTls:
 
     def close(self) -> None:
         self._server.stop()
+
+
+def _cheroot_error_log(msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+    """cheroot's error log, written to ours. A client gone in the middle of its answer (an
+    event stream's reader leaving: an SSL EOF, a reset, a broken pipe on the next write) is
+    how streams end, not an error: cheroot printed a traceback on stderr for each."""
+    if isinstance(sys.exc_info()[1], ssl.SSLEOFError | ConnectionError):
+        log.debug("a client left: %s", msg)
+        return
+    log.log(level, "%s", msg, exc_info=traceback)
 
 
 def create_server(

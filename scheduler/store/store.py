@@ -27,6 +27,7 @@ from scheduler.store.migrations import migrate
 
 Json = dict[str, Any]
 # Run with every status or slot, so built once; the SET columns come from the parameters.
+_DELETE_TASK = delete(schema.tasks).where(schema.tasks.c.task_id == bindparam("gone_id"))
 _UPDATE_RUN = update(schema.job_runs).where(schema.job_runs.c.id == bindparam("run_id"))
 _UPDATE_JOB_STATE = update(schema.jobs).where(schema.jobs.c.name == bindparam("job_name"))
 _ENDED_RUNS_BEYOND = (  # ids of a job's ended runs past the newest `keep`
@@ -66,12 +67,15 @@ class Store:
             return
         with self.engine.begin() as conn:
             self._local.conn = conn
+            self._local.tasks = {}
             try:
                 yield conn
+                self._flush_tasks(conn)
                 if self.guard is not None:
                     self.guard(conn)
             finally:
                 self._local.conn = None
+                self._local.tasks = None
 
     def _put(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
         statement = self._upsert(table, tuple(key), tuple(values))
@@ -199,17 +203,33 @@ class Store:
 
     # tasks ------------------------------------------------------------------------------
     def save_task(self, task_id: str, run_spec_id: str, record: Json) -> None:
-        self._put(
-            schema.tasks,
-            {"task_id": task_id},
-            {"run_spec_id": run_spec_id, "record": json.dumps(record)},
-        )
+        with self.transaction():
+            self._local.tasks[task_id] = (run_spec_id, json.dumps(record))
 
     def delete_task(self, task_id: str) -> None:
-        self._drop(schema.tasks, task_id=task_id)
+        with self.transaction():
+            self._local.tasks[task_id] = None
+
+    def _flush_tasks(self, conn: Connection) -> None:
+        """The transaction's task writes, the last of each task's, as one batch of upserts
+        and one of deletes (a turn of thousands of status updates writes thousands of
+        rows: one statement each cost more than the rows)."""
+        pending: dict[str, tuple[str, str] | None] = self._local.tasks
+        if not pending:
+            return
+        self._local.tasks = {}
+        puts = [{"task_id": task_id, "run_spec_id": row[0], "record": row[1]}
+                for task_id, row in pending.items() if row is not None]
+        gone = [{"gone_id": task_id} for task_id, row in pending.items() if row is None]
+        if puts:
+            conn.execute(self._upsert(schema.tasks, ("task_id",), ("run_spec_id", "record")),
+                         puts)
+        if gone:
+            conn.execute(_DELETE_TASK, gone)
 
     def load_tasks(self) -> dict[str, Json]:
         with self.transaction() as conn:
+            self._flush_tasks(conn)
             rows = conn.execute(select(schema.tasks.c.task_id, schema.tasks.c.record))
             return {task_id: json.loads(body) for task_id, body in rows}
 

@@ -197,10 +197,11 @@ def test_a_memory_overrun_fails_its_own_task_and_spares_another_apps(
             "container": {"type": "DOCKER", "docker": {"image": images[0]}}}
     post(dev, "/v2/apps", calm)
     [steady] = running(dev, "/calm")
-    # 100 MiB in one buffer against 16 MiB: the kernel kills dd and the shell exits 0, yet
-    # the agent saw the container's memory cgroup hit its limit and fails the task.
+    # 100 MiB in one buffer against 16 MiB, in a child of the task's shell: the kernel kills
+    # dd and the shell would sleep on, yet the agent saw the container's memory cgroup hit
+    # its limit, destroys the container and fails the task.
     hog = {"id": "/hog", "cpus": 0.05, "mem": 16,
-           "cmd": "sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo survived",
+           "cmd": "(sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1) & sleep 600",
            "container": {"type": "DOCKER", "docker": {"image": images[0]}}}
     post(dev, "/v2/apps", hog)
 
@@ -210,7 +211,7 @@ def test_a_memory_overrun_fails_its_own_task_and_spares_another_apps(
 
     failed = wait_for(failure, TIMEOUT_S, lambda: f"hog never failed:\n{dev.log()[-4000:]}")
     assert failed["state"] == "TASK_FAILED"
-    assert "Memory limit" in failed["message"]
+    assert failed["message"].startswith("Memory limit exceeded: Requested: 16MB Maximum Used: ")
     # podman's conmon notes the OOM in an `oom` file in its working directory: the task's
     # sandbox, not the directory `dromos dev` was started from.
     assert list((dev.data_dir / "cwd").iterdir()) == []

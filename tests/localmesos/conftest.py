@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.localmesos.clients.command_tasks import KILLING
 from tests.localmesos.clients.v1client import V1Scheduler
 from tests.support.localmesos import LocalMesos, localmesos, running_localmesos
 
@@ -39,6 +40,12 @@ def connect(localmesos: LocalMesos) -> Iterator[Callable[..., V1Scheduler]]:
         with contextlib.suppress(requests.RequestException):
             client.call("TEARDOWN")
         client.disconnect()
+
+
+@pytest.fixture
+def killing_scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
+    """A framework that takes TASK_KILLING."""
+    return connect(failover_timeout=3600, capabilities=KILLING)
 
 
 @pytest.fixture

@@ -11,19 +11,24 @@ import pwd
 import tarfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from tests.localmesos.clients.command_tasks import (
+    HEALTH_UPDATE,
+    check,
+    kill_with_grace,
+    read_file,
+    sandbox,
+    updates_until,
+)
 from tests.localmesos.clients.helpers import framework_processes, sandbox_of, wait_until
 from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support.localmesos import LocalMesos, free_port
-
-KILLING = [{"type": "TASK_KILLING_STATE"}]
-HEALTH_UPDATE = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
 
 
 @pytest.fixture
@@ -31,52 +36,10 @@ def localmesos(module_localmesos: LocalMesos) -> LocalMesos:
     return module_localmesos
 
 
-@pytest.fixture
-def killing_scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
-    """A framework that takes TASK_KILLING."""
-    return connect(failover_timeout=3600, capabilities=KILLING)
-
-
 def launch(client: V1Scheduler, task_id: str, command: dict[str, Any], **fields: Any) -> None:
     offer = client.offer()
     info = task(offer, task_id, command=command, **fields)
     assert client.accept(offer, [info]).status_code == 202
-
-
-def updates_until(
-    client: V1Scheduler, task_id: str, last: str, health: bool = False
-) -> list[dict[str, Any]]:
-    """Every update of `task_id` (acknowledged) up to the first in state `last` (and, with
-    `health`, with a health check's result: only that one is returned then)."""
-    seen = []
-    while True:
-        status = client.update(task_id)
-        client.acknowledge(status)
-        seen.append(status)
-        if status["state"] == last and not health:
-            return seen
-        if status["state"] == last and status.get("reason") == HEALTH_UPDATE:
-            return [status]
-
-
-def sandbox(mesos: LocalMesos, framework_id: str | None, task_id: str) -> Path:
-    """A command task's sandbox from the agent's /state, while it runs or once it ended."""
-    [directory] = [
-        e["directory"]
-        for f in mesos.agent_get("/slave(1)/state")["frameworks"]
-        if f["id"] == framework_id
-        for e in f["executors"] + f["completed_executors"]
-        if e["id"] == task_id
-    ]
-    return Path(directory)
-
-
-def read_file(mesos: LocalMesos, path: Path) -> str:
-    """A file's whole text through the agent's /files/read."""
-    query = {"path": str(path), "offset": 0, "length": 65536}
-    reply = requests.get(f"{mesos.agent_url}/files/read", params=query, timeout=5)
-    assert reply.status_code == 200, reply.text
-    return str(reply.json()["data"])
 
 
 def test_a_command_task_has_its_own_sandbox_with_its_output_in_files(
@@ -259,14 +222,8 @@ def test_kill_sends_killing_then_sigkill_after_the_grace_period(
     launch(scheduler, "stubborn", {"value": "trap '' TERM; setsid sleep 300 & sleep 300"})
     updates_until(scheduler, "stubborn", "TASK_RUNNING")
     wait_until(lambda: len(framework_processes(localmesos, scheduler.framework_id)) == 3)
-    grace = {"grace_period": {"nanoseconds": 1_500_000_000}}
-    asked = time.monotonic()
-    scheduler.call("KILL", {"task_id": {"value": "stubborn"}, "kill_policy": grace})
-    killing, killed = updates_until(scheduler, "stubborn", "TASK_KILLED")
-    assert killing["state"] == "TASK_KILLING"
-    assert time.monotonic() - asked >= 1.5
+    killed = kill_with_grace(scheduler, "stubborn", 1.5)
     assert killed["message"] == "Command terminated with signal Killed"
-    assert killed["source"] == "SOURCE_EXECUTOR"
     assert not framework_processes(localmesos, scheduler.framework_id)
 
 
@@ -305,11 +262,6 @@ def test_a_task_past_its_max_completion_time_is_killed_and_fails(
     assert failed["reason"] == "REASON_MAX_COMPLETION_TIME_REACHED"
     assert 1.0 <= time.monotonic() - launched < 10
     wait_until(lambda: not framework_processes(localmesos, scheduler.framework_id))
-
-
-def check(kind: str, **fields: Any) -> dict[str, Any]:
-    timing = {"delay_seconds": 0, "interval_seconds": 0.2, "grace_period_seconds": 0}
-    return {"type": kind, **timing, "timeout_seconds": 2, **fields}
 
 
 def test_a_failing_health_check_kills_the_task(

@@ -7,26 +7,33 @@ from __future__ import annotations
 
 import contextlib
 import json
+import pwd
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from tests.localmesos.clients.helpers import wait_until
-from tests.localmesos.clients.v1client import V1Scheduler, task
-from tests.localmesos.test_command_executor import (
-    KILLING,
+from tests.localmesos.clients.command_tasks import (
     check,
+    kill_with_grace,
     read_file,
     sandbox,
     updates_until,
 )
+from tests.localmesos.clients.helpers import wait_until
+from tests.localmesos.clients.v1client import V1Scheduler, task
 from tests.support import container_images
-from tests.support.container_images import busybox_image, podman, podman_environment
+from tests.support.container_images import (
+    PODMAN,
+    busybox_image,
+    podman,
+    podman_as_dockers_cli,
+    podman_environment,
+)
 from tests.support.localmesos import LocalMesos, reserved_port_range, running_localmesos
 
 MEMORY_LIMIT = "REASON_CONTAINER_LIMITATION_MEMORY"
@@ -61,9 +68,21 @@ def docker_cluster(data_dir: Path, *args: str) -> Iterator[LocalMesos]:
                 podman("rm", "-f", *left)
 
 
+@pytest.fixture(scope="module", params=["podman", "dockers-cli"])
+def cli_kind(request: pytest.FixtureRequest) -> str:
+    """Every test below runs on podman, and on a CLI that says it is Docker's (podman under
+    it), which the agent runs attached."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def docker_mesos(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterator[LocalMesos]:
-    with docker_cluster(tmp_path_factory.mktemp("docker"), "--docker", "podman") as mesos:
+def docker_mesos(
+    cli_kind: str, tmp_path_factory: pytest.TempPathFactory, image: str
+) -> Iterator[LocalMesos]:
+    cli = PODMAN
+    if cli_kind == "dockers-cli":
+        cli = str(podman_as_dockers_cli(tmp_path_factory.mktemp("bin")))
+    with docker_cluster(tmp_path_factory.mktemp("docker"), "--docker", cli) as mesos:
         yield mesos
 
 
@@ -71,11 +90,6 @@ def docker_mesos(tmp_path_factory: pytest.TempPathFactory, image: str) -> Iterat
 def localmesos(docker_mesos: LocalMesos) -> Iterator[LocalMesos]:
     yield docker_mesos
     assert not owned_containers(docker_mesos), "a task's container outlived it"
-
-
-@pytest.fixture
-def killing_scheduler(connect: Callable[..., V1Scheduler]) -> V1Scheduler:
-    return connect(failover_timeout=3600, capabilities=KILLING)
 
 
 def boxed(image: str, **docker: Any) -> dict[str, Any]:
@@ -148,8 +162,43 @@ def test_a_mesos_container_with_a_docker_image_runs_in_it(
     assert output == "busybox\n"  # the image's shell, not the host's
 
 
-def test_parameters_privileged_and_limits_reach_the_container(
+def unified(image: str) -> dict[str, Any]:
+    return {"type": "MESOS", "mesos": {"image": {"type": "DOCKER", "docker": {"name": image}}}}
+
+
+def test_a_mesos_container_runs_as_the_tasks_user_a_docker_one_as_its_image_says(
     localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    nobody = pwd.getpwnam("nobody")
+    script = {"value": "id -u; id -g; touch mine", "user": "nobody"}
+    launch(scheduler, "unified-user", script, unified(image))
+    launch(scheduler, "docker-user", script, boxed(image))
+    as_nobody = boxed(image, parameters=[{"key": "user", "value": str(nobody.pw_uid)}])
+    launch(scheduler, "docker-param", script, as_nobody)
+    output = {}
+    for task_id in ("unified-user", "docker-user", "docker-param"):
+        updates_until(scheduler, task_id, "TASK_FINISHED")
+        directory = sandbox(localmesos, scheduler.framework_id, task_id)
+        assert directory.stat().st_uid == nobody.pw_uid  # the task's user owns its sandbox
+        output[task_id] = (directory / "stdout").read_text(), (directory / "mine").stat().st_uid
+    assert output["unified-user"] == (f"{nobody.pw_uid}\n{nobody.pw_gid}\n", nobody.pw_uid)
+    assert output["docker-user"] == ("0\n0\n", 0)  # the image's user, as with Mesos
+    assert output["docker-param"][1] == nobody.pw_uid
+
+
+def test_an_unknown_user_fails_an_image_tasks_launch(scheduler: V1Scheduler, image: str) -> None:
+    for task_id, container in (("ghost-mesos", unified(image)), ("ghost-docker", boxed(image))):
+        launch(scheduler, task_id, {"value": "true", "user": "no-such-user-here"}, container)
+        [failed] = updates_until(scheduler, task_id, "TASK_FAILED")
+        assert failed["source"] == "SOURCE_AGENT"
+        assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+        assert failed["message"] == (
+            "Failed to launch container: Failed to switch to user 'no-such-user-here': no such user"
+        )
+
+
+def test_parameters_privileged_and_limits_reach_the_container(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str, cli_kind: str
 ) -> None:
     docker = {"privileged": True, "parameters": [{"key": "hostname", "value": "boxed"}]}
     launch(scheduler, "tuned", {"value": "hostname; sleep 300"}, boxed(image, **docker),
@@ -160,6 +209,9 @@ def test_parameters_privileged_and_limits_reach_the_container(
     assert inspected["HostConfig"]["Privileged"] is True
     assert inspected["HostConfig"]["Memory"] == 48 * 2**20
     assert inspected["HostConfig"]["NanoCpus"] == 250_000_000
+    # podman passes the sandbox's files through; Docker's CLI has no such log driver
+    passthrough = inspected["HostConfig"]["LogConfig"]["Type"] == "passthrough"
+    assert passthrough is (cli_kind == "podman")
     directory = sandbox(localmesos, scheduler.framework_id, "tuned")
     wait_until(lambda: (directory / "stdout").read_text() == "boxed\n")
     scheduler.call("KILL", {"task_id": {"value": "tuned"}})
@@ -171,7 +223,8 @@ def test_a_forced_pull_that_fails_fails_the_launch(scheduler: V1Scheduler, image
     launch(scheduler, "pulled", {"value": "true"}, boxed(image, force_pull_image=True))
     [failed] = updates_until(scheduler, "pulled", "TASK_FAILED")
     assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
-    assert failed["message"].startswith("Failed to launch container: podman run exited with")
+    assert failed["message"].startswith("Failed to launch container: ")
+    assert " run exited with 125: " in failed["message"]
     assert image.split(":")[0] in failed["message"]
 
 
@@ -254,12 +307,7 @@ def test_kill_waits_the_grace_period_then_removes_the_container(
            boxed(image))  # fmt: skip
     updates_until(scheduler, "stubborn", "TASK_RUNNING")
     assert len(owned_containers(localmesos)) == 1
-    grace = {"grace_period": {"nanoseconds": 1_500_000_000}}
-    asked = time.monotonic()
-    scheduler.call("KILL", {"task_id": {"value": "stubborn"}, "kill_policy": grace})
-    killing, killed = updates_until(scheduler, "stubborn", "TASK_KILLED")
-    assert killing["state"] == "TASK_KILLING"
-    assert time.monotonic() - asked >= 1.5
+    killed = kill_with_grace(scheduler, "stubborn", 1.5)
     assert killed["message"] == "Command exited with status 137"
     assert not owned_containers(localmesos)
 
@@ -267,14 +315,37 @@ def test_kill_waits_the_grace_period_then_removes_the_container(
 def test_a_memory_overrun_fails_the_task_with_the_memory_reason(
     scheduler: V1Scheduler, image: str
 ) -> None:
-    # 100 MiB in one buffer against a 32 MiB limit. The kernel kills dd, not the shell,
-    # which exits 0: only the container's memory cgroup tells (podman reports no OOMKilled
-    # here). The agent watches it from the moment the container runs, hence the second.
+    # 100 MiB in one buffer against 32 MiB. The kernel kills dd, not the shell, which exits
+    # 0: only the container's memory cgroup tells (podman reports no OOMKilled here). The
+    # agent watches it from the moment the container runs, hence the second.
     hog = {"value": "sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1; echo survived"}
     launch(scheduler, "hog", hog, boxed(image))
     failed = updates_until(scheduler, "hog", "TASK_FAILED")[-1]
     assert failed["reason"] == MEMORY_LIMIT
-    assert "Memory limit" in failed["message"]
+    assert failed["message"].startswith("Memory limit exceeded: Requested: 32MB Maximum Used: ")
+
+
+def test_a_childs_memory_overrun_destroys_the_whole_container_and_spares_another(
+    localmesos: LocalMesos, scheduler: V1Scheduler, image: str
+) -> None:
+    launch(scheduler, "calm", {"value": "sleep 300"}, boxed(image))
+    updates_until(scheduler, "calm", "TASK_RUNNING")
+    [calm] = owned_containers(localmesos)
+    # A child of the task's shell overruns (at once: likely before the agent watches the
+    # container's memory cgroup, which then tells of its past kills); the shell itself would
+    # sleep on for 300 s.
+    hog = "dd if=/dev/zero of=/dev/null bs=100M count=1 & sleep 300"
+    launch(scheduler, "hog", {"value": hog}, boxed(image), mem=32)
+    *_, failed = updates_until(scheduler, "hog", "TASK_FAILED")
+    assert failed["source"] == "SOURCE_AGENT"
+    assert failed["reason"] == MEMORY_LIMIT
+    assert failed["message"].startswith("Memory limit exceeded: Requested: 32MB Maximum Used: ")
+    assert "MEMORY STATISTICS" in failed["message"]
+    wait_until(lambda: owned_containers(localmesos) == [calm])  # the hog's container is gone
+    [inspected] = json.loads(podman("inspect", calm))
+    assert inspected["State"]["Running"] is True
+    scheduler.call("KILL", {"task_id": {"value": "calm"}})
+    assert updates_until(scheduler, "calm", "TASK_KILLED")[0]["state"] == "TASK_KILLED"
 
 
 def test_a_restarted_agent_removes_the_containers_it_left(tmp_path: Path, image: str) -> None:
@@ -292,13 +363,32 @@ def test_a_restarted_agent_removes_the_containers_it_left(tmp_path: Path, image:
         client.disconnect()
 
 
-def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: str) -> None:
-    with docker_cluster(tmp_path / "mesos", "--docker", "no-such-docker") as mesos:
+def failed_launch(data_dir: Path, cli: str, image: str) -> dict[str, Any]:
+    """The update of an image task on an agent driving `cli`, which fails to launch it: from
+    the agent, with REASON_CONTAINER_LAUNCH_FAILED."""
+    with docker_cluster(data_dir, "--docker", cli) as mesos:
         client = V1Scheduler(mesos.url)
         client.subscribe(failover_timeout=3600)
-        launch(client, "nocli", {"value": "true"}, boxed(image))
-        [failed] = updates_until(client, "nocli", "TASK_FAILED")
+        launch(client, "unlaunched", {"value": "true"}, boxed(image))
+        [failed] = updates_until(client, "unlaunched", "TASK_FAILED")
         client.disconnect()
     assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
     assert failed["source"] == "SOURCE_AGENT"
+    return failed
+
+
+def test_without_the_cli_an_image_task_fails_to_launch(tmp_path: Path, image: str) -> None:
+    failed = failed_launch(tmp_path / "mesos", "no-such-docker", image)
     assert "'no-such-docker' is not installed" in failed["message"]
+
+
+DOCKERS_CLI = Path("/usr/local/bin/docker")  # Docker's own CLI, without a daemon here
+
+
+@pytest.mark.skipif(not DOCKERS_CLI.exists(), reason="Docker's own CLI is not installed")
+def test_dockers_cli_without_its_daemon_fails_the_launch_saying_so(
+    tmp_path: Path, image: str
+) -> None:
+    failed = failed_launch(tmp_path / "mesos", str(DOCKERS_CLI), image)
+    assert failed["message"].startswith(f"Failed to launch container: {DOCKERS_CLI} run exited")
+    assert "Cannot connect to the Docker daemon" in failed["message"]

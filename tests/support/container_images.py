@@ -44,6 +44,20 @@ def podman(*args: str) -> str:
     return done.stdout
 
 
+def podman_as_dockers_cli(directory: Path) -> Path:
+    """A `docker` in `directory` that is podman, except that it answers `--version` as
+    Docker's own CLI does. An agent drives it as Docker's CLI (an attached `run`, no
+    passthrough log driver) while podman does the work: no Docker daemon runs here."""
+    script = directory / "docker"
+    script.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = --version ]; then echo "Docker version 28.2.2, build e6534b4"; exit 0; fi\n'
+        f'exec {PODMAN} "$@"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
 def owned_containers(master_id: str) -> list[str]:
     """Every container (running or not) that an agent of the cluster of master `master_id`
     labelled as its own (agent ids start with their master's)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +60,35 @@ def test_the_marathon_client_sends_its_credentials_over_https(https: tuple[str, 
     with pytest.raises(marathon.exceptions.MarathonHttpError) as refused:
         stranger.list_apps()
     assert refused.value.status_code == 401
+
+
+def _leave_a_stream(url: str, cert: Path) -> None:
+    """Open /v2/events over TLS, read its headers, and drop the connection without a word."""
+    host, port = url.removeprefix("https://").split(":")
+    context = ssl.create_default_context(cafile=str(cert))
+    with socket.create_connection((host, int(port)), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname=host) as tls:
+        token = base64.b64encode(":".join(AUTH).encode()).decode()
+        tls.sendall(f"GET /v2/events HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic "
+                    f"{token}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        assert tls.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def test_an_event_stream_reader_leaving_is_not_an_error(https: tuple[str, Path]) -> None:
+    """The server's next write to a stream whose reader left fails (an SSL EOF); the log
+    must not fill with a traceback per leaving client, and streaming goes on."""
+    url, cert = https
+    for n in range(3):
+        _leave_a_stream(url, cert)
+        app = {**APP, "id": f"/leaving-{n}"}
+        assert requests.post(url + "/v2/apps", json=app, auth=AUTH, verify=cert,
+                             timeout=10).status_code == 201
+    events = requests.get(url + "/v2/events", auth=AUTH, verify=cert, stream=True,
+                          headers={"Accept": "text/event-stream"}, timeout=10)
+    assert requests.post(url + "/v2/apps", json={**APP, "id": "/after-leaving"}, auth=AUTH,
+                         verify=cert, timeout=10).status_code == 201
+    assert any(line.startswith(b"event: api_post_event")
+               for line in events.iter_lines()), "the server still streams"
+    events.close()
+    log = (cert.parent / "scheduler.log").read_text(errors="replace")
+    assert "SSLEOFError" not in log and "socket.error" not in log

@@ -227,6 +227,6 @@ def test_a_slot_already_past_starts_at_once_and_the_exit_status_is_the_commands(
 
 
 def test_max_completion_time_counts_from_the_slot() -> None:
-    task = info(job(maxCompletionTime=90), start_at_ms=DUE_MS, now_ms=DUE_MS - 1500)
+    task = info(job(maxCompletionTime=90), lead_ms=1500)
     assert task["max_completion_time"] == {"nanoseconds": 91_500_000_000}
     assert task["command"]["environment"] == info(job())["command"]["environment"]

@@ -9,6 +9,7 @@ from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
 from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
+from tests.scheduler.launch.matcher_helpers import request
 from tests.support.fake_driver import FakeDriver
 
 
@@ -60,3 +61,20 @@ def test_a_running_task_mesos_reports_but_dromos_does_not_know_is_killed(
     assert isinstance(driver, FakeDriver)
     assert driver.kills == ["stray"]
     assert len(driver.acks) == 1
+
+
+def test_a_burst_of_queued_requests_revives_offers_once(runtime: Runtime) -> None:
+    """An app of 1,000 instances queues 1,000 requests at once: one REVIVE asks the master
+    for offers (each REVIVE makes it look at every agent again)."""
+    driver = runtime.framework.driver
+    assert isinstance(driver, FakeDriver)
+    runtime.framework.on_registered("fw-1", "master:5050")
+    runtime.core.run_pending()
+    before = driver.revives
+    for k in range(1_000):
+        runtime.framework.enqueue(request(f"/app.{k}"))
+    runtime.core.run_pending()
+    assert driver.revives == before + 1
+    runtime.framework.enqueue(request("/app.later"))
+    runtime.core.run_pending()
+    assert driver.revives == before + 2

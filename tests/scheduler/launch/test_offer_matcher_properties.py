@@ -9,10 +9,11 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.launch import offer_matcher
 from scheduler.launch.constraints import Constraint, Operator
-from scheduler.launch.offer_matcher import match
+from scheduler.launch.offer_matcher import MatchPlan, match
 from scheduler.launch.offers import Offer
-from scheduler.launch.task_request import PlacedTask, TaskRequest
+from scheduler.launch.task_request import PlacedTask, Placement, TaskRequest
 from tests.scheduler.launch.matcher_helpers import UNIQUE_HOST, offer, placed_on, request, requests
 
 port_ranges = st.lists(
@@ -142,6 +143,71 @@ def test_a_budget_ends_the_round_early_and_leaves_the_rest_for_the_next(
     assert list(cut.unreached) == ids[len(reached):]
     assert placed_on(cut) == {t: o for t, o in placed_on(full).items() if t in reached}
     assert dict(cut.waiting) == {t: w for t, w in full.waiting.items() if t in reached}
+
+
+def first_fit_scanning_every_offer(
+    reqs: list[TaskRequest], offers: list[Offer], rng: random.Random
+) -> MatchPlan:
+    """The matcher's contract in its plainest form: each request in turn against every
+    offer from the first, the first that passes takes it, else the reason over all offers."""
+    states = [offer_matcher._OfferState(o) for o in offers]
+    index = offer_matcher._PlacedIndex([], offers)
+    outcomes: dict[str, dict[str, offer_matcher.RejectReason | None]] = {}
+    placements: list[Placement] = []
+    waiting: dict[str, str] = {}
+    for r in reqs:
+        seen = outcomes.setdefault(r.run_spec_id, {})
+        rejections = []
+        for state in states:
+            rejection = offer_matcher._evaluate(r, state, index)
+            if rejection is None:
+                placements.append(offer_matcher._place(r, state, index, rng))
+                seen[state.offer.id] = None
+                break
+            rejections.append(rejection)
+            seen.setdefault(state.offer.id, rejection.reason)
+        else:
+            waiting[r.task_id] = offer_matcher._waiting_reason(rejections)
+    return offer_matcher._plan(placements, states, waiting, outcomes, ())
+
+
+@st.composite
+def many_copies_strategy(draw: st.DrawFn) -> tuple[list[TaskRequest], list[Offer]]:
+    """Apps of many instances on more offers than one takes (where the matcher resumes a
+    shape at the offer it last filled instead of scanning from the first)."""
+    shapes = draw(distinct_requests_strategy())
+    reqs = [replace(r, task_id=f"{r.task_id}.{c}") for r in shapes
+            for c in range(draw(st.integers(1, 12)))]
+    order = draw(st.permutations(range(len(reqs))))
+    offers = draw(offers_strategy()) + [
+        offer(f"big{i}", host=f"big{i}", cpus=draw(st.sampled_from([0.5, 1.0, 2.0])),
+              mem=1024.0, ports=((1000 + 10 * i, 1004 + 10 * i),), gpus=1)
+        for i in range(draw(st.integers(0, 6)))
+    ]
+    return [reqs[k] for k in order], offers
+
+
+@given(many_copies_strategy())
+def test_the_plan_is_first_fit_over_every_offer(case: tuple[list[TaskRequest], list[Offer]]
+                                                ) -> None:
+    reqs, offers = case
+    plan = match(reqs, offers, [], rng=random.Random(3))
+    plain = first_fit_scanning_every_offer(reqs, offers, random.Random(3))
+    assert [(p.request.task_id, p.offer_id, p.ports) for p in plan.placements] == [
+        (p.request.task_id, p.offer_id, p.ports) for p in plain.placements]
+    assert dict(plan.waiting) == dict(plain.waiting)
+    assert dict(plan.reject_summary) == dict(plain.reject_summary)
+    assert plan.unused_offer_ids == plain.unused_offer_ids
+
+
+def test_a_large_app_on_many_offers_is_placed_in_one_pass_of_them() -> None:
+    """20,000 requests of one app, 200 offers of 100 each: every offer is filled within a
+    budget of 2 looks per request (scanning the filled offers again for each request would
+    take 2,000,000)."""
+    offers = [offer(f"o{i}", f"host{i}", cpus=1.0) for i in range(200)]
+    plan = match(requests(20_000, cpus=0.01, mem=1.0), offers, [], budget=40_000)
+    assert len(plan.placements) == 20_000 and plan.unreached == ()
+    assert plan.unused_offer_ids == ()
 
 
 def test_ten_thousand_unplaceable_unique_requests_cost_one_look_at_the_offers() -> None:

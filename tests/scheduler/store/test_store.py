@@ -158,3 +158,31 @@ def test_saving_a_job_s_state_leaves_its_definition_alone(store: Store) -> None:
     store.save_job_state("nightly", {"cursor_ms": 2})
     assert store.load_jobs() == {"nightly": ({"name": "nightly", "command": "x"},
                                              {"cursor_ms": 2})}
+
+
+def test_a_transactions_task_writes_commit_as_the_last_of_each_task(store: Store) -> None:
+    store.save_task("a.1", "/a", {"state": "TASK_RUNNING"})
+    store.save_task("a.2", "/a", {"state": "TASK_RUNNING"})
+    with store.transaction():
+        for k in range(1_000):
+            store.save_task(f"b.{k}", "/b", {"state": "TASK_STAGING"})
+            store.save_task(f"b.{k}", "/b", {"state": "TASK_RUNNING"})
+        store.delete_task("a.1")
+        store.delete_task("a.2")
+        store.save_task("a.2", "/a", {"state": "TASK_KILLING"})
+        store.delete_task("b.0")
+        assert "b.1" in store.load_tasks()  # read in the transaction: its writes so far
+    tasks = store.load_tasks()
+    assert "a.1" not in tasks and "b.0" not in tasks
+    assert tasks["a.2"] == {"state": "TASK_KILLING"}
+    assert len(tasks) == 1_000 and tasks["b.999"] == {"state": "TASK_RUNNING"}
+
+
+def test_task_writes_of_a_failed_transaction_are_not_kept(store: Store) -> None:
+    store.save_task("a.1", "/a", {"state": "TASK_RUNNING"})
+    with pytest.raises(RuntimeError), store.transaction():
+        store.delete_task("a.1")
+        store.save_task("a.2", "/a", {"state": "TASK_RUNNING"})
+        raise RuntimeError("refused")
+    store.save_task("a.3", "/a", {"state": "TASK_RUNNING"})
+    assert set(store.load_tasks()) == {"a.1", "a.3"}
