@@ -97,6 +97,7 @@ class PostgresLease:
         self._valid_until = 0.0
         self._leader: str | None = None  # SCHEME://HOST:PORT of the holder
         self._stopping = threading.Event()
+        self._loops: list[threading.Thread] = []
 
     # the contract -----------------------------------------------------------------------
     def is_leader(self) -> bool:
@@ -112,7 +113,9 @@ class PostgresLease:
     def offer_leadership(self, candidate: Candidate) -> None:
         self._gate = Gate(candidate)
         for target, name in ((self._elect_loop, "lease"), (self._watchdog, "lease-watchdog")):
-            threading.Thread(target=target, name=f"dromos-{name}", daemon=True).start()
+            loop = threading.Thread(target=target, name=f"dromos-{name}", daemon=True)
+            self._loops.append(loop)
+            loop.start()
 
     def abdicate(self) -> None:
         if self._epoch is not None:
@@ -127,7 +130,13 @@ class PostgresLease:
         return 0 if self._gate is None else self._gate.changes
 
     def close(self) -> None:
+        """Stop renewing and close every session. A renewal in flight ends first: a pool
+        disposed under it leaves its connection open, and the lease's session with it, so
+        a standby would see this instance alive for the rest of the lease."""
         self._stopping.set()
+        for loop in self._loops:
+            if loop is not threading.current_thread():
+                loop.join(self.lease_s)
         self._engine.dispose()
 
     # the loops --------------------------------------------------------------------------

@@ -113,8 +113,7 @@ def test_a_standby_takes_over_at_once_when_the_leader_s_process_is_gone(
     lease_s = 20.0
     a, a_duties = _candidate(db_url, elect, "a:1", lease_s=lease_s)
     assert a_duties.elected.wait(5)
-    a._stopping.set()
-    a._engine.dispose()  # its sessions end, as a killed process's do
+    a.close()  # its sessions end, as a killed process's do
     gone = time.monotonic()
     _, b_duties = _candidate(db_url, elect, "b:2", lease_s=lease_s)
     assert b_duties.elected.wait(5)
@@ -147,8 +146,7 @@ def test_a_standby_takes_over_at_once_from_a_leader_gone_after_a_database_restar
         server.start()
         restarted = time.monotonic()
         wait_for(lambda: _renewed_since_start(server.url), lease_s)
-        a._stopping.set()
-        a._engine.dispose()  # its sessions end, as a killed process's do
+        a.close()  # its sessions end, as a killed process's do
         _, b_duties = _candidate(server.url, elect, "b:2", lease_s=lease_s)
         assert b_duties.elected.wait(lease_s)
         assert time.monotonic() - restarted < lease_s - 1
