@@ -5,6 +5,7 @@ Arithmetic is done in thousandths, as Mesos does, so that 0.1 + 0.2 offers exact
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,32 +28,61 @@ def _normalize(ranges: Iterable[Range]) -> tuple[Range, ...]:
     return tuple(merged)
 
 
+def _begin(span: Range) -> int:
+    return span[0]
+
+
+def _end(span: Range) -> int:
+    return span[1]
+
+
 def _subtract_ranges(left: tuple[Range, ...], right: tuple[Range, ...]) -> tuple[Range, ...]:
-    """`left` less `right`, in one sweep over both sorted and merged (an agent's used
-    ports are one range per task: cost linear in them, not quadratic)."""
-    result: list[Range] = []
-    cuts = _normalize(right)
-    at = 0
-    for begin, end in _normalize(left):
-        while at < len(cuts) and cuts[at][1] < begin:
-            at += 1
-        position, k = begin, at
-        while k < len(cuts) and cuts[k][0] <= end:
-            cut_begin, cut_end = cuts[k]
-            if cut_begin > position:
-                result.append((position, cut_begin - 1))
-            position = max(position, cut_end + 1)
-            if cut_end >= end:
-                break
-            k += 1
-        if position <= end:
-            result.append((position, end))
-        at = k
-    return tuple(result)
+    """`left` less `right`, both normalized. Each range of `right` cuts the spans of `left`
+    it overlaps, found by bisection: an agent's used ports are thousands of ranges once
+    tasks come and go, and freeing or taking one port must not walk all of them."""
+    if not left or not right:
+        return left
+    spans = list(left)
+    for r_begin, r_end in right:
+        low = bisect.bisect_left(spans, r_begin, key=_end)  # first span ending at or after
+        high = bisect.bisect_right(spans, r_end, lo=low, key=_begin)  # first beyond it
+        if low >= high:
+            continue
+        pieces: list[Range] = []
+        if spans[low][0] < r_begin:
+            pieces.append((spans[low][0], r_begin - 1))
+        if spans[high - 1][1] > r_end:
+            pieces.append((r_end + 1, spans[high - 1][1]))
+        spans[low:high] = pieces
+    return tuple(spans)
+
+
+def _add_ranges(left: tuple[Range, ...], right: tuple[Range, ...]) -> tuple[Range, ...]:
+    """`left` and `right` merged, both normalized: each range of the smaller one is spliced
+    into the other where bisection puts it, with the spans it touches."""
+    if len(left) < len(right):
+        left, right = right, left
+    if not right:
+        return left
+    spans = list(left)
+    for r_begin, r_end in right:
+        # Spans that overlap or touch [r_begin, r_end] merge with it.
+        low = bisect.bisect_left(spans, r_begin - 1, key=_end)
+        high = bisect.bisect_right(spans, r_end + 1, lo=low, key=_begin)
+        if low < high:
+            r_begin = min(r_begin, spans[low][0])
+            r_end = max(r_end, spans[high - 1][1])
+        spans[low:high] = [(r_begin, r_end)]
+    return tuple(spans)
 
 
 def _covers(outer: tuple[Range, ...], inner: tuple[Range, ...]) -> bool:
-    return not _subtract_ranges(inner, outer)
+    """Every range of `inner` lies within one span of `outer` (normalized: spans never touch)."""
+    for begin, end in inner:
+        at = bisect.bisect_right(outer, begin, key=_begin) - 1
+        if at < 0 or outer[at][1] < end:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -93,7 +123,7 @@ class Resources:
             scalars[name] = scalars.get(name, 0) + amount
         ranges = dict(self.ranges)
         for name, spans in other.ranges.items():
-            ranges[name] = _normalize(ranges.get(name, ()) + spans)
+            ranges[name] = _add_ranges(ranges.get(name, ()), spans)
         return Resources(scalars, ranges)
 
     def __sub__(self, other: Resources) -> Resources:

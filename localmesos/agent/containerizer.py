@@ -131,6 +131,14 @@ class Containerizers:
         self.names = names
         self.docker_cli = docker_cli
 
+    async def drain(self) -> None:
+        """Until each containerizer that finishes destroying containers in the background
+        (with a `drain` coroutine) is done: the agent is stopping."""
+        for containerizer in self.enabled.values():
+            drain = getattr(containerizer, "drain", None)
+            if drain is not None:
+                await drain()
+
     def for_task(self, task: Mapping[str, Any]) -> Containerizer:
         name = "docker" if wants_image(task) else "mesos"
         containerizer = self.enabled.get(name)

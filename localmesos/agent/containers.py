@@ -13,15 +13,17 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from localmesos.agent.task_user import TaskUser
 
 CONTAINER_MARKER = "LOCALMESOS_CONTAINER_ID"
+MAX_SWEEP_REST_SECONDS = 1.0
 
 
 @dataclass
@@ -37,13 +39,11 @@ class Container:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signum)
 
-    def destroy(self) -> None:
-        """SIGKILL the executor and everything that belongs to its container."""
+    def destroy(self, sweeper: Sweeper) -> asyncio.Future[None]:
+        """SIGKILL the executor's process group now, and everything else that belongs to its
+        container once `sweeper` has found it (the future is done then)."""
         self.signal_group(signal.SIGKILL)
-        root = self.process.pid if self.process.returncode is None else None
-        for pid in container_pids(root, self.id):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        return sweeper.sweep(self.id)
 
 
 def argv_of(command: Mapping[str, Any]) -> list[str]:
@@ -73,6 +73,39 @@ def launch(
 ) -> Container:
     """Start `argv` in `directory` (created) with stdout/stderr files, in its own session
     (as `user` when given)."""
+    return watch(spawn(argv, env, directory, user), on_exit)
+
+
+async def launch_off_loop(
+    argv: list[str],
+    env: Mapping[str, str],
+    directory: Path,
+    on_exit: Callable[[int], None],
+    user: TaskUser | None = None,
+) -> Container:
+    """`launch`, with the fork and exec on a worker thread: an agent starting hundreds of
+    tasks at once keeps its loop (and its answers to the master's pings) going meanwhile.
+    Cancelled while it spawns, what it spawned is killed."""
+    spawning = asyncio.ensure_future(asyncio.to_thread(spawn, argv, env, directory, user))
+    try:
+        process = await asyncio.shield(spawning)
+    except asyncio.CancelledError:
+        spawning.add_done_callback(_kill_unwanted)
+        raise
+    return watch(process, on_exit)
+
+
+def _kill_unwanted(spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
+    if spawning.cancelled() or spawning.exception() is not None:
+        return
+    container = watch(spawning.result(), lambda _status: None)
+    container.signal_group(signal.SIGKILL)
+
+
+def spawn(
+    argv: list[str], env: Mapping[str, str], directory: Path, user: TaskUser | None = None
+) -> subprocess.Popen[bytes]:
+    """The blocking part of `launch` (any thread): sandbox files, fork and exec."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
     _link_latest(directory)
@@ -90,8 +123,14 @@ def launch(
             group=None if user is None else user.gid,
             extra_groups=None if user is None else list(user.groups),
         )
+    _LAUNCHED[process.pid] = container_id
+    return process
+
+
+def watch(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]) -> Container:
+    """The container of a spawned process, `on_exit` called from the loop when it ends."""
     _watch_exit(process, on_exit)
-    return Container(container_id, process)
+    return Container(_LAUNCHED[process.pid], process)
 
 
 def _link_latest(directory: Path) -> None:
@@ -104,12 +143,14 @@ def _link_latest(directory: Path) -> None:
 def destroy_leftovers(work_dir: Path) -> None:
     """SIGKILL what runs in containers of an earlier life of this agent: it restarted and
     cannot take them back, so their tasks are gone (as a Mesos agent without recovery)."""
-    for run in work_dir.glob("slaves/*/frameworks/*/executors/*/runs/*"):
-        if run.is_symlink():
-            continue
-        for pid in container_pids(None, run.name):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+    runs = {
+        run.name
+        for run in work_dir.glob("slaves/*/frameworks/*/executors/*/runs/*")
+        if not run.is_symlink()
+    }
+    if not runs:
+        return
+    kill_containers(runs)
 
 
 def new_container_id() -> str:
@@ -125,6 +166,7 @@ def _watch_exit(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]
         loop.remove_reader(pidfd)
         os.close(pidfd)
         process.wait()
+        _LAUNCHED.pop(process.pid, None)
         code = process.returncode
         on_exit(code << 8 if code >= 0 else -code)
 
@@ -136,53 +178,204 @@ def container_pids(root: int | None, container_id: str) -> set[int]:
     return containers_pids({root} if root is not None else set(), {container_id})
 
 
+def kill_containers(container_ids: set[str]) -> None:
+    """SIGKILL every process of these containers (one walk of /proc; blocking)."""
+    table = ProcessTable.read()
+    table.kill(table.members(set(), container_ids))
+
+
 def containers_pids(roots: set[int], container_ids: set[str]) -> set[int]:
     """The processes of several containers, in one walk of /proc: the roots, processes
     carrying one of their markers, and the descendants of both."""
-    parents: dict[int, int] = {}
-    marked = set(roots)
-    markers = {f"{CONTAINER_MARKER}={container_id}".encode() for container_id in container_ids}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        try:
-            if not markers.isdisjoint((entry / "environ").read_bytes().split(b"\0")):
-                marked.add(int(entry.name))
-        except OSError:
-            continue
-    found = set(marked)
-    frontier = set(marked)
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
+    table = ProcessTable.read()
+    return table.members(roots, container_ids)
+
+
+# The container of each process the agent started (known without reading its environment;
+# it exec'd before Popen returned), until it is reaped and its pid may be reused.
+_LAUNCHED: dict[int, str] = {}
+# The parent and start time of each process the last walk saw, by pid: a walk reads the
+# stat of new pids only, and before a kill the start time again (a reused pid is another
+# process). A child whose parent died keeps its old parent here; gone, the parent is in no
+# container, so the child is found by its marker, as when it was read fresh (parent 1).
+_STATS: dict[int, tuple[int, int]] = {}
+# The marker found in a process's environment, by (pid, start time): a process keeps it
+# for life, so a walk reads the environment only of processes it has not seen before.
+_MARKERS: dict[tuple[int, int], str | None] = {}
+_MARKER_PREFIX = CONTAINER_MARKER.encode() + b"="
+_WALKING = threading.Lock()
+
+
+def _read(path: str) -> bytes:
+    """A whole small file of /proc (plain os calls: a walk reads thousands)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, 65536)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 65536))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _stat_of(pid: int) -> tuple[int, int] | None:
+    """A process's parent and start time, None if it is gone."""
+    try:
+        fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
+        return int(fields[1]), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _marker_of(pid: int) -> str | None:
+    try:
+        environ = _read(f"/proc/{pid}/environ")
+    except OSError:
+        return None
+    at = environ.find(_MARKER_PREFIX)
+    while at > 0 and environ[at - 1] != 0:  # inside another variable's value
+        at = environ.find(_MARKER_PREFIX, at + 1)
+    if at < 0:
+        return None
+    begin = at + len(_MARKER_PREFIX)
+    end = environ.find(b"\0", begin)
+    return environ[begin : end if end >= 0 else len(environ)].decode(errors="replace")
+
+
+@dataclass
+class ProcessTable:
+    """The machine's processes as one walk of /proc saw them: each one's parent and the
+    container marker in its environment (None without one)."""
+
+    parents: dict[int, int]
+    markers: dict[int, str | None]
+    started: dict[int, int] = field(default_factory=dict)  # start time (clock ticks)
+    _indexes: dict[str, dict[Any, list[int]]] = field(default_factory=dict)
+
+    def _children(self) -> dict[Any, list[int]]:
+        if "children" not in self._indexes:
+            children: dict[Any, list[int]] = {}
+            for pid, parent in self.parents.items():
+                children.setdefault(parent, []).append(pid)
+            self._indexes["children"] = children
+        return self._indexes["children"]
+
+    def _by_marker(self) -> dict[Any, list[int]]:
+        if "markers" not in self._indexes:
+            by_marker: dict[Any, list[int]] = {}
+            for pid, marker in self.markers.items():
+                if marker is not None:
+                    by_marker.setdefault(marker, []).append(pid)
+            self._indexes["markers"] = by_marker
+        return self._indexes["markers"]
+
+    @classmethod
+    def read(cls) -> ProcessTable:
+        with _WALKING:  # walks share the marker cache: one at a time
+            return cls._read()
+
+    @classmethod
+    def _read(cls) -> ProcessTable:
+        parents: dict[int, int] = {}
+        markers: dict[int, str | None] = {}
+        started_at: dict[int, int] = {}
+        seen: set[tuple[int, int]] = set()
+        alive: set[int] = set()
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            pid = int(name)
+            alive.add(pid)
+            stat = _STATS.get(pid)
+            if stat is None:
+                stat = _stat_of(pid)
+                if stat is None:
+                    continue
+                _STATS[pid] = stat
+            parent, started = stat
+            parents[pid] = parent
+            started_at[pid] = started
+            marker = _LAUNCHED.get(pid)
+            if marker is None:
+                key = (pid, started)
+                seen.add(key)
+                if key in _MARKERS:
+                    marker = _MARKERS[key]
+                else:
+                    marker = _MARKERS[key] = _marker_of(pid)
+            markers[pid] = marker
+        for key in [key for key in _MARKERS if key not in seen]:
+            _MARKERS.pop(key, None)
+        for pid in [pid for pid in _STATS if pid not in alive]:
+            _STATS.pop(pid, None)
+        return cls(parents, markers, started_at)
+
+    def kill(self, pids: set[int]) -> None:
+        """SIGKILL these processes, each only if it is still the one this walk saw (its
+        pid was not reused since)."""
+        for pid in pids:
+            now = _stat_of(pid)
+            if now is not None and now[1] == self.started.get(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def members(self, roots: set[int], container_ids: set[str]) -> set[int]:
+        """The processes of these containers: the roots still alive, those carrying one of
+        their markers, and the descendants of both."""
+        found = {pid for pid in roots if pid in self.parents}
+        found |= {pid for ids in container_ids for pid in self._by_marker().get(ids, ())}
+        children = self._children()
+        frontier = list(found)
+        while frontier:
+            pid = frontier.pop()
+            for child in children.get(pid, ()):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+        return found
 
 
 class Sweeper:
-    """Destroys containers whose root has exited, all those of one turn of the loop in one
-    walk of /proc (a walk costs as much for one container as for a thousand: it reads every
-    process of the machine, a second of wall time on a loaded one), on a worker thread so
-    the agent's loop goes on sending updates meanwhile."""
+    """Kills what is left of containers whose root has ended (or that are destroyed).
+
+    Every container handed to it while a walk of /proc runs waits for the next walk, so
+    walks run one after another, each for all the containers that ended meanwhile, however
+    many end at once (a walk of thousands of processes takes a good part of a second on a
+    loaded machine); they run on a worker thread, so the agent's loop goes on meanwhile."""
 
     def __init__(self) -> None:
-        self._pending: set[str] = set()
-        self._walks: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
+        self._pending: dict[str, asyncio.Future[None]] = {}
+        self._walker: asyncio.Task[None] | None = None
 
-    def sweep(self, container_id: str) -> None:
-        if not self._pending:
-            walk = asyncio.get_running_loop().create_task(self._run())
-            self._walks.add(walk)
-            walk.add_done_callback(self._walks.discard)
-        self._pending.add(container_id)
+    def sweep(self, container_id: str) -> asyncio.Future[None]:
+        """Kill the container's processes soon; done once they have been signalled."""
+        loop = asyncio.get_running_loop()
+        done = self._pending.get(container_id)
+        if done is None:
+            done = self._pending[container_id] = loop.create_future()
+        if self._walker is None or self._walker.done():
+            self._walker = loop.create_task(self._walk())
+        return done
 
-    async def _run(self) -> None:
-        await asyncio.sleep(0)  # the rest of this turn's exits join the walk
-        pending, self._pending = self._pending, set()
-        for pid in await asyncio.to_thread(containers_pids, set(), pending):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+    async def drain(self) -> None:
+        """Until every container handed over so far has been swept."""
+        while self._walker is not None and not self._walker.done():
+            await asyncio.shield(self._walker)
+
+    async def _walk(self) -> None:
+        loop = asyncio.get_running_loop()
+        rest = 0.0
+        while self._pending:
+            # The rest of this turn's exits join the walk; after a walk, as long a rest
+            # (bounded), so that while thousands of tasks end the walks take at most about
+            # half a CPU from the tasks and the agent, however many containers each covers.
+            await asyncio.sleep(rest)
+            pending, self._pending = self._pending, {}
+            began = loop.time()
+            try:
+                await asyncio.to_thread(kill_containers, set(pending))
+            finally:
+                for done in pending.values():
+                    if not done.done():
+                        done.set_result(None)
+            rest = min(loop.time() - began, MAX_SWEEP_REST_SECONDS)

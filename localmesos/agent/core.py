@@ -75,6 +75,7 @@ class Agent:
         self.completed_executors: deque[Executor] = deque(maxlen=COMPLETED_EXECUTORS_KEPT)
         self.updates = StatusUpdateManager(upstream.deliver_update)
         self.prober = Prober()
+        self.sweeper = containers.Sweeper()  # what custom executors leave when destroyed
 
     # -- from the master -------------------------------------------------------------------
 
@@ -196,6 +197,8 @@ class Agent:
             await asyncio.sleep(0.05)
         for executor in list(self.executors.values()):
             self._destroy(executor)
+        await self.sweeper.drain()
+        await self.config.containerizers.drain()
         await self.prober.close()
 
     # -- the executor API ------------------------------------------------------------------
@@ -314,6 +317,11 @@ class Agent:
             self.upstream.task_status_changed(framework_id, status)
 
     def _executor_of_task(self, framework_id: str, task_id: str) -> Executor | None:
+        # A command task's executor has the task's id: a kill of one of thousands of them
+        # must not walk every executor.
+        own = self.executors.get((framework_id, task_id))
+        if own is not None and (task_id in own.queued or task_id in own.launched):
+            return own
         for executor in self.executors.values():
             if executor.framework_id == framework_id and (
                 task_id in executor.queued or task_id in executor.launched
@@ -432,7 +440,7 @@ class Agent:
         if executor.task is not None:
             executor.task.destroy()
         if executor.container is not None:
-            executor.container.destroy()
+            executor.container.destroy(self.sweeper)
 
     def _executor_exited(self, executor: Executor, wait_status: int) -> None:
         if executor.timer is not None:

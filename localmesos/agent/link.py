@@ -44,6 +44,8 @@ class MasterLink:
         self._reports: list[dict[str, Any]] = []
         self._wakeup = asyncio.Event()
         self._registered = asyncio.Event()
+        self._session: aiohttp.ClientSession | None = None
+        self._pongs: set[asyncio.Task[None]] = set()  # held: the loop keeps weak references
 
     # -- Upstream --------------------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class MasterLink:
     async def run(self) -> None:
         """Stay registered until cancelled."""
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+            self._session = session
             sender = asyncio.create_task(self._send_reports(session))
             try:
                 while True:
@@ -129,6 +132,16 @@ class MasterLink:
             except (aiohttp.ClientError, ConnectionError) as error:
                 log.info("master unreachable, %d reports dropped: %r", len(batch), error)
 
+    async def _pong(self) -> None:
+        if self._session is None:
+            return
+        body = {"agent_id": self.agent_id, "messages": [{"type": "PONG"}]}
+        try:
+            async with self._session.post(f"{self.url}/internal/agent/upstream", json=body):
+                pass
+        except (aiohttp.ClientError, ConnectionError) as error:
+            log.info("master unreachable, pong dropped: %r", error)
+
     def _obey(self, command: dict[str, Any]) -> None:
         kind = command["type"]
         if kind == "HEARTBEAT":
@@ -138,7 +151,10 @@ class MasterLink:
             self._registered_as(body["agent_id"])
             return
         if kind == "PING":
-            self._report({"type": "PONG"})
+            # On its own, not behind a batch of thousands of status updates in flight.
+            pong = asyncio.get_running_loop().create_task(self._pong())
+            self._pongs.add(pong)
+            pong.add_done_callback(self._pongs.discard)
             return
         agent = self.agent
         assert agent is not None, "commands come after REGISTERED"

@@ -32,9 +32,11 @@ def _usage(pids: set[int]) -> tuple[float, float, int]:
     return user / TICKS, system / TICKS, rss
 
 
-def _statistics(agent: Agent, executor: Executor) -> dict[str, Any]:
+def _statistics(
+    agent: Agent, executor: Executor, table: containers.ProcessTable
+) -> dict[str, Any]:
     root = executor.pid
-    pids = containers.container_pids(root, executor.container_id) if root else set()
+    pids = table.members({root}, {executor.container_id}) if root else set()
     user, system, rss = _usage(pids)
     limits = Resources()
     for task in [*executor.launched.values(), *executor.queued.values()]:
@@ -56,7 +58,10 @@ def _statistics(agent: Agent, executor: Executor) -> dict[str, Any]:
 
 
 def statistics(agent: Agent) -> list[dict[str, Any]]:
-    return [_statistics(agent, e) for e in agent.executors.values()]
+    if not agent.executors:
+        return []
+    table = containers.ProcessTable.read()  # one walk of /proc for every executor
+    return [_statistics(agent, e, table) for e in agent.executors.values()]
 
 
 def metrics(agent: Agent) -> dict[str, float]:

@@ -7,6 +7,7 @@ root); the container is that session plus every process carrying the container's
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,9 +22,11 @@ class ProcessContainer:
     """One task's process tree: stop is SIGTERM to its group, then the container SIGKILLed
     once the grace period has passed (a later stop may shorten it, never extend it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sweeper: containers.Sweeper) -> None:
         self.process: containers.Container | None = None
         self.grace = GracePeriod(self._terminate, self.destroy)
+        self.destroyed: asyncio.Future[None] | None = None  # the sweep destroy began
+        self._sweeper = sweeper
 
     @property
     def pid(self) -> int | None:
@@ -40,8 +43,8 @@ class ProcessContainer:
 
     def destroy(self) -> None:
         self.grace.cancel()
-        if self.process is not None:
-            self.process.destroy()
+        if self.process is not None and self.destroyed is None:
+            self.destroyed = self.process.destroy(self._sweeper)
 
     def probe_target(self, target: ProbeTarget) -> ProbeTarget:
         return target  # the task's processes are the agent's neighbours
@@ -54,6 +57,10 @@ class ProcessContainerizer:
     def __init__(self) -> None:
         self._sweeper = containers.Sweeper()
 
+    async def drain(self) -> None:
+        """Until what destroyed containers left has been killed (the agent is stopping)."""
+        await self._sweeper.drain()
+
     async def launch(
         self,
         task: Mapping[str, Any],
@@ -65,7 +72,7 @@ class ProcessContainerizer:
         user = task_user.resolve(command.get("user"))
         if user is not None:
             env = {**env, **user.environment()}
-        container = ProcessContainer()
+        container = ProcessContainer(self._sweeper)
 
         def exited(wait_status: int) -> None:
             signum = wait_status & 0x7F
@@ -74,6 +81,11 @@ class ProcessContainerizer:
             else:
                 end = ContainerExit(wait_status >> 8)
             container.grace.cancel()
+            if container.destroyed is not None and not container.destroyed.done():
+                # Destroyed (killed at the end of its grace period): the task ends once
+                # nothing of its container is left.
+                container.destroyed.add_done_callback(lambda _: on_exit(end))
+                return
             # The task ends when its command does, then what it left in its container goes
             # (Mesos's command executor sends the terminal update before its container is
             # destroyed).
@@ -81,5 +93,5 @@ class ProcessContainerizer:
             self._sweeper.sweep(sandbox.name)
 
         argv = containers.argv_of(command)
-        container.process = containers.launch(argv, env, sandbox, exited, user)
+        container.process = await containers.launch_off_loop(argv, env, sandbox, exited, user)
         return container

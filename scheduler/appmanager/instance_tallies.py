@@ -10,17 +10,22 @@ kill is due), and readiness checks, which are per task and held by the deploymen
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 from collections.abc import Iterator
 from typing import Protocol
 
 from scheduler.apps.model import AppDefinition
 from scheduler.apps.versions import config_version
 from scheduler.deployments.rolling import InstanceView, Tally
-from scheduler.launch.tasks import Goal, InstanceKey, TaskRecord, TaskTracker
+from scheduler.launch.tasks import Aged, Goal, InstanceKey, TaskRecord, TaskTracker
 
 
 class ReadinessPending(Protocol):
     def pending(self, record: TaskRecord, app: AppDefinition) -> bool: ...
+
+    def waiting(self, app_id: str) -> frozenset[str]: ...
 
 
 class InstanceTallies:
@@ -81,20 +86,71 @@ class InstanceTallies:
 
     def unready_count(self, app: AppDefinition) -> int:
         """Running tasks that still wait on their readiness check."""
+        return sum(1 for r in self._waiting(app) if r.is_running)
+
+    def kill_order(self, app: AppDefinition, count: int, youngest_first: bool,
+                   keep_version: str | None = None) -> list[str]:
+        """The `count` live instances to kill first (not inactive, not being killed, not of
+        `keep_version`): those not ready, then the ready ones, each by age, oldest first
+        unless `youngest_first` (`rolling.kill_order` of their views). It costs `count`
+        and the app's classes and readiness waits, not a walk of its instances."""
+        if count <= 0:
+            return []
+        waiting = {r.task_id: r for r in self._waiting(app)}
+        unready: list[list[Aged]] = []
+        ready: list[list[Aged]] = []
+        for key, members in self._tracker.members(app.id).items():
+            if key.inactive or key.goal is not Goal.RUNNING or key.config_version == keep_version:
+                continue
+            (ready if _passes_health(key, app) else unready).append(members)
+        # Ready by their class, but their readiness check has not passed yet.
+        held = sorted(self._tracker.aged(r) for r in waiting.values()
+                      if r.goal is Goal.RUNNING and not r.inactive
+                      and r.config_version != keep_version
+                      and _passes_health(InstanceKey.of(r), app))
+        chosen = [task_id for *_, task_id in itertools.islice(
+            _by_age([*unready, held], youngest_first), count)]
+        if len(chosen) < count:
+            for *_, task_id in _by_age(ready, youngest_first):
+                if task_id not in waiting:
+                    chosen.append(task_id)
+                    if len(chosen) == count:
+                        break
+        return chosen
+
+    def _waiting(self, app: AppDefinition) -> Iterator[TaskRecord]:
+        """Live tasks whose readiness check has not passed yet."""
         if not app.readiness_checks:
-            return 0
-        return sum(1 for r in self._tracker.of(app.id) if r.is_running and not r.is_terminal
-                   and self._readiness.pending(r, app))
+            return
+        for task_id in self._readiness.waiting(app.id):
+            record = self._tracker.get(task_id)
+            if record is not None and not record.is_terminal and self._readiness.pending(
+                    record, app):
+                yield record
 
     def _readiness_pending(self, app: AppDefinition) -> Iterator[TaskRecord]:
         """Tasks the counts call ready but whose readiness check has not passed yet."""
-        if not app.readiness_checks:
-            return
-        for record in self._tracker.of(app.id):
+        for record in self._waiting(app):
             key = InstanceKey.of(record)
-            if (not record.is_terminal and key.running and key.goal is Goal.RUNNING
-                    and _passes_health(key, app) and self._readiness.pending(record, app)):
+            if key.running and key.goal is Goal.RUNNING and _passes_health(key, app):
                 yield record
+
+
+def _by_age(lists: list[list[Aged]], youngest_first: bool) -> Iterator[Aged]:
+    """The members of several age-ordered lists, merged oldest (or youngest) first; tasks
+    of the same age in the order the tracker first saw them, either way (as a stable sort
+    of the app's tasks by age would give them)."""
+    if youngest_first:
+        return heapq.merge(*(_youngest_first(m) for m in lists), key=lambda a: (-a[0], a[1]))
+    return heapq.merge(*lists)
+
+
+def _youngest_first(aged: list[Aged]) -> Iterator[Aged]:
+    end = len(aged)
+    while end:
+        start = bisect.bisect_left(aged, (aged[end - 1][0],), 0, end)  # its age's first
+        yield from aged[start:end]
+        end = start
 
 
 def _passes_health(key: InstanceKey, app: AppDefinition) -> bool:

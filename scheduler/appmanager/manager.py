@@ -234,7 +234,7 @@ class AppManager:
                    if r is not None and r.run_spec_id == app_id and not r.is_terminal]
         if not scale:
             for record in records:
-                self.fw.kill(record)
+                self.readiness.task_changed(self.fw.kill(record))
             self.reconcile(app_id)
             return records, None
         target = replace(app, instances=max(0, app.instances - len(records)))
@@ -272,11 +272,10 @@ class AppManager:
         else:
             decision = rolling.scale(app.instances, self.tallies.of_app(app), queued)
         if decision.kill:
-            candidates = [self.tallies.view(r, app) for r in self.tasks(app_id)
-                          if not r.inactive and not (restarting and r.config_version == current)]
             youngest = not restarting and app.kill_selection is KillSelection.YOUNGEST_FIRST
-            victims = (self.fw.tracker.get(t)
-                       for t in rolling.kill_order(candidates, decision.kill, youngest))
+            chosen = self.tallies.kill_order(app, decision.kill, youngest,
+                                             keep_version=current if restarting else None)
+            victims = (self.fw.tracker.get(t) for t in chosen)
             self._kill([v for v in victims if v is not None])
         if decision.unqueue:
             queued_items = sorted(self.fw.queue.of(app_id), key=lambda q: q.since)
@@ -292,7 +291,7 @@ class AppManager:
         # One commit for all of them: a scale-down of thousands is not thousands of commits.
         with self.fw.store.transaction():
             for record in records:
-                self.fw.kill(record)
+                self.readiness.task_changed(self.fw.kill(record))
 
     def checks_changed(self, app_id: str) -> None:
         self.reconcile(app_id)
@@ -338,13 +337,14 @@ class AppManager:
                     "slaveId": record.agent_id,
                 }
         self.health.task_changed(previous, record, status)
+        self.readiness.task_changed(record)
         self._dirty.add(app_id)
 
     def settle_changed(self) -> None:
         """Reconcile and advance the deployments of every app whose instances changed."""
         dirty, self._dirty = self._dirty, set()
+        self.readiness.flush()
         for app_id in sorted(dirty):
-            self.readiness.sync(app_id)
             self.reconcile(app_id)
         self.deployments.on_apps_changed(dirty)
         for app_id in sorted(dirty):

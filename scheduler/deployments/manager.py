@@ -104,11 +104,19 @@ class DeploymentManager:
 
     # lifecycle --------------------------------------------------------------------------
     def start(self, deployment: Deployment) -> None:
+        """Run a stored plan. Its first step acts right after the change that made it is
+        answered (the next thing the owner thread does): the change is committed with the
+        plan, and the plan's work (a scale-down of thousands is that many kills) is the
+        deployment's, not the request's."""
         self.running[deployment.id] = deployment
         self._publish("deployment_info", deployment)
-        self._begin_step(deployment)
-        self._advance(deployment)
+        self._fw.core.call_later(0.0, lambda: self._first_step(deployment))
         self._schedule_tick()
+
+    def _first_step(self, deployment: Deployment) -> None:
+        if self.running.get(deployment.id) is deployment and deployment.current_step == 0:
+            self._begin_step(deployment)
+            self._advance(deployment)
 
     def on_app_changed(self, app_id: str) -> None:
         self.on_apps_changed({app_id})

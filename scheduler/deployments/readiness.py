@@ -62,8 +62,15 @@ class ReadinessTracker:
         self.apps = apps
         self.deployments = deployments
         self.engine: EnginePort | None = None
-        # app id -> task id -> last result (None: not answered yet), for checked tasks
+        # app id -> task id -> last result (None: not answered yet), for checked tasks:
+        # every running task of an app under a step that must pass its check, kept so as
+        # tasks change (`task_changed`), not by walking the app's tasks each turn.
         self._checked: dict[str, dict[str, ReadinessResult | None]] = {}
+        # app id -> the checked tasks not ready yet
+        self._waiting: dict[str, set[str]] = {}
+        # probes to start and stop at the end of the turn (`flush`)
+        self._to_watch: dict[str, set[str]] = {}
+        self._to_unwatch: set[str] = set()
 
     def attach(self, engine: EnginePort) -> None:
         """Probe through `engine` from now on, starting with the tasks already waiting."""
@@ -86,6 +93,11 @@ class ReadinessTracker:
         result = self._checked.get(app.id, {}).get(record.task_id)
         return result is None or not result.ready
 
+    def waiting(self, app_id: str) -> frozenset[str]:
+        """The tasks of the app whose readiness check has not passed yet (of those that
+        must pass it: running ones staged during the app's step)."""
+        return frozenset(self._waiting.get(app_id, ()))
+
     def results_json(self, app_id: str) -> list[Json]:
         """`readinessCheckResults` of an app: the tasks checked during its step, a task
         that has not answered yet as not ready (so discovery leaves it out until it is)."""
@@ -101,8 +113,50 @@ class ReadinessTracker:
                 for task_id, result in sorted(results.items())]
 
     # changes ----------------------------------------------------------------------------
+    def task_changed(self, record: TaskRecord) -> None:
+        """One task changed: check it if it must pass the check now, forget it if it need
+        not any more (the probes start or stop at `flush`)."""
+        app_id, task_id = record.run_spec_id, record.task_id
+        checked = self._checked.get(app_id)
+        app = self.apps.apps.get(app_id)
+        if checked is None and (app is None or not app.readiness_checks):
+            return
+        since = self._deploying_since(app_id) if app and app.readiness_checks else None
+        wanted = (since is not None and record.is_running and record.goal is Goal.RUNNING
+                  and record.staged_at >= since)
+        if wanted and (checked is None or task_id not in checked):
+            self._checked.setdefault(app_id, {})[task_id] = None
+            self._waiting.setdefault(app_id, set()).add(task_id)
+            self._to_watch.setdefault(app_id, set()).add(task_id)
+            self._to_unwatch.discard(task_id)
+        elif not wanted and checked is not None and task_id in checked:
+            del checked[task_id]
+            if not checked:
+                del self._checked[app_id]
+            self._not_waiting(app_id, task_id)
+            self._to_watch.get(app_id, set()).discard(task_id)
+            self._to_unwatch.add(task_id)
+
+    def flush(self) -> None:
+        """Start and stop the probes `task_changed` decided this turn."""
+        watch, self._to_watch = self._to_watch, {}
+        unwatch, self._to_unwatch = self._to_unwatch, set()
+        if self.engine is None:
+            return
+        if unwatch:
+            self.engine.unwatch((t, READINESS_INDEX) for t in sorted(unwatch))
+        for app_id, task_ids in sorted(watch.items()):
+            app = self.apps.apps.get(app_id)
+            checked = self._checked.get(app_id, {})
+            if app is None or not app.readiness_checks or not task_ids:
+                continue
+            records = [self.apps.fw.tracker.get(t) for t in sorted(task_ids) if t in checked]
+            self.engine.watch(self._targets(app, [r for r in records if r is not None]))
+
     def sync(self, app_id: str) -> None:
-        """Check the app's tasks that must pass the check; forget those that need not."""
+        """Check the app's tasks that must pass the check; forget those that need not (a
+        walk of the app's tasks: when its step begins or ends)."""
+        self.flush()
         app = self.apps.apps.get(app_id)
         since = self._deploying_since(app_id) if app and app.readiness_checks else None
         wanted = set() if since is None else {
@@ -117,6 +171,9 @@ class ReadinessTracker:
         checked.update((task_id, None) for task_id in fresh)
         if checked:
             self._checked[app_id] = checked
+            self._waiting[app_id] = {t for t, r in checked.items() if r is None or not r.ready}
+        else:
+            self._waiting.pop(app_id, None)
         if self.engine is None:
             return
         if gone:
@@ -138,6 +195,7 @@ class ReadinessTracker:
             checked[task_id] = ReadinessResult(ready, report.outcome.response)
             self.apps.fw.changes.app(record.run_spec_id)  # its readinessCheckResults
             if ready:
+                self._not_waiting(record.run_spec_id, task_id)
                 if self.engine is not None:
                     self.engine.unwatch([(task_id, READINESS_INDEX)])
                 changed.add(record.run_spec_id)
@@ -148,6 +206,13 @@ class ReadinessTracker:
             self.apps.checks_changed(app_id)
 
     # internals --------------------------------------------------------------------------
+    def _not_waiting(self, app_id: str, task_id: str) -> None:
+        waiting = self._waiting.get(app_id)
+        if waiting is not None:
+            waiting.discard(task_id)
+            if not waiting:
+                del self._waiting[app_id]
+
     def _deploying_since(self, app_id: str) -> float | None:
         """When the deployment that now scales or restarts the app began, if one does."""
         starts = [d.started_at for d in self.deployments.running.values()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import enum
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -97,11 +99,21 @@ class InstanceKey(NamedTuple):
 _NONE: Mapping[InstanceKey, int] = Counter()
 
 
+# One task in its class's age order: (staged_at, the order the tracker first saw it, id).
+Aged = tuple[float, int, str]
+_NO_MEMBERS: Mapping[InstanceKey, list[Aged]] = {}
+
+
 class InstanceCounts:
-    """Live (non-terminal) tasks by run spec and `InstanceKey`."""
+    """Live (non-terminal) tasks by run spec and `InstanceKey`: how many, and which, in
+    the order they were staged (so choosing the oldest or youngest k to kill costs k, not
+    a walk of the app's instances)."""
 
     def __init__(self) -> None:
         self._by_spec: dict[str, Counter[InstanceKey]] = {}
+        self._members: dict[str, dict[InstanceKey, list[Aged]]] = {}
+        self._seen: dict[str, int] = {}  # task id -> when first counted, for ties of age
+        self._next = itertools.count()
 
     def replace(self, old: TaskRecord | None, new: TaskRecord | None) -> None:
         """Count `new` instead of `old` (either may be None: a task appears or goes)."""
@@ -109,15 +121,37 @@ class InstanceCounts:
             counts = self._by_spec[old.run_spec_id]
             key = InstanceKey.of(old)
             counts[key] -= 1
+            members = self._members[old.run_spec_id]
+            aged = members[key]
+            del aged[bisect.bisect_left(aged, self.aged(old))]
             if not counts[key]:
                 del counts[key]
+                del members[key]
                 if not counts:
                     del self._by_spec[old.run_spec_id]
-        if new is not None and not new.is_terminal:
-            self._by_spec.setdefault(new.run_spec_id, Counter())[InstanceKey.of(new)] += 1
+                    del self._members[old.run_spec_id]
+        if new is None:
+            if old is not None:
+                self._seen.pop(old.task_id, None)
+            return
+        if new.task_id not in self._seen:
+            self._seen[new.task_id] = next(self._next)
+        if not new.is_terminal:
+            key = InstanceKey.of(new)
+            self._by_spec.setdefault(new.run_spec_id, Counter())[key] += 1
+            members = self._members.setdefault(new.run_spec_id, {})
+            bisect.insort(members.setdefault(key, []), self.aged(new))
+
+    def aged(self, record: TaskRecord) -> Aged:
+        """Where a counted task sorts in its class."""
+        return (record.staged_at, self._seen[record.task_id], record.task_id)
 
     def of(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
         return self._by_spec.get(run_spec_id, _NONE)
+
+    def members(self, run_spec_id: str) -> Mapping[InstanceKey, list[Aged]]:
+        """The tasks of each class, oldest first (read only)."""
+        return self._members.get(run_spec_id, _NO_MEMBERS)
 
 
 class TaskTracker:
@@ -176,6 +210,14 @@ class TaskTracker:
     def counts(self, run_spec_id: str) -> Mapping[InstanceKey, int]:
         """How many live tasks of the run spec are in each class (kept as tasks change)."""
         return self._counts.of(run_spec_id)
+
+    def members(self, run_spec_id: str) -> Mapping[InstanceKey, list[Aged]]:
+        """Which live tasks of the run spec are in each class, oldest staged first (of the
+        same age, the first known first)."""
+        return self._counts.members(run_spec_id)
+
+    def aged(self, record: TaskRecord) -> Aged:
+        return self._counts.aged(record)
 
     def active(self, run_spec_id: str) -> list[TaskRecord]:
         """Tasks of a run spec that are not terminal and not being killed."""

@@ -25,9 +25,27 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     rt.close()
 
 
+class OwnerTurnClient(FlaskClient):
+    """A test client after each of whose requests the runtime does what its owner thread
+    does next, having answered (the work that was due, such as a deployment's first step):
+    no owner thread runs here."""
+
+    runtime: Runtime
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        self.runtime.core.run_pending()
+        return response
+
+
 @pytest.fixture
 def client(runtime: Runtime) -> FlaskClient:
-    return create_app(runtime).test_client()
+    app = create_app(runtime)
+    app.test_client_class = OwnerTurnClient
+    test_client = app.test_client()
+    assert isinstance(test_client, OwnerTurnClient)
+    test_client.runtime = runtime
+    return test_client
 
 
 # The Chronos API: a job scheduler on a manual clock, under both prefixes.

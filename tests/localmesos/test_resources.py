@@ -78,9 +78,11 @@ def test_port_ranges_subtract_and_cover_as_sets_of_ports(
 ) -> None:
     a, b = ports(*left), ports(*right)
     assert port_set(a - b) == port_set(a) - port_set(b)
-    rest = (a - b).ranges.get("ports", ())
-    assert list(rest) == sorted(rest)
-    assert all(end + 1 < begin for (_, end), (begin, _) in itertools.pairwise(rest))  # merged
+    assert port_set(a + b) == port_set(a) | port_set(b)
+    for result in (a - b, a + b):
+        rest = result.ranges.get("ports", ())
+        assert list(rest) == sorted(rest)
+        assert all(end + 1 < begin for (_, end), (begin, _) in itertools.pairwise(rest))
     assert a.contains(b) == (port_set(b) <= port_set(a))
 
 

@@ -61,6 +61,7 @@ class Cluster:
     # Mesos -> scheduler ---------------------------------------------------------------------
     def offer(self, *hosts: str) -> list[str]:
         """One offer from each host (all by default); returns the task ids launched."""
+        self.rt.core.run_pending()  # as the owner thread does before the next message
         before = len(self.driver.launched_task_ids())
         self.rt.framework.on_offers([self._offer(h) for h in hosts or self.hosts])
         self.rt.core.run_pending()
@@ -96,6 +97,7 @@ class Cluster:
             status["healthy"] = healthy
         if state != "TASK_RUNNING" and state != "TASK_STAGING":
             self.mesos.pop(task_id, None)
+        self.rt.core.run_pending()  # as the owner thread does before the next message
         self.rt.framework.on_status(status)
         self.rt.core.run_pending()
 

@@ -253,6 +253,7 @@ def test_force_leaves_the_canceled_plans_other_apps_at_their_target(cluster: Clu
     apps = cluster.rt.apps
     both = apps.deploy({a: apps.stamp(apps.get(a), apps.get(a), restart=True)
                         for a in ("/a", "/b")}, force=False, restart=frozenset({"/a", "/b"}))
+    cluster.rt.core.run_pending()  # the plan's first step acts once the change is answered
     assert len(cluster.rt.framework.queue.of("/b")) == 1  # its first new instance
     cluster.update("/a", force=True, instances=3)
     assert both.id not in {d.id for d in cluster.deployments()}

@@ -15,6 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler.apps.model import AppDefinition
+from scheduler.apps.versions import config_version
+from scheduler.deployments import rolling
 from scheduler.deployments.rolling import Tally
 from scheduler.launch.tasks import Goal, TaskTracker
 from tests.scheduler.appmanager.apps_harness import MESOS_HTTP, Cluster
@@ -52,6 +55,21 @@ def recount(cluster: Cluster) -> dict[str, Tally]:
         tallies[record.config_version] = tallies.get(record.config_version, Tally()) + Tally(
             1, int(live), int(ready))
     return tallies
+
+
+def assert_kill_order_is_the_walks(cluster: Cluster, app: AppDefinition) -> None:
+    """Whom the classes choose to kill, in order, is whom a walk of every instance would
+    choose (`rolling.kill_order` of their views, in the tracker's order)."""
+    tallies = cluster.rt.apps.tallies
+    records = cluster.tasks(APP)
+    for keep in (None, config_version(app)):
+        views = [tallies.view(r, app) for r in records
+                 if not r.inactive and r.config_version != keep]
+        for youngest in (False, True):
+            for count in (1, 2, len(views) + 1):
+                chosen = tallies.kill_order(app, count, youngest, keep_version=keep)
+                walked = rolling.kill_order(views, count, youngest)
+                assert tuple(chosen) == walked, (keep, youngest, count)
 
 
 def apply(cluster: Cluster, event: tuple[object, ...]) -> None:
@@ -93,6 +111,7 @@ def test_counts_equal_a_recount_after_any_sequence_of_task_events(
                 assert tallies.live_count(APP) == len(cluster.tasks(APP))
                 assert tallies.unhealthy_count(app) == sum(
                     1 for r in cluster.tasks(APP) if r.is_running and not r.healthy)
+                assert_kill_order_is_the_walks(cluster, app)
         finally:
             cluster.close()
 
@@ -129,3 +148,35 @@ def test_a_status_update_of_a_big_app_does_not_walk_its_instances(
     cluster.run(new)
     assert not cluster.deployments()
     assert walked == []
+
+
+def test_a_rolling_restart_of_a_big_app_does_not_walk_its_instances_per_update(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster.create(id=APP, instances=300,
+                   upgradeStrategy={"minimumHealthCapacity": 1, "maximumOverCapacity": 0.01})
+    cluster.settle()
+    walked: list[str] = []
+    of = TaskTracker.of
+
+    def counting_of(tracker: TaskTracker, run_spec_id: str) -> list[object]:
+        walked.append(run_spec_id)
+        return of(tracker, run_spec_id)  # type: ignore[return-value]
+
+    cluster.update(APP, cmd="serve --v2")
+    old = {t.task_id for t in cluster.tasks(APP)}
+    for _ in range(3):  # each new instance that runs lets one old one go, oldest first
+        started = [t for t in cluster.offer() if t not in old]
+        assert started
+        monkeypatch.setattr(TaskTracker, "of", counting_of)
+        for task_id in started:
+            cluster.run(task_id)
+        monkeypatch.setattr(TaskTracker, "of", of)
+        assert walked == []
+        killed = cluster.pending_kills()
+        assert len(killed) == len(started) and set(killed) <= old
+        assert cluster.ready(APP) >= 300  # minimumHealthCapacity 1: never below 300 ready
+        cluster.confirm_kills()
+        old -= set(killed)
+    cluster.settle(rounds=150)  # three new instances at a time
+    assert len(cluster.tasks(APP)) == 300 and cluster.ready(APP) == 300
