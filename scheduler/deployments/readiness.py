@@ -105,10 +105,7 @@ class ReadinessTracker:
         if app is None or not app.readiness_checks:
             return []
         check = app.readiness_checks[0]
-        results = dict(self._checked.get(app_id, {}))
-        # A task that runs but is not watched yet (its app's turn has not ended) must wait too.
-        results.update((r.task_id, None) for r in self.apps.tasks(app_id)
-                       if r.is_running and r.task_id not in results and self.pending(r, app))
+        results = self._checked.get(app_id, {})  # kept as tasks change: no walk of the app
         return [(result or NOT_ANSWERED).marathon_json(task_id, check)
                 for task_id, result in sorted(results.items())]
 

@@ -85,6 +85,10 @@ def test_gets_answer_while_the_owner_thread_is_busy_with_the_state_of_the_last_p
         release.set()
 
 
+def queue_counts(client: FlaskClient) -> list[tuple[str, int]]:
+    return [(q["app"]["id"], q["count"]) for q in client.get("/v2/queue").get_json()["queue"]]
+
+
 def test_a_write_is_visible_to_the_very_next_get(cluster: Cluster) -> None:
     client = create_app(cluster.rt).test_client()
     cluster.rt.core.start()  # writes go through the owner thread, as in the server
@@ -95,12 +99,12 @@ def test_a_write_is_visible_to_the_very_next_get(cluster: Cluster) -> None:
     assert [d["id"] for d in app["deployments"]] == [created.headers["Marathon-Deployment-Id"]]
     (deployment,) = client.get("/v2/deployments").get_json()
     assert deployment["id"] == created.headers["Marathon-Deployment-Id"]
-    (queued,) = client.get("/v2/queue").get_json()["queue"]
-    assert (queued["app"]["id"], queued["count"]) == ("/web", 2)
+    # The plan's first step queues the instances right after the write is answered.
+    wait_for(lambda: queue_counts(client) == [("/web", 2)], 10)
 
     assert client.put("/v2/apps/web?force=true", json={"instances": 3}).status_code == 200
     assert client.get("/v2/apps/web").get_json()["app"]["instances"] == 3
-    assert client.get("/v2/queue").get_json()["queue"][0]["count"] == 3
+    wait_for(lambda: queue_counts(client) == [("/web", 3)], 10)
     assert [g["id"] for g in client.get("/v2/groups").get_json()["apps"]] == ["/web"]
 
     assert client.delete("/v2/apps/web?force=true").status_code == 200
