@@ -2,16 +2,17 @@
 
 A localmesos with large resource overrides and a Dromos scheduler, each its own process, so
 CPU seconds and RSS are read per process from /proc. Tasks are `sleep 100000` with cpus 0.01
-and mem 1 (real processes under the executor). Rows:
+and mem 1 (real processes, command tasks of the agent). While the launch, scale_down and
+batch rows run, and for 10 s after the restart row's first GET, a reader thread GETs
+/v2/apps?embed=apps.tasks, /v2/tasks, /v2/queue and /v1/scheduler/jobs in turn, without a
+pause, and records their latency (the rows' notes). Rows:
 
 - launch: POST one app with `instances` N, until all N are TASK_RUNNING;
 - scale_down: PUT instances 0 to that app: how long the PUT takes, and until all are gone;
-  meanwhile another thread GETs /v2/apps?embed=apps.tasks, /v2/tasks, /v2/queue and
-  /v1/scheduler/jobs and records their latency;
-- reads: GET /v2/apps?embed=apps.tasks at N running tasks, quiet;
+- reads: GET /v2/apps?embed=apps.tasks at N running tasks, no other reader;
 - batch: PUT /v2/apps with N apps of one instance each, until all are running;
 - restart: with J jobs and N instances stored, the scheduler restarts; the first GET
-  /v2/apps after /ping answers;
+  /v2/apps after /ping answers, then the reads with those jobs and instances;
 - sim_launch / sim_scale_down: the scheduler against `dromos localmesos --agents 0
   --simulated-agents A` (A = n / 10 unless --sim-agents: bookkeeping tasks that go
   TASK_RUNNING without a process; 4 cpus, so 400 of these tasks, and 1,001 ports per
@@ -61,6 +62,7 @@ AGENT = ("--cpus", "2000", "--mem", "4000000", "--ports", "20000-60000")
 TASK = {"cmd": "sleep 100000", "cpus": 0.01, "mem": 1, "backoffSeconds": 1}
 SIM_WAIT_S = 3600.0
 SIM_POLL_S = 0.5
+RESTART_READS_S = 10.0
 READ_PATHS = ("/v2/apps?embed=apps.tasks", "/v2/tasks", "/v2/queue", "/v1/scheduler/jobs")
 
 
@@ -163,13 +165,15 @@ def total_running(scheduler: Scheduler) -> int:
 
 
 def launch(scheduler: Scheduler, n: int) -> Row:
+    reader = Reader(scheduler.url)
+    reader.start()
     cpu, started = scheduler.cpu(), time.monotonic()
     answer = requests.post(f"{scheduler.url}/v2/apps?force=true",
                            json={"id": "/scale", "instances": n, **TASK}, timeout=60)
     answer.raise_for_status()
     wait(lambda: running(scheduler, "/scale") >= n, 600, f"{n} instances never all ran")
     return Row("launch", n, time.monotonic() - started, scheduler.cpu() - cpu,
-               rss_mb(scheduler.pid))
+               rss_mb(scheduler.pid), reader.summary())
 
 
 class Reader(threading.Thread):
@@ -250,12 +254,14 @@ def reads(scheduler: Scheduler, n: int, count: int = 50) -> Row:
 
 def batch(scheduler: Scheduler, n: int) -> Row:
     apps = [{"id": f"/batch/app-{k:05d}", "instances": 1, **TASK} for k in range(n)]
+    reader = Reader(scheduler.url)
+    reader.start()
     cpu, started = scheduler.cpu(), time.monotonic()
     requests.put(f"{scheduler.url}/v2/apps", json=apps, timeout=600).raise_for_status()
     answered = time.monotonic() - started
     wait(lambda: total_running(scheduler) >= n, 900, f"{n} apps never all ran")
     return Row("batch", n, time.monotonic() - started, scheduler.cpu() - cpu,
-               rss_mb(scheduler.pid), f"PUT answered in {answered:.2f} s")
+               rss_mb(scheduler.pid), f"PUT answered in {answered:.2f} s; " + reader.summary())
 
 
 def restart(scheduler: Scheduler, n: int, jobs: int = 10_000) -> Row:
@@ -277,9 +283,12 @@ def restart(scheduler: Scheduler, n: int, jobs: int = 10_000) -> Row:
     began = time.monotonic()
     requests.get(f"{scheduler.url}/v2/apps", timeout=120).raise_for_status()
     first = time.monotonic() - began
+    reader = Reader(scheduler.url)  # the read paths with the jobs and instances loaded
+    reader.start()
+    time.sleep(RESTART_READS_S)
     return Row("restart", n, up + first, scheduler.cpu(), rss_mb(scheduler.pid),
                f"{jobs:,} jobs; /ping after {up:.2f} s, then first GET /v2/apps "
-               f"{first * 1000:.0f} ms")
+               f"{first * 1000:.0f} ms; then " + reader.summary())
 
 
 def offer_cycle(n: int = 10_000) -> list[Row]:
