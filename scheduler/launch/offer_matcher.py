@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from scheduler.launch.constraints import check, field_value
+from scheduler.launch.free_ports import FreePorts
 from scheduler.launch.offers import Offer
 from scheduler.launch.task_request import PlacedTask, Placement, TaskRequest
-from scheduler.mesos.resources import PortRange
 
 
 class RejectReason(enum.Enum):
@@ -100,11 +100,8 @@ class _OfferState:
         self.mem = _milli(offer.resources.mem)
         self.disk = _milli(offer.resources.disk)
         self.gpus = offer.resources.gpus
-        self.ports: tuple[PortRange, ...] = offer.ports
+        self.ports = FreePorts(offer.ports)
         self.tasks = 0
-
-    def free_port_count(self) -> int:
-        return sum(len(r) for r in self.ports)
 
 
 class _PlacedIndex:
@@ -293,14 +290,15 @@ def _show(value: float, name: str) -> float:
 
 def _ports(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
     if request.required_ports:
-        if _take_exact(state.ports, request.required_ports) is not None:
+        if len(set(request.required_ports)) == len(request.required_ports) and all(
+                port in state.ports for port in request.required_ports):
             return None
         wanted = ", ".join(str(p) for p in request.required_ports)
         return _Rejection(
             RejectReason.INSUFFICIENT_PORTS,
             f"InsufficientPorts: needs ports {wanted}, not all free on {state.offer.hostname}",
         )
-    free = state.free_port_count()
+    free = state.ports.count
     if request.port_count <= free:
         return None
     return _Rejection(
@@ -325,9 +323,11 @@ def _place(
     """Consume the request's share of the offer (all stages passed) and record it."""
     if request.required_ports:
         ports = request.required_ports
-        state.ports = _take_exact(state.ports, ports) or ()
+        state.ports.take_exact(ports)
+    elif request.port_count:
+        ports = state.ports.take_random(request.port_count, rng)
     else:
-        ports, state.ports = _take_random(state.ports, request.port_count, rng)
+        ports = ()
     resources = request.resources
     state.cpus -= _milli(resources.cpus)
     state.mem -= _milli(resources.mem)
@@ -346,36 +346,6 @@ def _place(
     )
 
 
-def _take_random(
-    free: tuple[PortRange, ...], count: int, rng: random.Random
-) -> tuple[tuple[int, ...], tuple[PortRange, ...]]:
-    """`count` free ports picked at random, as Marathon picks them (so a port some other
-    process holds does not fail every retry), and the ranges left (caller checked there
-    are enough)."""
-    sizes = [r.end - r.begin + 1 for r in free]
-    picked = []
-    for index in sorted(rng.sample(range(sum(sizes)), count)):
-        for r, size in zip(free, sizes, strict=True):
-            if index < size:
-                picked.append(r.begin + index)
-                break
-            index -= size
-    return tuple(picked), _take_exact(free, picked) or ()
-
-
-def _take_exact(
-    free: tuple[PortRange, ...], ports: Sequence[int]
-) -> tuple[PortRange, ...] | None:
-    """The ranges left after taking exactly `ports`; None when any is not free."""
-    remaining = list(free)
-    for port in ports:
-        at = next((i for i, r in enumerate(remaining) if port in r), None)
-        if at is None:
-            return None
-        r = remaining[at]
-        pieces = [PortRange(r.begin, port - 1), PortRange(port + 1, r.end)]
-        remaining[at : at + 1] = [p for p in pieces if p.begin <= p.end]
-    return tuple(remaining)
 
 
 def _waiting_reason(rejections: list[_Rejection]) -> str:
