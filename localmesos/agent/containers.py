@@ -76,32 +76,6 @@ def launch(
     return watch(spawn(argv, env, directory, user), on_exit)
 
 
-async def launch_off_loop(
-    argv: list[str],
-    env: Mapping[str, str],
-    directory: Path,
-    on_exit: Callable[[int], None],
-    user: TaskUser | None = None,
-) -> Container:
-    """`launch`, with the fork and exec on a worker thread: an agent starting hundreds of
-    tasks at once keeps its loop (and its answers to the master's pings) going meanwhile.
-    Cancelled while it spawns, what it spawned is killed."""
-    spawning = asyncio.ensure_future(asyncio.to_thread(spawn, argv, env, directory, user))
-    try:
-        process = await asyncio.shield(spawning)
-    except asyncio.CancelledError:
-        spawning.add_done_callback(_kill_unwanted)
-        raise
-    return watch(process, on_exit)
-
-
-def _kill_unwanted(spawning: asyncio.Future[subprocess.Popen[bytes]]) -> None:
-    if spawning.cancelled() or spawning.exception() is not None:
-        return
-    container = watch(spawning.result(), lambda _status: None)
-    container.signal_group(signal.SIGKILL)
-
-
 def spawn(
     argv: list[str], env: Mapping[str, str], directory: Path, user: TaskUser | None = None
 ) -> subprocess.Popen[bytes]:
