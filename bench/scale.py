@@ -2,7 +2,7 @@
 
 A localmesos with large resource overrides and a Dromos scheduler, each its own process, so
 CPU seconds and RSS are read per process from /proc. Tasks are `sleep 100000` with cpus 0.01
-and mem 1 (real processes, command tasks of the agent). While the launch, scale_down and
+and mem 1 (real processes, command tasks of the agent). While the launch, scale_down, posts and
 batch rows run, and for 10 s after the restart row's first GET, a reader thread GETs
 /v2/apps?embed=apps.tasks, /v2/tasks, /v2/queue and /v1/scheduler/jobs in turn, without a
 pause, and records their latency (the rows' notes). Rows:
@@ -11,6 +11,7 @@ pause, and records their latency (the rows' notes). Rows:
 - scale_down: PUT instances 0 to that app: how long the PUT takes, and until all are gone;
 - reads: GET /v2/apps?embed=apps.tasks at N running tasks, no other reader;
 - batch: PUT /v2/apps with N apps of one instance each, until all are running;
+- posts: the same N apps by one POST /v2/apps each, one after another (the batch's peer);
 - restart: with J jobs and N instances stored, the scheduler restarts; the first GET
   /v2/apps after /ping answers, then the reads with those jobs and instances;
 - sim_launch / sim_scale_down: the scheduler against `dromos localmesos --agents 0
@@ -253,15 +254,33 @@ def reads(scheduler: Scheduler, n: int, count: int = 50) -> Row:
 
 
 def batch(scheduler: Scheduler, n: int) -> Row:
-    apps = [{"id": f"/batch/app-{k:05d}", "instances": 1, **TASK} for k in range(n)]
+    def put(apps: list[dict[str, object]]) -> None:
+        requests.put(f"{scheduler.url}/v2/apps", json=apps, timeout=600).raise_for_status()
+
+    return _many_apps(scheduler, n, "batch", "PUT", put)
+
+
+def posts(scheduler: Scheduler, n: int) -> Row:
+    """The batch's peer: the same apps, one POST each, one after another."""
+    def post(apps: list[dict[str, object]]) -> None:
+        with requests.Session() as http:
+            for app in apps:
+                http.post(f"{scheduler.url}/v2/apps", json=app, timeout=60).raise_for_status()
+
+    return _many_apps(scheduler, n, "posts", "POSTs", post)
+
+
+def _many_apps(scheduler: Scheduler, n: int, name: str, how: str,
+               submit: Callable[[list[dict[str, object]]], None]) -> Row:
+    apps = [{"id": f"/{name}/app-{k:05d}", "instances": 1, **TASK} for k in range(n)]
     reader = Reader(scheduler.url)
     reader.start()
     cpu, started = scheduler.cpu(), time.monotonic()
-    requests.put(f"{scheduler.url}/v2/apps", json=apps, timeout=600).raise_for_status()
+    submit(apps)
     answered = time.monotonic() - started
     wait(lambda: total_running(scheduler) >= n, 900, f"{n} apps never all ran")
-    return Row("batch", n, time.monotonic() - started, scheduler.cpu() - cpu,
-               rss_mb(scheduler.pid), f"PUT answered in {answered:.2f} s; " + reader.summary())
+    return Row(name, n, time.monotonic() - started, scheduler.cpu() - cpu,
+               rss_mb(scheduler.pid), f"{how} answered in {answered:.2f} s; " + reader.summary())
 
 
 def restart(scheduler: Scheduler, n: int, jobs: int = 10_000) -> Row:
@@ -408,9 +427,10 @@ def run_size(work: Path, n: int, rows: list[str]) -> list[Row]:
                 results.append(reads(scheduler, n))
             if "scale_down" in rows:
                 results.append(scale_down(scheduler, n))
-    if "batch" in rows:
-        with cluster(work / f"batch-{n}") as scheduler:
-            results.append(batch(scheduler, n))
+    for name, row in (("batch", batch), ("posts", posts)):
+        if name in rows:
+            with cluster(work / f"{name}-{n}") as scheduler:
+                results.append(row(scheduler, n))
     if "restart" in rows:
         with cluster(work / f"restart-{n}") as scheduler:
             results.append(restart(scheduler, n))
@@ -453,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"failed; the clusters' logs are kept in {work}", flush=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
-    for name in ("launch", "scale_down", "batch", "sim_launch", "sim_scale_down"):
+    for name in ("launch", "scale_down", "batch", "posts", "sim_launch", "sim_scale_down"):
         mine = [row for row in results if row.name == name]
         if mine:
             cpu = statistics.fmean(row.cpu_s / row.n for row in mine)
