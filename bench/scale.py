@@ -121,12 +121,13 @@ class Scheduler:
         return False
 
 
-def wait(condition: Callable[[], bool], timeout_s: float, message: str) -> None:
+def wait(condition: Callable[[], bool], timeout_s: float, message: str,
+         poll_s: float = 0.1) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(message)
-        time.sleep(0.1)
+        time.sleep(poll_s)
 
 
 @contextlib.contextmanager
@@ -342,11 +343,7 @@ def master_counts(mesos: LocalMesos) -> tuple[int, int]:
 
 
 def sim_wait(condition: Callable[[], bool], message: str) -> None:
-    deadline = time.monotonic() + SIM_WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(message)
-        time.sleep(SIM_POLL_S)
+    wait(condition, SIM_WAIT_S, message, SIM_POLL_S)
 
 
 def sim_launch(scheduler: Scheduler, n: int, agents: int, app_size: int) -> Row:

@@ -73,13 +73,6 @@ def launch(
 ) -> Container:
     """Start `argv` in `directory` (created) with stdout/stderr files, in its own session
     (as `user` when given)."""
-    return watch(spawn(argv, env, directory, user), on_exit)
-
-
-def spawn(
-    argv: list[str], env: Mapping[str, str], directory: Path, user: TaskUser | None = None
-) -> subprocess.Popen[bytes]:
-    """The blocking part of `launch` (any thread): sandbox files, fork and exec."""
     directory.mkdir(parents=True, exist_ok=True)
     container_id = directory.name
     _link_latest(directory)
@@ -98,13 +91,8 @@ def spawn(
             extra_groups=None if user is None else list(user.groups),
         )
     _LAUNCHED[process.pid] = container_id
-    return process
-
-
-def watch(process: subprocess.Popen[bytes], on_exit: Callable[[int], None]) -> Container:
-    """The container of a spawned process, `on_exit` called from the loop when it ends."""
     _watch_exit(process, on_exit)
-    return Container(_LAUNCHED[process.pid], process)
+    return Container(container_id, process)
 
 
 def _link_latest(directory: Path) -> None:

@@ -34,9 +34,13 @@ class FreePorts:
         at = bisect.bisect_right(self._begins, port) - 1
         return at >= 0 and port <= self._ends[at]
 
+    def has(self, ports: Sequence[int]) -> bool:
+        """Every one of `ports` is free, and none is named twice."""
+        return len(set(ports)) == len(ports) and all(p in self for p in ports)
+
     def take_exact(self, ports: Sequence[int]) -> bool:
         """Take `ports` if every one is free (and named once); else take none."""
-        if len(set(ports)) != len(ports) or not all(p in self for p in ports):
+        if not self.has(ports):
             return False
         for port in ports:
             self._take(port)

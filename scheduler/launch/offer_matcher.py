@@ -290,8 +290,7 @@ def _show(value: float, name: str) -> float:
 
 def _ports(request: TaskRequest, state: _OfferState, index: _PlacedIndex) -> _Rejection | None:
     if request.required_ports:
-        if len(set(request.required_ports)) == len(request.required_ports) and all(
-                port in state.ports for port in request.required_ports):
+        if state.ports.has(request.required_ports):
             return None
         wanted = ", ".join(str(p) for p in request.required_ports)
         return _Rejection(

@@ -6,16 +6,20 @@ a test says so. Nothing runs on a thread; every message and due timer runs in
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from scheduler.apps.validation import parse_app
 from scheduler.base.clock import ManualClock
 from scheduler.base.config import Config
 from scheduler.deployments.manager import deployment_json
 from scheduler.deployments.plan import Deployment
-from scheduler.launch.tasks import TaskRecord
+from scheduler.launch.tasks import TaskRecord, TaskTracker
 from scheduler.process.runtime import Runtime
 from scheduler.store.db import sqlite_url
 from tests.support.fake_driver import FakeDriver
@@ -25,6 +29,21 @@ Json = dict[str, Any]
 HOSTS = ("h1", "h2", "h3")
 MESOS_HTTP = {"protocol": "MESOS_HTTP", "path": "/", "portIndex": 0,
               "intervalSeconds": 1, "gracePeriodSeconds": 5}
+
+
+@contextlib.contextmanager
+def counting_walks() -> Iterator[list[str]]:
+    """Within: the run spec id of every walk of a run spec's tasks (`TaskTracker.of`)."""
+    walked: list[str] = []
+    of = TaskTracker.of
+
+    def counting_of(tracker: TaskTracker, run_spec_id: str) -> list[object]:
+        walked.append(run_spec_id)
+        return of(tracker, run_spec_id)  # type: ignore[return-value]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TaskTracker, "of", counting_of)
+        yield walked
 
 
 class Cluster:

@@ -19,8 +19,8 @@ from scheduler.apps.model import AppDefinition
 from scheduler.apps.versions import config_version
 from scheduler.deployments import rolling
 from scheduler.deployments.rolling import Tally
-from scheduler.launch.tasks import Goal, TaskTracker
-from tests.scheduler.appmanager.apps_harness import MESOS_HTTP, Cluster
+from scheduler.launch.tasks import Goal
+from tests.scheduler.appmanager.apps_harness import MESOS_HTTP, Cluster, counting_walks
 
 APP = "/counted"
 STATES = ("TASK_RUNNING", "TASK_STARTING", "TASK_FAILED", "TASK_KILLED", "TASK_FINISHED",
@@ -128,50 +128,32 @@ def test_an_app_reaches_its_target_through_the_counts(cluster: Cluster) -> None:
     assert len(recount(cluster)) == 1 and cluster.ready(APP) == 2
 
 
-def test_a_status_update_of_a_big_app_does_not_walk_its_instances(
-    cluster: Cluster, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_status_update_of_a_big_app_does_not_walk_its_instances(cluster: Cluster) -> None:
     cluster.create(id=APP, instances=300)
     cluster.settle()
-    walked: list[str] = []
-    of = TaskTracker.of
-
-    def counting_of(tracker: TaskTracker, run_spec_id: str) -> list[object]:
-        walked.append(run_spec_id)
-        return of(tracker, run_spec_id)  # type: ignore[return-value]
-
-    monkeypatch.setattr(TaskTracker, "of", counting_of)
     cluster.update(APP, instances=301)  # a deployment is running while the task starts
     cluster.offer()
     [new] = [t.task_id for t in cluster.tasks(APP) if t.state == "TASK_STAGING"]
-    walked.clear()
-    cluster.run(new)
-    assert not cluster.deployments()
+    with counting_walks() as walked:
+        cluster.run(new)
+        assert not cluster.deployments()
     assert walked == []
 
 
 def test_a_rolling_restart_of_a_big_app_does_not_walk_its_instances_per_update(
-    cluster: Cluster, monkeypatch: pytest.MonkeyPatch,
+    cluster: Cluster,
 ) -> None:
     cluster.create(id=APP, instances=300,
                    upgradeStrategy={"minimumHealthCapacity": 1, "maximumOverCapacity": 0.01})
     cluster.settle()
-    walked: list[str] = []
-    of = TaskTracker.of
-
-    def counting_of(tracker: TaskTracker, run_spec_id: str) -> list[object]:
-        walked.append(run_spec_id)
-        return of(tracker, run_spec_id)  # type: ignore[return-value]
-
     cluster.update(APP, cmd="serve --v2")
     old = {t.task_id for t in cluster.tasks(APP)}
     for _ in range(3):  # each new instance that runs lets one old one go, oldest first
         started = [t for t in cluster.offer() if t not in old]
         assert started
-        monkeypatch.setattr(TaskTracker, "of", counting_of)
-        for task_id in started:
-            cluster.run(task_id)
-        monkeypatch.setattr(TaskTracker, "of", of)
+        with counting_walks() as walked:
+            for task_id in started:
+                cluster.run(task_id)
         assert walked == []
         killed = cluster.pending_kills()
         assert len(killed) == len(started) and set(killed) <= old

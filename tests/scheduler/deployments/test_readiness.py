@@ -12,7 +12,7 @@ from api.marathon_json import app_info
 from scheduler.deployments.manager import deployment_json
 from scheduler.health.engine import READINESS_INDEX, ProbeReport
 from scheduler.health.probes import HttpResponse, Outcome, Protocol, Verdict
-from scheduler.launch.tasks import TaskTracker
+from tests.scheduler.appmanager.apps_harness import counting_walks
 from tests.scheduler.appmanager.test_app_manager import Cluster
 from tests.scheduler.health.test_monitor import RecordingEngine
 from tests.support.marathon_client import MarathonApp
@@ -175,7 +175,7 @@ def test_a_task_passing_its_check_publishes_its_deployments_status(
 
 
 def test_readiness_during_a_big_restart_follows_the_changed_tasks_without_walks(
-    cluster: ReadyCluster, monkeypatch: pytest.MonkeyPatch,
+    cluster: ReadyCluster,
 ) -> None:
     cluster.create(id="/web", instances=200, portDefinitions=PORTS, readinessChecks=[CHECK],
                    upgradeStrategy={"minimumHealthCapacity": 1, "maximumOverCapacity": 0.01})
@@ -187,19 +187,12 @@ def test_readiness_during_a_big_restart_follows_the_changed_tasks_without_walks(
     cluster.rt.apps.restart("/web", force=False)
     old = {t.task_id for t in cluster.tasks("/web")}
     new = [t for t in cluster.offer() if t not in old]
-    walked: list[str] = []
-    of = TaskTracker.of
-
-    def counting_of(tracker: TaskTracker, run_spec_id: str) -> list[object]:
-        walked.append(run_spec_id)
-        return of(tracker, run_spec_id)  # type: ignore[return-value]
-
-    monkeypatch.setattr(TaskTracker, "of", counting_of)
-    for task_id in new:
-        cluster.run(task_id)
-    assert cluster.probed() == sorted(new)  # the new tasks are checked, the old are not
-    cluster.answer(new[0], NOT_YET)
-    assert cluster.pending_kills() == []  # not ready: nothing old may go
-    cluster.answer(new[0], READY)
-    assert len(cluster.pending_kills()) == 1  # one ready: one old goes
+    with counting_walks() as walked:
+        for task_id in new:
+            cluster.run(task_id)
+        assert cluster.probed() == sorted(new)  # the new tasks are checked, the old are not
+        cluster.answer(new[0], NOT_YET)
+        assert cluster.pending_kills() == []  # not ready: nothing old may go
+        cluster.answer(new[0], READY)
+        assert len(cluster.pending_kills()) == 1  # one ready: one old goes
     assert walked == []
