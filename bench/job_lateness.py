@@ -6,8 +6,13 @@ Lateness is the start minus the slot; a slot with no start is missed. Dromos run
 under `dromos dev`; APScheduler 3 under a BackgroundScheduler with an IntervalTrigger per
 job and its default thread pool (10 workers), the command run by `subprocess`. Beside them
 the floor: no scheduler, at each slot 40 shells already running are released by one pipe
-write each, the least any scheduler could do on this machine. Then Dromos and APScheduler
-again with 10,000 more schedules loaded that are not due during the run.
+write each, the least any scheduler could do on this machine. Beside it the timed floor: no
+scheduler either, each run the very command Dromos launches for it (`starting_at`: a shell
+that sleeps to its slot), spawned the launch lead ahead in a session and sandbox of its own
+as the agent spawns it: the least a scheduler that gives each run a process of its own
+(a container per task) can do. Then Dromos and APScheduler again with 10,000 more schedules
+loaded that are not due during the run. The machine's floor varies from round to round, so
+the summary gives each peer's p99 above the floor of its own round, the median over rounds.
 
     .venv/bin/python -m bench job_lateness [--jobs 40] [--loaded 10000] [--rounds 1]
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -29,6 +35,8 @@ from pathlib import Path
 import requests
 
 from chronos.timefmt import format_instant
+from scheduler.base.config import JOB_LAUNCH_LEAD_S
+from scheduler.jobs.task_info import starting_at
 from tests.support.dev import running_dev
 
 RUNS = 8
@@ -42,11 +50,15 @@ class Result:
     missed: int
     duplicates: int
 
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.lateness_s)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     def line(self, peer: str) -> str:
         ordered = sorted(self.lateness_s)
         if not ordered:
             return f"{peer:24} no runs"
-        p50, p99 = (ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (0.5, 0.99))
+        p50, p99 = self.quantile(0.5), self.quantile(0.99)
         return (f"{peer:24} p50 {p50 * 1000:6.1f} ms   p99 {p99 * 1000:6.1f} ms   "
                 f"max {ordered[-1] * 1000:6.1f} ms   runs {len(ordered)}   "
                 f"missed {self.missed}   duplicates {self.duplicates}")
@@ -146,6 +158,31 @@ def floor(work: Path, jobs: int, loaded: int) -> Result:
     return measure(stamps, names, slots)
 
 
+def timed_floor(work: Path, jobs: int, loaded: int) -> Result:
+    """No scheduler: each run Dromos's own timed command, spawned the launch lead ahead of
+    its slot in its own session and sandbox, waits for the slot itself (`loaded` does not
+    apply)."""
+    stamps = work / "timed-floor.stamps"
+    names = [f"lateness-{n:02d}" for n in range(jobs)]
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD_S + 1)
+    slots = [start.timestamp() + k for k in range(RUNS)]
+    shells = []
+    for slot in slots:
+        time.sleep(max(0.0, slot - JOB_LAUNCH_LEAD_S - time.time()))
+        for name in names:
+            command = STAMP.format(name=name, slot=slot, file=stamps)
+            timed = starting_at({"value": command, "shell": True}, round(slot * 1000))
+            sandbox = work / f"{name}-{slot:.0f}"
+            sandbox.mkdir()
+            with open(sandbox / "stdout", "ab") as out:
+                shells.append(subprocess.Popen(
+                    ["/bin/sh", "-c", timed["value"]], cwd=sandbox, stdin=subprocess.DEVNULL,
+                    stdout=out, stderr=out, start_new_session=True))
+    for shell in shells:
+        shell.wait()
+    return measure(stamps, names, slots)
+
+
 def _waiting_shell(command: str) -> tuple[subprocess.Popen[bytes], int]:
     """A shell that runs `command` once a line comes on its stdin; and that pipe's end."""
     read_end, release = os.pipe()
@@ -167,8 +204,9 @@ def _run_stamp(name: str, start: float, stamps: Path) -> None:
 
 
 PEERS: dict[str, Callable[[Path, int, int], Result]] = {
-    "dromos": dromos, "apscheduler": apscheduler, "floor": floor,
+    "dromos": dromos, "apscheduler": apscheduler, "floor": floor, "timed_floor": timed_floor,
 }
+UNLOADED = ("floor", "timed_floor")  # no schedules to load: run once a round
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -180,18 +218,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=1, help="run everything this many times")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dromos-bench-lateness-"))
+    above_floor: dict[str, list[float]] = {}
     try:
         for n in range(args.rounds):
             print(f"job lateness, round {n + 1}: {args.jobs} jobs x R{RUNS}/PT1S "
                   f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f})", flush=True)
+            p99s: dict[str, float] = {}
             for loaded in dict.fromkeys((0, args.loaded)):
                 for peer in args.peers.split(","):
-                    if loaded and peer == "floor":
+                    if loaded and peer in UNLOADED:
                         continue
                     round_dir = work / f"{n}-{peer}-{loaded}"
                     round_dir.mkdir()
                     result = PEERS[peer](round_dir, args.jobs, loaded)
-                    print(result.line(f"{peer} +{loaded} loaded"), flush=True)
+                    row = peer if peer in UNLOADED else f"{peer} +{loaded} loaded"
+                    print(result.line(row), flush=True)
+                    if result.lateness_s:
+                        p99s[row] = result.quantile(0.99)
+            for row, p99 in p99s.items():
+                if "floor" in p99s and row != "floor":
+                    above_floor.setdefault(row, []).append(p99 - p99s["floor"])
+        if above_floor:
+            print("p99 above the floor of its round (ms), median over rounds [each round]:")
+        for row, gaps in above_floor.items():
+            print(f"  {row:24} {statistics.median(gaps) * 1000:+6.1f}   "
+                  f"[{' '.join(f'{gap * 1000:+.1f}' for gap in gaps)}]")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

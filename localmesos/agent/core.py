@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from localmesos.agent import containers
+from localmesos.agent import containers, task_user
 from localmesos.agent.command_executor import CommandExecutorListener
 from localmesos.agent.command_task import CommandTask, kill_grace_seconds
 from localmesos.agent.containerizer import Containerizers
@@ -333,6 +333,7 @@ class Agent:
         """The agent is the task's command executor: no executor process of its own."""
         framework_id = framework_info["id"]["value"]
         task_id = task["task_id"]["value"]
+        task = task_user.with_framework_user(task, framework_info.get("user"))
         existing = self.executors.get((framework_id, task_id))
         if existing is not None:
             status = make_status(

@@ -1,4 +1,5 @@
-"""The user a command task runs as (CommandInfo.user), as a Mesos agent with switch_user.
+"""The user a command task runs as (CommandInfo.user, else FrameworkInfo.user), as a Mesos
+agent with switch_user.
 
 An agent running as root starts the task as that user and gives it the sandbox; an agent
 running as anyone else cannot switch and runs the task as itself, as an agent with
@@ -11,6 +12,7 @@ import os
 import pwd
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,14 @@ class TaskUser:
 
     def environment(self) -> dict[str, str]:
         return {"USER": self.name, "LOGNAME": self.name, "HOME": self.home}
+
+
+def with_framework_user(task: dict[str, Any], framework_user: str | None) -> dict[str, Any]:
+    """The task as Mesos runs it: a command with no user of its own runs as its framework's."""
+    command = task.get("command")
+    if command is None or command.get("user") or not framework_user:
+        return task
+    return {**task, "command": {**command, "user": framework_user}}
 
 
 def resolve(name: str | None) -> TaskUser | None:

@@ -12,6 +12,10 @@ from scheduler.base.task_users import UserPolicy
 
 Json = dict[str, Any]
 
+# A scheduled run launches this long before its slot, and its command waits for the slot
+# (scheduler/jobs/task_info.py): the launch's work is done before the slot.
+JOB_LAUNCH_LEAD_S = 1.5
+
 @dataclass(frozen=True)
 class Config:
     master: str
@@ -28,9 +32,7 @@ class Config:
     job_history_limit: int = 100
     max_concurrent_health_checks: int = 256
     job_retry_delay_s: float = 60.0  # Chronos's --failure_retry
-    # A scheduled run launches this long before its slot and its executor starts it at the
-    # slot (0: launch at the slot).
-    job_launch_lead_s: float = 1.5
+    job_launch_lead_s: float = JOB_LAUNCH_LEAD_S  # 0: launch at the slot
     # Slots older than a job's epsilon: "chronos3" runs once now and skips forward,
     # "chronos2" records them missed (chronos.schedules.due.PastStartRule).
     job_past_start_rule: str = "chronos3"

@@ -19,6 +19,7 @@ from types import FrameType
 
 import click
 
+from scheduler.base.config import JOB_LAUNCH_LEAD_S
 from scheduler.process import local_postgres
 from scheduler.process.local_postgres import LocalPostgres
 from scheduler.process.main import PAST_START_RULES
@@ -90,7 +91,7 @@ def _cli(*args: str) -> list[str]:
                    "machine its own)")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
-@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+@click.option("--job-launch-lead", default=JOB_LAUNCH_LEAD_S, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched")
 @click.option("--past-start-rule", type=click.Choice(PAST_START_RULES), default="chronos3",
               show_default=True, help="chronos3: an overdue job runs once now and skips "

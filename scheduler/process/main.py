@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from chronos.schedules.due import PastStartRule
-from scheduler.base.config import Config
+from scheduler.base.config import JOB_LAUNCH_LEAD_S, Config
 from scheduler.base.milestones import MILESTONES
 from scheduler.leadership.pseudo import AlreadyRunning, PseudoElection
 from scheduler.leadership.service import SESSION_PREFIX, ElectionService
@@ -61,7 +61,7 @@ def setup_logging(level: str) -> None:
               help="HTTP/HTTPS/TCP health probes the scheduler runs at once")
 @click.option("--job-retry-delay", default=60.0, show_default=True, type=float,
               help="seconds before a failed job run is retried")
-@click.option("--job-launch-lead", default=1.5, show_default=True, type=float,
+@click.option("--job-launch-lead", default=JOB_LAUNCH_LEAD_S, show_default=True, type=float,
               help="seconds before its slot a scheduled job run is launched, to start at the "
                    "slot on its agent (0: launch at the slot)")
 @click.option("--zk", "zk_url", default=None,

@@ -11,7 +11,7 @@ import pwd
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,32 @@ def test_the_task_runs_as_its_commands_user(localmesos: LocalMesos, scheduler: V
     assert (directory / "stdout").read_text() == "nobody\n"
     assert directory.stat().st_uid == nobody.pw_uid
     assert (directory / "mine").stat().st_uid == nobody.pw_uid
+
+
+def test_a_command_with_no_user_runs_as_its_frameworks_user(
+    localmesos: LocalMesos, connect: Callable[..., V1Scheduler]
+) -> None:
+    nobody = pwd.getpwnam("nobody")
+    framework = connect(user="nobody")
+    launch(framework, "framework-user", {"value": "id -un; touch mine"})
+    launch(framework, "own-user", {"value": "id -un", "user": "root"})
+    updates_until(framework, "framework-user", "TASK_FINISHED")
+    updates_until(framework, "own-user", "TASK_FINISHED")
+    directory = sandbox(localmesos, framework.framework_id, "framework-user")
+    assert (directory / "stdout").read_text() == "nobody\n"
+    assert (directory / "mine").stat().st_uid == nobody.pw_uid
+    own = sandbox(localmesos, framework.framework_id, "own-user")
+    assert (own / "stdout").read_text() == "root\n"  # the command's own user wins
+
+
+def test_an_unknown_framework_user_fails_a_launch_with_no_user(
+    connect: Callable[..., V1Scheduler]
+) -> None:
+    framework = connect(user="no-such-user-here")
+    launch(framework, "ghost", {"value": "true"})
+    [failed] = updates_until(framework, "ghost", "TASK_FAILED")
+    assert failed["reason"] == "REASON_CONTAINER_LAUNCH_FAILED"
+    assert "no-such-user-here" in failed["message"]
 
 
 def test_an_unknown_user_fails_the_launch(scheduler: V1Scheduler) -> None:

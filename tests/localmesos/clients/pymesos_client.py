@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import os
 import signal
@@ -72,7 +73,8 @@ class PymesosScheduler:
 
 @contextlib.contextmanager
 def pymesos_scheduler(address: str, **framework: Any) -> Iterator[PymesosScheduler]:
-    client = PymesosScheduler(address, {"user": "tester", "name": "pymesos-test", **framework})
+    info = {"user": getpass.getuser(), "name": "pymesos-test", **framework}
+    client = PymesosScheduler(address, info)
     try:
         yield client
     finally:

@@ -6,6 +6,7 @@ It deliberately shares no code with localmesos (not even its RecordIO module).
 from __future__ import annotations
 
 import base64
+import getpass
 import http.client
 import json
 import socket
@@ -76,7 +77,7 @@ class V1Scheduler:
 
     def subscribe(self, name: str = "test", **info: Any) -> Event:
         """SUBSCRIBE (re-subscribe if `info` has an id); returns the first event."""
-        framework = {"user": "tester", "name": name, **info}
+        framework = {"user": getpass.getuser(), "name": name, **info}
         body: dict[str, Any] = {"type": "SUBSCRIBE", "subscribe": {"framework_info": framework}}
         if "id" in info:
             body["framework_id"] = info["id"]
