@@ -56,6 +56,7 @@ class ProcessContainerizer:
 
     def __init__(self) -> None:
         self._sweeper = containers.Sweeper()
+        self._forking = asyncio.Lock()
 
     async def drain(self) -> None:
         """Until what destroyed containers left has been killed (the agent is stopping)."""
@@ -95,5 +96,11 @@ class ProcessContainerizer:
         argv = containers.argv_of(command)
         # Forked on the loop: forked from a worker thread, timed job runs on the same agent
         # started up to 70 ms late (p99 of 40 runs due together, against 31-34 ms here).
-        container.process = containers.launch(argv, env, sandbox, exited, user)
+        # One fork per turn of the loop: a fork returns once the child has exec'd, a few ms
+        # on a loaded machine, and hundreds of launches forked in one turn held the loop
+        # for seconds, the master's pings unanswered until it marked the agent unreachable.
+        # Nothing is awaited after the fork: a kill that cancels the launch cannot orphan it.
+        async with self._forking:
+            await asyncio.sleep(0)
+            container.process = containers.launch(argv, env, sandbox, exited, user)
         return container
