@@ -53,10 +53,21 @@ def current_ready_tasks(app: dict[str, Any]) -> list[dict[str, Any]]:
 
 def describe(deployment: dict[str, Any]) -> str:
     """`step 2/2: ScaleApplication /web` and what it waits for."""
-    actions = ", ".join(f"{a['action']} {a['app']}" for a in deployment.get("currentActions", []))
-    text = f"step {deployment['currentStep']}/{deployment['totalSteps']}: {actions}"
+    text = _step(deployment, deployment["currentStep"], deployment.get("currentActions", []))
     waiting = [w["reason"] for w in deployment.get("waiting", [])]
     return text + (f" (waiting: {'; '.join(waiting)})" if waiting else "")
+
+
+def _step(deployment: dict[str, Any], number: int, actions: list[dict[str, Any]]) -> str:
+    names = ", ".join(f"{a['action']} {a['app']}" for a in actions)
+    return f"step {number}/{deployment['totalSteps']}: {names}"
+
+
+def _steps_between(deployment: dict[str, Any], shown: int, before: int) -> list[str]:
+    """The steps after `shown` and before `before`: they ran between two polls."""
+    steps = deployment.get("steps", [])
+    return [_step(deployment, n, steps[n - 1].get("actions", []))
+            for n in range(shown + 1, min(before, len(steps) + 1))]
 
 
 def _find(client: Client, deployment_id: str) -> dict[str, Any] | None:
@@ -78,33 +89,38 @@ def watch(session: Session, deployment_id: str, timeout_s: float) -> bool:
         return True
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("healthy"), console=console, transient=False) as progress:
-        ended = _follow(client, progress, deployment, time.monotonic() + timeout_s)
-    if ended:
-        return _ended(session, deployment)
+        shown = _follow(client, progress, deployment, time.monotonic() + timeout_s)
+    if shown is not None:
+        return _ended(session, deployment, shown)
     console.print(f"deployment {deployment_id} timed out after {timeout_s:g}s; "
                   f"{describe(deployment)}")
     return False
 
 
 def _follow(client: Client, progress: Progress, deployment: dict[str, Any],
-            deadline: float) -> bool:
-    """Update the bars and print each new step or reason; False once `deadline` passed."""
+            deadline: float) -> int | None:
+    """Update the bars and print each new step or reason, until the deployment is gone:
+    then the last step printed; None once `deadline` passed first."""
     bars: dict[str, TaskID] = {}
     last = ""
+    shown = deployment["currentStep"] - 1  # steps done before the watch began go unprinted
     found: dict[str, Any] | None = deployment
     while True:
         try:
             _show_apps(client, progress, bars, deployment["affectedApps"])
             if found is None:
-                return True  # gone: the bars show where the apps ended
-            line = describe(deployment)
+                return shown  # gone: the bars show where the apps ended
+            lines = [*_steps_between(deployment, shown, deployment["currentStep"]),
+                     describe(deployment)]
+            shown = deployment["currentStep"]
         except Unavailable as error:
-            line = f"no leader answers, polling on: {error.message.splitlines()[-1]}"
-        if line != last:
-            progress.console.print(line)
-            last = line
+            lines = [f"no leader answers, polling on: {error.message.splitlines()[-1]}"]
+        if lines[-1] != last:
+            for line in lines:
+                progress.console.print(line)
+            last = lines[-1]
         if time.monotonic() > deadline:
-            return False
+            return None
         time.sleep(POLL_S)
         with contextlib.suppress(Unavailable):  # said by the next round's _show_apps
             found = _find(client, deployment["id"])
@@ -120,7 +136,7 @@ def _show_apps(client: Client, progress: Progress, bars: dict[str, TaskID],
         progress.update(bars[app_id], completed=state.ready, total=max(state.target, 1))
 
 
-def _ended(session: Session, deployment: dict[str, Any]) -> bool:
+def _ended(session: Session, deployment: dict[str, Any], shown: int) -> bool:
     short = []
     for app_id in deployment["affectedApps"]:
         state = app_progress(session.client, app_id)
@@ -131,5 +147,8 @@ def _ended(session: Session, deployment: dict[str, Any]) -> bool:
         session.console.print(f"deployment {deployment['id']} ended short of its target "
                               f"(failed, cancelled or superseded): {', '.join(short)} healthy")
         return False
+    # It reached its target: the steps it finished after the last poll ran too.
+    for line in _steps_between(deployment, shown, deployment["totalSteps"] + 1):
+        session.console.print(line)
     session.console.print(f"deployment {deployment['id']} finished")
     return True
