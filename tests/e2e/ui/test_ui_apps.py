@@ -155,6 +155,7 @@ def test_the_deployments_and_queue_pages_say_why_an_app_waits(
     response = requests.post(dev.url + "/v2/apps", timeout=10, json={
         "id": "/shop/huge", "cmd": "sleep 100", "cpus": 500, "mem": 32})
     assert response.status_code == 201, response.text
+    deployment_id = response.json()["deployments"][0]["id"]
     browser = open_page("/ui/deployments")
     card = wait_text(browser, ".deployment", "InsufficientCpus")
     assert "/shop/huge" in card
@@ -173,7 +174,8 @@ def test_the_deployments_and_queue_pages_say_why_an_app_waits(
 
     browser = open_page("/ui/deployments")
     wait_text(browser, ".deployment", "/shop/huge")
-    browser.find_element(By.CSS_SELECTOR, ".deployment button[data-rollback]").click()
+    # Its own card's button: an earlier test's deployment of /shop/web may still be listed.
+    browser.find_element(By.CSS_SELECTOR, f'button[data-rollback="{deployment_id}"]').click()
     alert = WebDriverWait(browser, WAIT_S).until(lambda d: d.switch_to.alert)
     assert "Roll back deployment" in alert.text
     alert.accept()
