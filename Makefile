@@ -56,7 +56,8 @@ discovery-deps:
 	tools/install_discovery_deps.sh
 
 # podman, runc and busybox-static from Debian: the docker containerizer's tests run tasks
-# in podman containers of a busybox image they build (tests/support/container_images.py).
+# in podman containers of a busybox image they build (tests/support/container_images.py);
+# and perl, which arms the alarm a job run launched ahead of its slot waits for.
 containers:
 	tools/install_containers.sh
 

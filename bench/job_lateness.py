@@ -8,7 +8,7 @@ job and its default thread pool (10 workers), the command run by `subprocess`. B
 the floor: no scheduler, at each slot 40 shells already running are released by one pipe
 write each, the least any scheduler could do on this machine. Beside it the timed floor: no
 scheduler either, each run the very command Dromos launches for it (`starting_at`: a shell
-that sleeps to its slot), spawned the launch lead ahead in a session and sandbox of its own
+that waits for its slot), spawned the launch lead ahead in a session and sandbox of its own
 as the agent spawns it: the least a scheduler that gives each run a process of its own
 (a container per task) can do. Then Dromos and APScheduler again with 10,000 more schedules
 loaded that are not due during the run. The machine's floor varies from round to round, so

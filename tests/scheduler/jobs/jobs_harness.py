@@ -163,7 +163,7 @@ def start_at(jobs: Jobs) -> int | None:
     """The start instant (epoch ms) the last launched task's command waits for, None when it
     starts at once."""
     command = jobs.driver.launches[-1].task_infos[0]["command"]
-    found = re.match(r"dromos_wait=\$\(\((\d+) - ", command.get("value", ""))
+    found = re.search(r"dromos_wait=\$\(\((\d+) - ", command.get("value", ""))
     return int(found.group(1)) // 1_000_000 if found else None
 
 

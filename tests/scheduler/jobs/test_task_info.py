@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,11 +42,24 @@ def info(run_job: Any, arguments: str = "", attempt: int = 0, **timing: int) -> 
     return task
 
 
-def run_shell(command: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    """Run a CommandInfo as Mesos's command executor runs a shell command."""
+def run_shell(command: dict[str, Any], path: Path | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    """Run a CommandInfo as Mesos's command executor runs a shell command (with only the
+    programs in `path`, when given)."""
     assert command["shell"] is True
+    env = None if path is None else {"PATH": str(path)}
     return subprocess.run(["/bin/sh", "-c", command["value"]], capture_output=True, text=True,
-                          timeout=10, check=False)
+                          timeout=10, check=False, env=env)
+
+
+def programs(directory: Path, *names: str) -> Path:
+    """A PATH directory holding only these programs."""
+    directory.mkdir()
+    for name in names:
+        found = shutil.which(name)
+        assert found is not None, f"{name} is needed on this machine"
+        (directory / name).symlink_to(found)
+    return directory
 
 
 def env(task: dict[str, Any]) -> dict[str, str]:
@@ -201,18 +216,35 @@ def test_container_fields_the_task_needs_are_validated(
         job(container=container)
 
 
-def test_a_run_launched_ahead_starts_its_command_at_the_slot() -> None:
-    slot_ms = round((time.time() + 0.4) * 1000)
-    command = starting_at({"shell": True, "value": "date +%s.%N; echo \"$0 'quoted'\""},
-                          slot_ms)
-    started = run_shell(command)
+STAMP_AND_ARGS = ("date +%s.%N; echo \"$0 'quoted' $#\";"
+                  " if [ -e /dev/fd/8 ] || [ -e /dev/fd/9 ]; then echo gate left open; fi")
+
+
+def test_a_run_launched_ahead_starts_its_command_at_the_slot(tmp_path: Path) -> None:
+    # No `sleep` on the PATH: the shell waits for the alarm perl armed for the slot.
+    slot_ms = round((time.time() + 1.0) * 1000)
+    command = starting_at({"shell": True, "value": STAMP_AND_ARGS}, slot_ms)
+    started = run_shell(command, programs(tmp_path / "bin", "perl", "date"))
     stamp, line = started.stdout.splitlines()
     assert 0 <= float(stamp) - slot_ms / 1000 < 0.5  # not before the slot, and soon after
-    assert line == "/bin/sh 'quoted'"
+    assert line == "/bin/sh 'quoted' 0"
+
+
+@pytest.mark.parametrize("ahead_s", [1.0, 0.3])
+def test_without_perl_or_too_near_the_slot_for_an_alarm_the_shell_sleeps(
+    tmp_path: Path, ahead_s: float,
+) -> None:
+    slot_ms = round((time.time() + ahead_s) * 1000)
+    command = starting_at({"shell": True, "value": STAMP_AND_ARGS}, slot_ms)
+    tools = ("date", "sleep") if ahead_s > 0.5 else ("date", "sleep", "perl")
+    started = run_shell(command, programs(tmp_path / "bin", *tools))
+    stamp, line = started.stdout.splitlines()
+    assert 0 <= float(stamp) - slot_ms / 1000 < 0.5
+    assert line == "/bin/sh 'quoted' 0"
 
 
 def test_an_argv_command_launched_ahead_keeps_its_arguments_apart() -> None:
-    slot_ms = round((time.time() + 0.1) * 1000)
+    slot_ms = round((time.time() + 0.6) * 1000)
     argv = ["/bin/echo", "two words", "it's", "$HOME"]
     command = starting_at({"shell": False, "value": "/bin/echo", "arguments": argv}, slot_ms)
     assert "arguments" not in command
