@@ -90,20 +90,22 @@ def starts_when_launched(job: Job) -> bool:
     return job.container is not None
 
 
-# Arms a one-shot ITIMER_REAL (kept across exec) for the slot and execs the shell with a
-# pipe it holds both ends of (fds 8 and 9), so its `read` blocks until the alarm interrupts
-# it. Too close to the slot for the shell to set its trap first, or with no Time::HiRes,
-# the shell runs unarmed and sleeps instead.
+# Arms a one-shot ITIMER_REAL (kept across exec) for the slot and execs the same shell
+# (`$0`, else /bin/sh) with a pipe it holds both ends of (fds 8 and 9), so its `read`
+# blocks until the alarm comes. Too close to the slot for the shell to set its trap first,
+# or with no Time::HiRes, the shell runs unarmed and sleeps instead.
 _ARM_AND_EXEC = """my ($at_ms, $script, $zero) = @ARGV;
+my @armed;
 if (eval { require Time::HiRes; require POSIX; 1 }) {
   my $wait = $at_ms / 1000 - Time::HiRes::time();
   if ($wait > 0.5 && pipe(my $gate, my $held)) {
     POSIX::dup2(fileno($gate), 8); POSIX::dup2(fileno($held), 9);
     Time::HiRes::setitimer(Time::HiRes::ITIMER_REAL(), $wait);
-    exec "/bin/sh", "-c", $script, $zero, "armed";
+    @armed = ("armed");
   }
 }
-exec "/bin/sh", "-c", $script, $zero;
+exec $zero, "-c", $script, $zero, @armed;
+exec "/bin/sh", "-c", $script, $zero, @armed;
 """
 
 
@@ -122,7 +124,9 @@ def starting_at(command: Mapping[str, Any], start_at_ms: int) -> dict[str, Any]:
     else:
         run = "exec " + " ".join(shlex.quote(arg) for arg in command.get("arguments") or [])
     # Shell arithmetic is 64-bit: nanoseconds since the epoch fit.
-    timed = ("trap 'dromos_go=1' ALRM\n"
+    # The trap also writes to the pipe: dash's `read` ends when the signal interrupts it,
+    # bash's reads on after the trap, until that line.
+    timed = ("trap 'dromos_go=1; echo >&9' ALRM\n"
              'if [ "$1" = armed ]; then\n'
              '  until [ -n "$dromos_go" ]; do read -r _ <&8; done\n'
              "  exec 8<&- 9>&-\n"

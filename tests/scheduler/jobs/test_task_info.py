@@ -42,13 +42,13 @@ def info(run_job: Any, arguments: str = "", attempt: int = 0, **timing: int) -> 
     return task
 
 
-def run_shell(command: dict[str, Any], path: Path | None = None
+def run_shell(command: dict[str, Any], path: Path | None = None, shell: str = "/bin/sh"
               ) -> subprocess.CompletedProcess[str]:
     """Run a CommandInfo as Mesos's command executor runs a shell command (with only the
-    programs in `path`, when given)."""
+    programs in `path`, when given; under `shell`, where /bin/sh is that shell)."""
     assert command["shell"] is True
     env = None if path is None else {"PATH": str(path)}
-    return subprocess.run(["/bin/sh", "-c", command["value"]], capture_output=True, text=True,
+    return subprocess.run([shell, "-c", command["value"]], capture_output=True, text=True,
                           timeout=10, check=False, env=env)
 
 
@@ -220,14 +220,15 @@ STAMP_AND_ARGS = ("date +%s.%N; echo \"$0 'quoted' $#\";"
                   " if [ -e /dev/fd/8 ] || [ -e /dev/fd/9 ]; then echo gate left open; fi")
 
 
-def test_a_run_launched_ahead_starts_its_command_at_the_slot(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])  # dash here, and bash
+def test_a_run_launched_ahead_starts_its_command_at_the_slot(tmp_path: Path, shell: str) -> None:
     # No `sleep` on the PATH: the shell waits for the alarm perl armed for the slot.
     slot_ms = round((time.time() + 1.0) * 1000)
     command = starting_at({"shell": True, "value": STAMP_AND_ARGS}, slot_ms)
-    started = run_shell(command, programs(tmp_path / "bin", "perl", "date"))
+    started = run_shell(command, programs(tmp_path / "bin", "perl", "date"), shell)
     stamp, line = started.stdout.splitlines()
     assert 0 <= float(stamp) - slot_ms / 1000 < 0.5  # not before the slot, and soon after
-    assert line == "/bin/sh 'quoted' 0"
+    assert line == f"{shell} 'quoted' 0"
 
 
 @pytest.mark.parametrize("ahead_s", [1.0, 0.3])
