@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from flask import Blueprint, Response, request
 
@@ -18,7 +18,8 @@ KEEPALIVE_S = 15.0
 
 
 def _stream(bus: EventBus, types: list[str], remote: str, now: float,
-            when_closing: Callable[[Callable[[], None]], Callable[[], None]]) -> Iterator[str]:
+            when_closing: Callable[[Callable[[], None]], Callable[[], None]]
+            ) -> Generator[str, None, None]:
     sub = bus.subscribe(types)
     forget = when_closing(lambda: bus.end(sub))  # the server is stopping: end at once
     bus.publish("event_stream_attached", now, remoteAddress=remote)
@@ -37,6 +38,22 @@ def _stream(bus: EventBus, types: list[str], remote: str, now: float,
         bus.unsubscribe(sub)
 
 
+def _started(chunks: Generator[str, None, None]) -> Iterator[str]:
+    """`chunks` run to its first chunk now, so it has subscribed before the headers go out
+    (they go before the body is read): a client holding the 200 hears every event published
+    after it. Not iterated, the started stream is closed when collected, and unsubscribes."""
+    first = next(chunks)
+
+    def rest() -> Iterator[str]:
+        try:
+            yield first
+            yield from chunks
+        finally:
+            chunks.close()
+
+    return rest()
+
+
 @blueprint.get("/v2/events")
 def events() -> Response:
     rt = runtime()
@@ -44,6 +61,7 @@ def events() -> Response:
     when_closing = functools.partial(when_streams_close, request.environ)
     stream = _stream(rt.framework.events, types, request.remote_addr or "", rt.clock.now(),
                      when_closing)
-    response = Response(held_stream(request.environ, stream), mimetype="text/event-stream")
+    response = Response(held_stream(request.environ, _started(stream)),
+                        mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     return response
